@@ -1,0 +1,79 @@
+// `backfill serve [--demo]` | `backfill migrate` | `backfill help`. Parses arguments once, calls flows.
+import { ConfigError, parseConfig } from "./config.ts";
+import { seedDemo } from "./flows/seed-demo.ts";
+import { createLogger } from "./log.ts";
+import { openDatabase, startService } from "./main.ts";
+import { createPool } from "./store/db.ts";
+import { migrate } from "./store/migrate.ts";
+
+const USAGE = `Usage: backfill <command>
+
+Commands:
+  serve [--demo]   run the service (default). --demo seeds a demo clinic and prints its API key
+  migrate          apply database migrations and exit
+  help             show this text
+
+Configuration comes from the environment; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "serve", ...flags] = argv;
+  if (command === "help" || command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = flags.filter((f) => !(command === "serve" && f === "--demo"));
+  if (!["serve", "migrate"].includes(command) || unknown.length > 0) {
+    console.error(`backfill: unknown ${unknown.length > 0 ? `option ${unknown[0]}` : `command ${command}`}\n\n${USAGE}`);
+    return 2;
+  }
+  const config = parseConfig(process.env);
+
+  if (command === "migrate") {
+    const log = createLogger(config.logLevel);
+    const database = await openDatabase(config, log);
+    const pool = createPool(database.url, 2);
+    try {
+      const applied = await migrate(pool);
+      console.log(applied.length ? `applied migrations ${applied.join(", ")}` : "database is up to date");
+    } finally {
+      await pool.end();
+      await database.stop();
+    }
+    return 0;
+  }
+
+  const started = Date.now();
+  const service = await startService(config);
+  const shutdown = async (signal: string) => {
+    service.deps.log.info({ signal }, "shutting down");
+    await service.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+
+  const url = config.publicUrl;
+  console.log(`\nBackfill is running at ${url} (started in ${Date.now() - started} ms)`);
+  console.log(`  API docs:  ${url}/docs`);
+  if (service.generatedAdminToken) {
+    console.log(`  Admin token (shown once; set BACKFILL_ADMIN_TOKEN to choose your own):\n    ${service.generatedAdminToken}`);
+  }
+  if (flags.includes("--demo")) {
+    const demo = await seedDemo(service.deps);
+    console.log(`\nDemo clinic "${demo.clinicName}" (${demo.timezone}) is ready:`);
+    console.log(`  Dashboard: ${url}/`);
+    console.log(`  API key:   ${demo.apiKey}`);
+    console.log(`  Try:       curl -H "Authorization: Bearer ${demo.apiKey}" ${url}/api/booking/waitlist`);
+  }
+  return -1; // keep serving
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e) => {
+    console.error(e instanceof ConfigError ? `backfill: ${e.message}` : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,18 @@
+// Phone numbers are stored in E.164. National numbers are read in the clinic's default country.
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { fail, ok, type Result } from "./result.ts";
+
+export function normalisePhone(raw: string, defaultCountry: string, path = "/phone"): Result<string> {
+  const country = isSupportedCountry(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
+  const parsed = parsePhoneNumberFromString(raw.trim(), country);
+  if (!parsed || !parsed.isValid()) {
+    return fail("validation_failed", `${path.slice(1)} is not a valid phone number`, {
+      errors: [{ path, message: "is not a valid phone number" }],
+    });
+  }
+  return ok(parsed.number);
+}
+
+export function isCountryCode(value: string): boolean {
+  return isSupportedCountry(value);
+}

@@ -1,0 +1,110 @@
+// A patient's standing request for a service, and staff's edits to it.
+import { invalid, notFound, ok, type Result } from "../core/result.ts";
+import type { EntryStatus, Priority, TimeWindow, WaitlistEntry } from "../core/types.ts";
+import { checkPreferences, decideEdit, decideRemove } from "../core/waitlist.ts";
+import { inTransaction } from "../store/db.ts";
+import { withdrawLiveOffers } from "../store/offers.ts";
+import { getEntry, insertEntry, setEntryStatus, updateEntry, type EntryFields } from "../store/waitlist.ts";
+import { audit, type Caller, type Deps } from "./deps.ts";
+import { isFailure, resolveRefs } from "./references.ts";
+
+export interface EntryInput {
+  patientId: string;
+  serviceId: string;
+  providerIds?: string[];
+  chairIds?: string[];
+  windows?: TimeWindow[];
+  earliestDate?: string | null;
+  latestDate?: string | null;
+  priority?: Priority;
+  minNoticeMinutes?: number;
+  preferredTime?: string | null;
+  notes?: string | null;
+}
+
+export async function addToWaitlist(deps: Deps, caller: Caller, input: EntryInput): Promise<Result<WaitlistEntry>> {
+  const errors = checkPreferences(input);
+  if (errors.length > 0) return invalid(errors);
+  const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const refs = await resolveRefs(tx, caller.clinicId, input);
+    if (isFailure(refs)) return refs;
+    const entry = await insertEntry(tx, caller.clinicId, fieldsOf(input), at);
+    await audit(tx, caller, at, { action: "waitlist_entry.created", entity: "waitlist_entry", entityId: entry.id, after: entry });
+    return ok(entry);
+  });
+}
+
+export type EntryPatch = Partial<Omit<EntryInput, "patientId">> & { status?: EntryStatus };
+
+export async function editWaitlistEntry(deps: Deps, caller: Caller, id: string, patch: EntryPatch): Promise<Result<WaitlistEntry>> {
+  const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const before = await getEntry(tx, caller.clinicId, id, true);
+    if (!before) return notFound("waitlist entry");
+    const decision = decideEdit(before.status, patch.status);
+    if (!decision.ok) return decision;
+    const merged: EntryInput = { ...before, ...stripUndefined(patch) };
+    const errors = checkPreferences(merged);
+    if (errors.length > 0) return invalid(errors);
+    const refs = await resolveRefs(tx, caller.clinicId, {
+      serviceId: patch.serviceId,
+      providerIds: patch.providerIds,
+      chairIds: patch.chairIds,
+    });
+    if (isFailure(refs)) return refs;
+    const entry = await updateEntry(
+      tx,
+      caller.clinicId,
+      id,
+      {
+        ...fieldsOf(merged),
+        status: decision.value.status,
+        notificationCount: decision.value.resetCount ? 0 : before.notificationCount,
+      },
+      at,
+    );
+    await audit(tx, caller, at, { action: "waitlist_entry.updated", entity: "waitlist_entry", entityId: id, before, after: entry });
+    return ok(entry);
+  });
+}
+
+export async function removeFromWaitlist(deps: Deps, caller: Caller, id: string): Promise<Result<WaitlistEntry>> {
+  const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const before = await getEntry(tx, caller.clinicId, id, true);
+    if (!before) return notFound("waitlist entry");
+    const decision = decideRemove(before.status);
+    if (!decision.ok) return decision;
+    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, at);
+    const entry = await setEntryStatus(tx, caller.clinicId, id, decision.value, at);
+    await audit(tx, caller, at, {
+      action: "waitlist_entry.removed",
+      entity: "waitlist_entry",
+      entityId: id,
+      before,
+      after: { ...entry, withdrawnOfferIds: withdrawn },
+    });
+    return ok(entry);
+  });
+}
+
+function fieldsOf(input: EntryInput): EntryFields {
+  return {
+    patientId: input.patientId,
+    serviceId: input.serviceId,
+    providerIds: input.providerIds ?? [],
+    chairIds: input.chairIds ?? [],
+    windows: (input.windows ?? []).map((w) => ({ weekdays: [...w.weekdays].sort((a, b) => a - b), start: w.start, end: w.end })),
+    earliestDate: input.earliestDate ?? null,
+    latestDate: input.latestDate ?? null,
+    priority: input.priority ?? "normal",
+    minNoticeMinutes: input.minNoticeMinutes ?? 0,
+    preferredTime: input.preferredTime ?? null,
+    notes: input.notes?.trim() || null,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,76 @@
+// Staff (or an integration) books an appointment. Booking over an open opening fills it and
+// withdraws its offers, in the same transaction.
+import { appointmentEnd } from "../core/appointment.ts";
+import { fail, invalid, ok, type Result } from "../core/result.ts";
+import type { Appointment, AppointmentSource } from "../core/types.ts";
+import { insertAppointment } from "../store/appointments.ts";
+import { attempt, inTransaction, type Tx } from "../store/db.ts";
+import { withdrawLiveOffers } from "../store/offers.ts";
+import { fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
+import { audit, type Caller, type Deps } from "./deps.ts";
+import { isFailure, resolveRefs } from "./references.ts";
+
+export interface BookingInput {
+  patientId: string;
+  providerId: string;
+  chairId?: string | null;
+  serviceId: string;
+  start: Date;
+  end?: Date;
+}
+
+export async function bookAppointment(deps: Deps, caller: Caller, input: BookingInput): Promise<Result<Appointment>> {
+  const at = deps.clock.now();
+  return inTransaction(deps.db, (tx) => bookIn(tx, caller, input, { source: "STAFF", fromWaitlistEntryId: null }, at));
+}
+
+/** The booking itself, inside the caller's transaction (the claim reuses it). */
+export async function bookIn(
+  tx: Tx,
+  caller: Caller,
+  input: BookingInput,
+  origin: { source: AppointmentSource; fromWaitlistEntryId: string | null },
+  at: Date,
+): Promise<Result<Appointment>> {
+  const refs = await resolveRefs(tx, caller.clinicId, input);
+  if (isFailure(refs)) return refs;
+  const end = appointmentEnd(input.start, input.end, refs.service!.durationMinutes);
+  if (end.getTime() <= input.start.getTime()) return invalid([{ path: "/end", message: "must be after start" }]);
+  const interval = { providerId: input.providerId, chairId: input.chairId ?? null, start: input.start, end };
+  const openings = await lockOpenOverlapping(tx, caller.clinicId, interval);
+
+  const appointment = await attempt(tx, ["23P01"], () =>
+    insertAppointment(tx, {
+      clinicId: caller.clinicId,
+      patientId: input.patientId,
+      providerId: input.providerId,
+      chairId: input.chairId ?? null,
+      serviceId: input.serviceId,
+      start: input.start,
+      end,
+      source: origin.source,
+      fromWaitlistEntryId: origin.fromWaitlistEntryId,
+      at,
+    }),
+  );
+  if (!appointment) return overlapConflict();
+
+  await audit(tx, caller, at, { action: "appointment.booked", entity: "appointment", entityId: appointment.id, after: appointment });
+  for (const opening of openings) {
+    const filled = await fillOpeningIfOpen(tx, caller.clinicId, opening.id, appointment.id, at);
+    if (!filled) continue;
+    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { openingId: opening.id }, at);
+    await audit(tx, caller, at, {
+      action: "opening.filled",
+      entity: "opening",
+      entityId: opening.id,
+      before: opening,
+      after: { ...filled, withdrawnOfferIds: withdrawn },
+    });
+  }
+  return ok(appointment);
+}
+
+function overlapConflict() {
+  return fail("conflict", "the provider or chair already has an appointment at that time");
+}

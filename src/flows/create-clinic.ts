@@ -1,0 +1,34 @@
+// Bootstrap: a new clinic (tenant) and its first API key, which carries every permission.
+import { PERMISSIONS } from "../core/permissions.ts";
+import { invalid, ok, type Result } from "../core/result.ts";
+import { isTimeZone } from "../core/time.ts";
+import type { Clinic } from "../core/types.ts";
+import { insertApiKey } from "../store/api-keys.ts";
+import { insertClinic } from "../store/clinics.ts";
+import { inTransaction } from "../store/db.ts";
+import { audit, type Deps } from "./deps.ts";
+import { hashSecret, newSecret } from "./secrets.ts";
+
+export async function createClinic(
+  deps: Deps,
+  input: { name: string; timezone: string },
+  actor = "admin",
+): Promise<Result<{ clinic: Clinic; apiKey: string }>> {
+  if (!isTimeZone(input.timezone)) return invalid([{ path: "/timezone", message: "must be an IANA time zone name" }]);
+  const at = deps.clock.now();
+  const apiKey = newSecret("bf");
+  return inTransaction(deps.db, async (tx) => {
+    const { overrides: _, ...clinic } = await insertClinic(tx, { name: input.name, timezone: input.timezone, at });
+    const key = await insertApiKey(tx, {
+      clinicId: clinic.id,
+      name: "bootstrap",
+      keyHash: hashSecret(apiKey),
+      permissions: [...PERMISSIONS],
+      at,
+    });
+    const caller = { clinicId: clinic.id, actor };
+    await audit(tx, caller, at, { action: "clinic.created", entity: "clinic", entityId: clinic.id, after: clinic });
+    await audit(tx, caller, at, { action: "api_key.created", entity: "api_key", entityId: key.id, after: key });
+    return ok({ clinic, apiKey });
+  });
+}

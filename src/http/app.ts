@@ -1,0 +1,100 @@
+// buildApp(deps): the HTTP application, used by the server and by tests (app.inject) alike.
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Ajv } from "ajv";
+import formatsModule from "ajv-formats";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Deps } from "../flows/deps.ts";
+import { bearer } from "./auth.ts";
+import { errorHandler } from "./problem.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { appointmentRoutes } from "./routes/appointments.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { openingRoutes } from "./routes/openings.ts";
+import { patientRoutes } from "./routes/patients.ts";
+import { scheduleRoutes } from "./routes/schedule.ts";
+import { settingsRoutes } from "./routes/settings.ts";
+import { waitlistRoutes } from "./routes/waitlist.ts";
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+// ajv-formats is CommonJS: under NodeNext its default export arrives wrapped.
+type FormatsPlugin = (typeof formatsModule)["default"];
+const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as FormatsPlugin;
+
+function compilers() {
+  // Bodies are taken as sent (no type coercion: "5" is not 5); query strings and params are strings
+  // on the wire, so they are coerced. Every error is reported, not just the first.
+  const body = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
+  const query = new Ajv({ allErrors: true, coerceTypes: "array", useDefaults: true, removeAdditional: false, strict: false });
+  addFormats(body);
+  addFormats(query);
+  return { body, query };
+}
+
+export interface AppOptions {
+  /** The process logger (pino); tests leave it out and log nothing. */
+  logger?: FastifyBaseLogger;
+}
+
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Explicit limits: a slow or huge request cannot hold a worker.
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    bodyLimit: 512 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ajv = compilers();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? ajv.body : ajv.query).compile(schema));
+  app.decorateRequest("caller", null);
+  app.setErrorHandler(errorHandler(deps.log));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).type("application/problem+json").send({
+      type: "urn:backfill:problem:not_found",
+      title: "Not found",
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split("?")[0]}`,
+      code: "not_found",
+    }),
+  );
+
+  await app.register(rateLimit, {
+    global: true,
+    max: deps.config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per credential when there is one (hashed: the key never sits in memory as a map key), else per IP.
+    keyGenerator: (request) => {
+      const token = bearer(request);
+      return token ? createHash("sha256").update(token).digest("hex") : request.ip;
+    },
+    errorResponseBuilder: (_request, context) => ({ statusCode: context.statusCode, message: "rate limited" }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "Backfill", version: "1", description: "Fills cancelled, missed and new clinic openings from the waitlist." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  healthRoutes(app, deps);
+  adminRoutes(app, deps);
+  settingsRoutes(app, deps);
+  scheduleRoutes(app, deps);
+  patientRoutes(app, deps);
+  appointmentRoutes(app, deps);
+  openingRoutes(app, deps);
+  waitlistRoutes(app, deps);
+  return app;
+}

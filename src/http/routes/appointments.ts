@@ -1,0 +1,115 @@
+// Appointments (`booking:manage_schedule`): book, cancel (frees an opening), check in, list.
+import { Type } from "typebox";
+import { APPOINTMENT_STATUSES, type AppointmentStatus } from "../../core/types.ts";
+import { bookAppointment } from "../../flows/book-appointment.ts";
+import { cancelAppointment, checkIn } from "../../flows/cancel-appointment.ts";
+import type { Deps } from "../../flows/deps.ts";
+import { findAppointment, listAppointmentsOf } from "../../flows/look-up.ts";
+import type { App } from "../app.ts";
+import { callerOf, requireKey } from "../auth.ts";
+import { listOf, pageRequest } from "../cursor.ts";
+import { AppointmentJson, OpeningJson } from "../entities.ts";
+import { sendResult } from "../problem.ts";
+import { Enum, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems } from "../schemas.ts";
+import { appointmentJson, openingJson } from "../views.ts";
+
+const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
+
+export function appointmentRoutes(app: App, deps: Deps) {
+  const guard = requireKey(deps, "booking:manage_schedule");
+  const tags = ["appointments"];
+
+  app.post(
+    "/api/booking/appointments",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        summary: "Book an appointment (409 conflict on any overlap; fills an open opening it covers)",
+        body: Type.Object(
+          {
+            patientId: Id,
+            providerId: Id,
+            chairId: Type.Optional(Nullable(Id)),
+            serviceId: Id,
+            start: Instant,
+            end: Type.Optional(Instant),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: AppointmentJson, ...problems(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await bookAppointment(deps, callerOf(request), { ...b, start: new Date(b.start), end: date(b.end) });
+      return sendResult(reply, result, 201, appointmentJson);
+    },
+  );
+
+  app.get(
+    "/api/booking/appointments",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        querystring: Type.Object({
+          from: Type.Optional(Instant),
+          to: Type.Optional(Instant),
+          status: Type.Optional(Enum(APPOINTMENT_STATUSES)),
+          patientId: Type.Optional(Id),
+          ...ListQuery,
+        }),
+        response: { 200: ListOf(AppointmentJson), ...problems() },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const filter = { from: date(q.from), to: date(q.to), status: q.status as AppointmentStatus | undefined, patientId: q.patientId };
+      return listOf(await listAppointmentsOf(deps, callerOf(request), filter, pageRequest(q)), appointmentJson);
+    },
+  );
+
+  app.get(
+    "/api/booking/appointments/:id",
+    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404) } } },
+    async (request, reply) => sendResult(reply, await findAppointment(deps, callerOf(request), request.params.id), 200, appointmentJson),
+  );
+
+  app.post(
+    "/api/booking/appointments/:id/cancel",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        summary: "Cancel; the freed time becomes an OPEN opening and the waitlist flow starts on its own",
+        params: IdParams,
+        body: Type.Object(
+          {
+            by: Type.Union([Type.Literal("patient"), Type.Literal("staff")]),
+            reason: Type.Optional(Type.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ cancelled: Type.Boolean(), appointment: AppointmentJson, opening: Nullable(OpeningJson) }),
+          ...problems(404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await cancelAppointment(deps, callerOf(request), request.params.id, request.body);
+      return sendResult(reply, result, 200, (v) => ({
+        cancelled: true,
+        appointment: appointmentJson(v.appointment),
+        opening: v.opening ? openingJson(v.opening) : null,
+      }));
+    },
+  );
+
+  app.post(
+    "/api/booking/appointments/:id/check-in",
+    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404, 409) } } },
+    async (request, reply) => sendResult(reply, await checkIn(deps, callerOf(request), request.params.id), 200, appointmentJson),
+  );
+}

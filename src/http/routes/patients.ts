@@ -1,0 +1,67 @@
+// Patients (`booking:manage_schedule`).
+import { Type } from "typebox";
+import type { PatientInput } from "../../core/patient.ts";
+import type { Deps } from "../../flows/deps.ts";
+import { findPatient, listPatientsOf } from "../../flows/look-up.ts";
+import { editPatient, registerPatient } from "../../flows/register-patient.ts";
+import type { App } from "../app.ts";
+import { callerOf, requireKey } from "../auth.ts";
+import { listOf, pageRequest } from "../cursor.ts";
+import { PatientJson } from "../entities.ts";
+import { sendResult } from "../problem.ts";
+import { Channel, IdParams, ListOf, ListQuery, Name, Nullable, problems } from "../schemas.ts";
+import { patientJson } from "../views.ts";
+
+const fields = {
+  firstName: Name,
+  lastName: Name,
+  phone: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+  email: Type.Optional(Nullable(Type.String({ format: "email", maxLength: 320 }))),
+  timezone: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
+  smsConsent: Type.Optional(Type.Boolean()),
+  voiceConsent: Type.Optional(Type.Boolean()),
+  emailConsent: Type.Optional(Type.Boolean()),
+  preferredChannel: Type.Optional(Nullable(Channel)),
+};
+
+export function patientRoutes(app: App, deps: Deps) {
+  const guard = requireKey(deps, "booking:manage_schedule");
+  const tags = ["patients"];
+
+  app.post(
+    "/api/booking/patients",
+    {
+      preHandler: guard,
+      schema: { tags, body: Type.Object(fields, { additionalProperties: false }), response: { 201: PatientJson, ...problems() } },
+    },
+    async (request, reply) =>
+      sendResult(reply, await registerPatient(deps, callerOf(request), request.body as PatientInput), 201, patientJson),
+  );
+
+  app.get(
+    "/api/booking/patients",
+    { preHandler: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(PatientJson), ...problems() } } },
+    async (request) => listOf(await listPatientsOf(deps, callerOf(request), pageRequest(request.query)), patientJson),
+  );
+
+  app.get(
+    "/api/booking/patients/:id",
+    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: PatientJson, ...problems(404) } } },
+    async (request, reply) => sendResult(reply, await findPatient(deps, callerOf(request), request.params.id), 200, patientJson),
+  );
+
+  app.patch(
+    "/api/booking/patients/:id",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        params: IdParams,
+        body: Type.Partial(Type.Object(fields, { additionalProperties: false })),
+        response: { 200: PatientJson, ...problems(404) },
+      },
+    },
+    async (request, reply) =>
+      sendResult(reply, await editPatient(deps, callerOf(request), request.params.id, request.body as PatientInput), 200, patientJson),
+  );
+}

@@ -1,0 +1,63 @@
+// Providers, chairs and services (`booking:manage_schedule`).
+import { Type } from "typebox";
+import { addResource, addService } from "../../flows/add-resource.ts";
+import type { Deps } from "../../flows/deps.ts";
+import { listResourcesOf, listServicesOf } from "../../flows/look-up.ts";
+import type { App } from "../app.ts";
+import { callerOf, requireKey } from "../auth.ts";
+import { listOf, pageRequest } from "../cursor.ts";
+import { ResourceJson, ServiceJson } from "../entities.ts";
+import { sendResult } from "../problem.ts";
+import { ListOf, ListQuery, Name, problems } from "../schemas.ts";
+import { resourceJson, serviceJson } from "../views.ts";
+
+export function scheduleRoutes(app: App, deps: Deps) {
+  const guard = requireKey(deps, "booking:manage_schedule");
+  const tags = ["schedule"];
+
+  for (const table of ["providers", "chairs"] as const) {
+    app.post(
+      `/api/booking/${table}`,
+      {
+        preHandler: guard,
+        schema: {
+          tags,
+          body: Type.Object({ name: Name }, { additionalProperties: false }),
+          response: { 201: ResourceJson, ...problems() },
+        },
+      },
+      async (request, reply) => sendResult(reply, await addResource(deps, callerOf(request), table, request.body), 201, resourceJson),
+    );
+    app.get(
+      `/api/booking/${table}`,
+      { preHandler: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ResourceJson), ...problems() } } },
+      async (request) => listOf(await listResourcesOf(deps, callerOf(request), table, pageRequest(request.query)), resourceJson),
+    );
+  }
+
+  app.post(
+    "/api/booking/services",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        body: Type.Object(
+          {
+            name: Name,
+            category: Type.String({ minLength: 1, maxLength: 50, pattern: "^[A-Za-z0-9_ -]+$" }),
+            durationMinutes: Type.Integer({ minimum: 5, maximum: 1440 }),
+            priceCents: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: ServiceJson, ...problems() },
+      },
+    },
+    async (request, reply) => sendResult(reply, await addService(deps, callerOf(request), request.body), 201, serviceJson),
+  );
+  app.get(
+    "/api/booking/services",
+    { preHandler: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ServiceJson), ...problems() } } },
+    async (request) => listOf(await listServicesOf(deps, callerOf(request), pageRequest(request.query)), serviceJson),
+  );
+}

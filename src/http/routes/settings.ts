@@ -1,0 +1,62 @@
+import { Type } from "typebox";
+import { PERMISSIONS } from "../../core/permissions.ts";
+import { changeSettings, getSettings } from "../../flows/change-settings.ts";
+import type { Deps } from "../../flows/deps.ts";
+import { issueApiKey, listKeys, revokeKey } from "../../flows/issue-api-key.ts";
+import type { App } from "../app.ts";
+import { callerOf, requireKey } from "../auth.ts";
+import { ApiKeyJson, SettingsJson, SettingsPatch } from "../entities.ts";
+import { sendResult } from "../problem.ts";
+import { Enum, IdParams, Name, problems } from "../schemas.ts";
+import { apiKeyJson, settingsJson } from "../views.ts";
+
+export function settingsRoutes(app: App, deps: Deps) {
+  const admin = requireKey(deps, "clinic:admin");
+  const tags = ["bootstrap"];
+
+  app.get(
+    "/api/booking/settings",
+    { preHandler: admin, schema: { tags, response: { 200: SettingsJson, ...problems() } } },
+    async (request, reply) => sendResult(reply, await getSettings(deps, callerOf(request)), 200, settingsJson),
+  );
+
+  app.patch(
+    "/api/booking/settings",
+    { preHandler: admin, schema: { tags, body: SettingsPatch, response: { 200: SettingsJson, ...problems() } } },
+    async (request, reply) =>
+      sendResult(reply, await changeSettings(deps, callerOf(request), request.body as never), 200, settingsJson),
+  );
+
+  app.post(
+    "/api/booking/api-keys",
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: "Create an API key (shown once, stored hashed)",
+        body: Type.Object(
+          { name: Name, permissions: Type.Array(Enum(PERMISSIONS), { minItems: 1, maxItems: PERMISSIONS.length }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ id: Type.String(), apiKey: Type.String(), key: ApiKeyJson }), ...problems() },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { name: string; permissions: (typeof PERMISSIONS)[number][] };
+      const result = await issueApiKey(deps, callerOf(request), { name: body.name.trim(), permissions: body.permissions });
+      return sendResult(reply, result, 201, (v) => ({ id: v.key.id, apiKey: v.apiKey, key: apiKeyJson(v.key) }));
+    },
+  );
+
+  app.get(
+    "/api/booking/api-keys",
+    { preHandler: admin, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKeyJson) }), ...problems() } } },
+    async (request) => ({ items: (await listKeys(deps, callerOf(request))).map(apiKeyJson) }),
+  );
+
+  app.delete(
+    "/api/booking/api-keys/:id",
+    { preHandler: admin, schema: { tags, params: IdParams, response: { 200: ApiKeyJson, ...problems(404) } } },
+    async (request, reply) => sendResult(reply, await revokeKey(deps, callerOf(request), request.params.id), 200, apiKeyJson),
+  );
+}

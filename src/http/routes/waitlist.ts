@@ -1,0 +1,101 @@
+// Waitlist entries (`booking:manage_waitlist`).
+import { Type } from "typebox";
+import { ENTRY_STATUSES, PRIORITIES, type EntryStatus } from "../../core/types.ts";
+import { addToWaitlist, editWaitlistEntry, removeFromWaitlist, type EntryInput, type EntryPatch } from "../../flows/add-to-waitlist.ts";
+import type { Deps } from "../../flows/deps.ts";
+import { findEntry, listEntriesOf } from "../../flows/look-up.ts";
+import type { App } from "../app.ts";
+import { callerOf, requireKey } from "../auth.ts";
+import { listOf, pageRequest } from "../cursor.ts";
+import { EntryJson } from "../entities.ts";
+import { sendResult } from "../problem.ts";
+import { CalendarDate, Enum, Id, IdParams, ListOf, ListQuery, Nullable, problems, TimeOfDay, Window } from "../schemas.ts";
+import { entryJson } from "../views.ts";
+
+const preferences = {
+  serviceId: Id,
+  providerIds: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+  chairIds: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+  windows: Type.Optional(Type.Array(Window, { maxItems: 21 })),
+  earliestDate: Type.Optional(Nullable(CalendarDate)),
+  latestDate: Type.Optional(Nullable(CalendarDate)),
+  priority: Type.Optional(Enum(PRIORITIES)),
+  minNoticeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 43_200 })),
+  preferredTime: Type.Optional(Nullable(TimeOfDay)),
+  notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+};
+
+export function waitlistRoutes(app: App, deps: Deps) {
+  const guard = requireKey(deps, "booking:manage_waitlist");
+  const tags = ["waitlist"];
+
+  app.post(
+    "/api/booking/waitlist",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        summary: "Put a patient on the waitlist (windows and preferredTime in the clinic's zone)",
+        body: Type.Object({ patientId: Id, ...preferences }, { additionalProperties: false }),
+        response: { 201: EntryJson, ...problems(404) },
+      },
+    },
+    async (request, reply) =>
+      sendResult(reply, await addToWaitlist(deps, callerOf(request), request.body as EntryInput), 201, entryJson),
+  );
+
+  app.get(
+    "/api/booking/waitlist",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        querystring: Type.Object({
+          status: Type.Optional(Enum(ENTRY_STATUSES)),
+          patientId: Type.Optional(Id),
+          serviceId: Type.Optional(Id),
+          ...ListQuery,
+        }),
+        response: { 200: ListOf(EntryJson), ...problems() },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const filter = { status: q.status as EntryStatus | undefined, patientId: q.patientId, serviceId: q.serviceId };
+      return listOf(await listEntriesOf(deps, callerOf(request), filter, pageRequest(q)), entryJson);
+    },
+  );
+
+  app.get(
+    "/api/booking/waitlist/:id",
+    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: EntryJson, ...problems(404) } } },
+    async (request, reply) => sendResult(reply, await findEntry(deps, callerOf(request), request.params.id), 200, entryJson),
+  );
+
+  app.patch(
+    "/api/booking/waitlist/:id",
+    {
+      preHandler: guard,
+      schema: {
+        tags,
+        summary: "Change an entry's preferences; status may only be set to ACTIVE (to put it back on the list)",
+        params: IdParams,
+        body: Type.Partial(
+          Type.Object({ ...preferences, status: Type.Union([Type.Literal("ACTIVE")]) }, { additionalProperties: false }),
+        ),
+        response: { 200: EntryJson, ...problems(404, 409) },
+      },
+    },
+    async (request, reply) =>
+      sendResult(reply, await editWaitlistEntry(deps, callerOf(request), request.params.id, request.body as EntryPatch), 200, entryJson),
+  );
+
+  app.delete(
+    "/api/booking/waitlist/:id",
+    {
+      preHandler: guard,
+      schema: { tags, summary: "Remove from the waitlist (status REMOVED; live offers are withdrawn)", params: IdParams, response: { 200: EntryJson, ...problems(404, 409) } },
+    },
+    async (request, reply) => sendResult(reply, await removeFromWaitlist(deps, callerOf(request), request.params.id), 200, entryJson),
+  );
+}

@@ -1,0 +1,74 @@
+// Connections and transactions. Every store function takes the Queryable it runs on, so a flow
+// composes several writes into one transaction.
+import pg from "pg";
+
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+export type Tx = pg.PoolClient;
+export type Pool = pg.Pool;
+
+// Instants come back as Date; `date` columns stay "YYYY-MM-DD" strings; bigint counts as numbers.
+pg.types.setTypeParser(1082, (v: string) => v);
+pg.types.setTypeParser(20, (v: string) => Number(v));
+pg.types.setTypeParser(1700, (v: string) => Number(v));
+
+export function createPool(url: string, max = 20): Pool {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  return pool;
+}
+
+const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadlock detected
+
+/**
+ * Runs `fn` in one transaction: all of it commits or none of it does. A result `{ ok: false }` (an
+ * expected failure) rolls back too, so a refused action never leaves a half-written change.
+ * Serialization failures and deadlocks are retried (up to 5 times): the function re-runs from scratch.
+ */
+export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      const refused = typeof result === "object" && result !== null && (result as { ok?: unknown }).ok === false;
+      await client.query(refused ? "ROLLBACK" : "COMMIT");
+      return result;
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => {});
+      if (attempt < 5 && RETRYABLE.has(pgCode(e) ?? "")) continue;
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** Postgres SQLSTATE of an error, if it is one. */
+export function pgCode(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
+}
+
+/** Name of the constraint a Postgres error names, if any. */
+export function pgConstraint(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "constraint" in e && typeof e.constraint === "string"
+    ? e.constraint
+    : undefined;
+}
+
+/**
+ * Runs one statement under a savepoint so that an expected constraint violation (`codes`) can be
+ * answered as data without aborting the surrounding transaction. Returns null on such a violation.
+ */
+export async function attempt<T>(tx: Tx, codes: string[], fn: () => Promise<T>): Promise<T | null> {
+  await tx.query("SAVEPOINT attempt");
+  try {
+    const value = await fn();
+    await tx.query("RELEASE SAVEPOINT attempt");
+    return value;
+  } catch (e) {
+    if (!codes.includes(pgCode(e) ?? "")) throw e;
+    await tx.query("ROLLBACK TO SAVEPOINT attempt");
+    return null;
+  }
+}

@@ -1,0 +1,109 @@
+import type { Opening, OpeningSource, OpeningStatus } from "../core/types.ts";
+import type { Queryable } from "./db.ts";
+import { toPage, type Page, type PageRequest } from "./page.ts";
+
+export function parseOpening(r: any): Opening {
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    providerId: r.provider_id,
+    chairId: r.chair_id,
+    serviceId: r.service_id,
+    start: r.start_at,
+    end: r.end_at,
+    status: r.status,
+    source: r.source,
+    sourceAppointmentId: r.source_appointment_id,
+    filledAppointmentId: r.filled_appointment_id,
+    filledAt: r.filled_at,
+    closedAt: r.closed_at,
+    nextWaveAt: r.next_wave_at,
+    waveCount: r.wave_count,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface NewOpening {
+  clinicId: string;
+  providerId: string;
+  chairId: string | null;
+  serviceId: string | null;
+  start: Date;
+  end: Date;
+  source: OpeningSource;
+  sourceAppointmentId: string | null;
+  /** When the waitlist flow should first look at it. */
+  nextWaveAt: Date | null;
+  at: Date;
+}
+
+/** Inserts an OPEN opening. Overlapping another open opening of the provider raises 23P01. */
+export async function insertOpening(q: Queryable, o: NewOpening): Promise<Opening> {
+  const { rows } = await q.query(
+    `INSERT INTO openings (clinic_id, provider_id, chair_id, service_id, start_at, end_at, status, source,
+       source_appointment_id, next_wave_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'OPEN', $7, $8, $9, $10, $10) RETURNING *`,
+    [o.clinicId, o.providerId, o.chairId, o.serviceId, o.start, o.end, o.source, o.sourceAppointmentId, o.nextWaveAt, o.at],
+  );
+  return parseOpening(rows[0]);
+}
+
+export async function getOpening(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Opening | null> {
+  const { rows } = await q.query(
+    `SELECT * FROM openings WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
+    [clinicId, id],
+  );
+  return rows[0] ? parseOpening(rows[0]) : null;
+}
+
+/** Open openings of a provider (or on a chair) overlapping [start, end), locked for the caller's transaction. */
+export async function lockOpenOverlapping(
+  q: Queryable,
+  clinicId: string,
+  r: { providerId: string; chairId: string | null; start: Date; end: Date },
+): Promise<Opening[]> {
+  const { rows } = await q.query(
+    `SELECT * FROM openings WHERE clinic_id = $1 AND status = 'OPEN'
+       AND (provider_id = $2 OR ($3::uuid IS NOT NULL AND chair_id = $3))
+       AND tstzrange(start_at, end_at, '[)') && tstzrange($4, $5, '[)')
+     ORDER BY id FOR UPDATE`,
+    [clinicId, r.providerId, r.chairId, r.start, r.end],
+  );
+  return rows.map(parseOpening);
+}
+
+/**
+ * Invariant: an opening is filled at most once. The guard `status = 'OPEN'` makes the second of two
+ * racing fills change nothing (null). Proven by test/http/appointments.test.ts ("fills the opening").
+ */
+export async function fillOpeningIfOpen(
+  q: Queryable,
+  clinicId: string,
+  id: string,
+  appointmentId: string,
+  at: Date,
+): Promise<Opening | null> {
+  const { rows } = await q.query(
+    `UPDATE openings SET status = 'FILLED', filled_appointment_id = $3, filled_at = $4, next_wave_at = NULL, updated_at = $4
+     WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
+    [clinicId, id, appointmentId, at],
+  );
+  return rows[0] ? parseOpening(rows[0]) : null;
+}
+
+export async function listOpenings(
+  q: Queryable,
+  clinicId: string,
+  f: { status?: OpeningStatus; from?: Date; to?: Date },
+  page: PageRequest,
+): Promise<Page<Opening>> {
+  const { rows } = await q.query(
+    `SELECT * FROM openings WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2)
+       AND ($3::timestamptz IS NULL OR end_at > $3) AND ($4::timestamptz IS NULL OR start_at < $4)
+       AND ($5::timestamptz IS NULL OR (start_at, id) > ($5::timestamptz, $6::uuid))
+     ORDER BY start_at, id LIMIT $7`,
+    [clinicId, f.status ?? null, f.from ?? null, f.to ?? null, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(parseOpening), page.limit, (o) => ({ key: o.start.toISOString(), id: o.id }));
+}

@@ -1,0 +1,96 @@
+import type { PatientFields } from "../core/patient.ts";
+import type { ConsentChannel, Patient } from "../core/types.ts";
+import type { Queryable } from "./db.ts";
+import { toPage, type Page, type PageRequest } from "./page.ts";
+
+function parse(r: any): Patient {
+  const consent = (p: string) => ({ granted: r[`${p}_consent`], at: r[`${p}_consent_at`], source: r[`${p}_consent_source`] });
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    phone: r.phone,
+    email: r.email,
+    timezone: r.timezone,
+    preferredChannel: r.preferred_channel,
+    consent: { SMS: consent("sms"), EMAIL: consent("email"), VOICE: consent("voice") },
+    depositRequiredCents: r.deposit_required_cents,
+    prepaymentRequired: r.prepayment_required,
+    flags: r.flags,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function columns(p: PatientFields): unknown[] {
+  const c = p.consent;
+  return [
+    p.firstName, p.lastName, p.phone, p.email, p.timezone, p.preferredChannel,
+    c.SMS.granted, c.SMS.at, c.SMS.source,
+    c.VOICE.granted, c.VOICE.at, c.VOICE.source,
+    c.EMAIL.granted, c.EMAIL.at, c.EMAIL.source,
+  ];
+}
+
+export async function insertPatient(q: Queryable, clinicId: string, p: PatientFields, at: Date): Promise<Patient> {
+  const { rows } = await q.query(
+    `INSERT INTO patients (first_name, last_name, phone, email, timezone, preferred_channel,
+       sms_consent, sms_consent_at, sms_consent_source, voice_consent, voice_consent_at, voice_consent_source,
+       email_consent, email_consent_at, email_consent_source, clinic_id, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING *`,
+    [...columns(p), clinicId, at],
+  );
+  return parse(rows[0]);
+}
+
+export async function updatePatient(q: Queryable, clinicId: string, id: string, p: PatientFields, at: Date): Promise<Patient> {
+  const { rows } = await q.query(
+    `UPDATE patients SET first_name = $1, last_name = $2, phone = $3, email = $4, timezone = $5, preferred_channel = $6,
+       sms_consent = $7, sms_consent_at = $8, sms_consent_source = $9,
+       voice_consent = $10, voice_consent_at = $11, voice_consent_source = $12,
+       email_consent = $13, email_consent_at = $14, email_consent_source = $15, updated_at = $18
+     WHERE clinic_id = $16 AND id = $17 RETURNING *`,
+    [...columns(p), clinicId, id, at],
+  );
+  return parse(rows[0]);
+}
+
+export async function getPatient(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Patient | null> {
+  const { rows } = await q.query(
+    `SELECT * FROM patients WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
+    [clinicId, id],
+  );
+  return rows[0] ? parse(rows[0]) : null;
+}
+
+export async function listPatients(q: Queryable, clinicId: string, page: PageRequest): Promise<Page<Patient>> {
+  const { rows } = await q.query(
+    `SELECT * FROM patients WHERE clinic_id = $1
+       AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+     ORDER BY created_at, id LIMIT $4`,
+    [clinicId, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(parse), page.limit, (p) => ({ key: p.createdAt.toISOString(), id: p.id }));
+}
+
+export async function recordConsentEvent(
+  q: Queryable,
+  e: { clinicId: string; patientId: string; channel: ConsentChannel; granted: boolean; source: string; at: Date },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO consent_events (clinic_id, patient_id, channel, granted, source, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [e.clinicId, e.patientId, e.channel, e.granted, e.source, e.at],
+  );
+}
+
+/** No-shows in the six months before `at` (API.md: `noShowCount`). */
+export async function noShowCount(q: Queryable, clinicId: string, patientId: string, at: Date): Promise<number> {
+  const { rows } = await q.query(
+    `SELECT count(*)::int AS n FROM appointments
+     WHERE clinic_id = $1 AND patient_id = $2 AND status = 'NO_SHOW'
+       AND start_at > $3::timestamptz - interval '6 months' AND start_at <= $3`,
+    [clinicId, patientId, at],
+  );
+  return rows[0].n;
+}

@@ -1,0 +1,46 @@
+// Providers and chairs (operatories, rooms): both are a named resource of a clinic.
+import type { Chair, Provider } from "../core/types.ts";
+import type { Queryable } from "./db.ts";
+import { toPage, type Page, type PageRequest } from "./page.ts";
+
+export type ResourceTable = "providers" | "chairs";
+
+function parse(r: any): Provider {
+  return { id: r.id, clinicId: r.clinic_id, name: r.name, active: r.active, createdAt: r.created_at };
+}
+
+export async function insertResource(
+  q: Queryable,
+  table: ResourceTable,
+  r: { clinicId: string; name: string; at: Date },
+): Promise<Provider | Chair> {
+  const { rows } = await q.query(`INSERT INTO ${table} (clinic_id, name, created_at) VALUES ($1, $2, $3) RETURNING *`, [
+    r.clinicId,
+    r.name,
+    r.at,
+  ]);
+  return parse(rows[0]);
+}
+
+export async function getResource(q: Queryable, table: ResourceTable, clinicId: string, id: string): Promise<Provider | null> {
+  const { rows } = await q.query(`SELECT * FROM ${table} WHERE clinic_id = $1 AND id = $2`, [clinicId, id]);
+  return rows[0] ? parse(rows[0]) : null;
+}
+
+/** The ids among `ids` that are not this clinic's (unknown or another clinic's). */
+export async function missingResourceIds(q: Queryable, table: ResourceTable, clinicId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await q.query(`SELECT id FROM ${table} WHERE clinic_id = $1 AND id = ANY($2::uuid[])`, [clinicId, ids]);
+  const found = new Set(rows.map((r) => r.id));
+  return ids.filter((id) => !found.has(id));
+}
+
+export async function listResources(q: Queryable, table: ResourceTable, clinicId: string, page: PageRequest): Promise<Page<Provider>> {
+  const { rows } = await q.query(
+    `SELECT * FROM ${table} WHERE clinic_id = $1
+       AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+     ORDER BY created_at, id LIMIT $4`,
+    [clinicId, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(parse), page.limit, (p) => ({ key: p.createdAt.toISOString(), id: p.id }));
+}

@@ -1,0 +1,43 @@
+import type { Service } from "../core/types.ts";
+import type { Queryable } from "./db.ts";
+import { toPage, type Page, type PageRequest } from "./page.ts";
+
+function parse(r: any): Service {
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    name: r.name,
+    category: r.category,
+    durationMinutes: r.duration_minutes,
+    priceCents: r.price_cents,
+    active: r.active,
+    createdAt: r.created_at,
+  };
+}
+
+export async function insertService(
+  q: Queryable,
+  s: { clinicId: string; name: string; category: string; durationMinutes: number; priceCents: number; at: Date },
+): Promise<Service> {
+  const { rows } = await q.query(
+    `INSERT INTO services (clinic_id, name, category, duration_minutes, price_cents, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [s.clinicId, s.name, s.category, s.durationMinutes, s.priceCents, s.at],
+  );
+  return parse(rows[0]);
+}
+
+export async function getService(q: Queryable, clinicId: string, id: string): Promise<Service | null> {
+  const { rows } = await q.query("SELECT * FROM services WHERE clinic_id = $1 AND id = $2", [clinicId, id]);
+  return rows[0] ? parse(rows[0]) : null;
+}
+
+export async function listServices(q: Queryable, clinicId: string, page: PageRequest): Promise<Page<Service>> {
+  const { rows } = await q.query(
+    `SELECT * FROM services WHERE clinic_id = $1
+       AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+     ORDER BY created_at, id LIMIT $4`,
+    [clinicId, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(parse), page.limit, (s) => ({ key: s.createdAt.toISOString(), id: s.id }));
+}

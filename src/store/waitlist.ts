@@ -1,0 +1,107 @@
+import type { EntryStatus, Priority, TimeWindow, WaitlistEntry } from "../core/types.ts";
+import type { Queryable } from "./db.ts";
+import { toPage, type Page, type PageRequest } from "./page.ts";
+
+export function parseEntry(r: any): WaitlistEntry {
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    patientId: r.patient_id,
+    serviceId: r.service_id,
+    providerIds: r.provider_ids,
+    chairIds: r.chair_ids,
+    windows: r.windows,
+    earliestDate: r.earliest_date,
+    latestDate: r.latest_date,
+    priority: r.priority,
+    minNoticeMinutes: r.min_notice_minutes,
+    preferredTime: r.preferred_time,
+    notes: r.notes,
+    status: r.status,
+    notificationCount: r.notification_count,
+    passedOverCount: r.passed_over_count,
+    bookedAppointmentId: r.booked_appointment_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface EntryFields {
+  patientId: string;
+  serviceId: string;
+  providerIds: string[];
+  chairIds: string[];
+  windows: TimeWindow[];
+  earliestDate: string | null;
+  latestDate: string | null;
+  priority: Priority;
+  minNoticeMinutes: number;
+  preferredTime: string | null;
+  notes: string | null;
+}
+
+function columns(e: EntryFields): unknown[] {
+  return [
+    e.patientId, e.serviceId, e.providerIds, e.chairIds, JSON.stringify(e.windows), e.earliestDate, e.latestDate,
+    e.priority, e.minNoticeMinutes, e.preferredTime, e.notes,
+  ];
+}
+
+export async function insertEntry(q: Queryable, clinicId: string, e: EntryFields, at: Date): Promise<WaitlistEntry> {
+  const { rows } = await q.query(
+    `INSERT INTO waitlist_entries (patient_id, service_id, provider_ids, chair_ids, windows, earliest_date, latest_date,
+       priority, min_notice_minutes, preferred_time, notes, clinic_id, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
+    [...columns(e), clinicId, at],
+  );
+  return parseEntry(rows[0]);
+}
+
+export async function updateEntry(
+  q: Queryable,
+  clinicId: string,
+  id: string,
+  e: EntryFields & { status: EntryStatus; notificationCount: number },
+  at: Date,
+): Promise<WaitlistEntry> {
+  const { rows } = await q.query(
+    `UPDATE waitlist_entries SET patient_id = $1, service_id = $2, provider_ids = $3, chair_ids = $4, windows = $5,
+       earliest_date = $6, latest_date = $7, priority = $8, min_notice_minutes = $9, preferred_time = $10, notes = $11,
+       status = $14, notification_count = $15, updated_at = $16
+     WHERE clinic_id = $12 AND id = $13 RETURNING *`,
+    [...columns(e), clinicId, id, e.status, e.notificationCount, at],
+  );
+  return parseEntry(rows[0]);
+}
+
+export async function setEntryStatus(q: Queryable, clinicId: string, id: string, status: EntryStatus, at: Date): Promise<WaitlistEntry> {
+  const { rows } = await q.query(
+    "UPDATE waitlist_entries SET status = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2 RETURNING *",
+    [clinicId, id, status, at],
+  );
+  return parseEntry(rows[0]);
+}
+
+export async function getEntry(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<WaitlistEntry | null> {
+  const { rows } = await q.query(
+    `SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
+    [clinicId, id],
+  );
+  return rows[0] ? parseEntry(rows[0]) : null;
+}
+
+export async function listEntries(
+  q: Queryable,
+  clinicId: string,
+  f: { status?: EntryStatus; patientId?: string; serviceId?: string },
+  page: PageRequest,
+): Promise<Page<WaitlistEntry>> {
+  const { rows } = await q.query(
+    `SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2)
+       AND ($3::uuid IS NULL OR patient_id = $3) AND ($4::uuid IS NULL OR service_id = $4)
+       AND ($5::timestamptz IS NULL OR (created_at, id) > ($5::timestamptz, $6::uuid))
+     ORDER BY created_at, id LIMIT $7`,
+    [clinicId, f.status ?? null, f.patientId ?? null, f.serviceId ?? null, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(parseEntry), page.limit, (e) => ({ key: e.createdAt.toISOString(), id: e.id }));
+}
