@@ -88,14 +88,14 @@ export const aService = (ctx: TestContext, c: Clinic, over: object = {}) =>
   make(ctx, c, "/api/booking/services", { name: "Cleaning", category: "hygiene", durationMinutes: 60, priceCents: 15000, ...over });
 export const aPatient = (ctx: TestContext, c: Clinic, over: object = {}) =>
   make(ctx, c, "/api/booking/patients", { firstName: "Pat", lastName: "Example", phone: "+16175550100", smsConsent: true, ...over });
-export const anEntry = (ctx: TestContext, c: Clinic, over: { patientId: string; serviceId: string } & object) =>
+export const anEntry = (ctx: TestContext, c: Clinic, over: { patientId: string; serviceId: string } & Record<string, unknown>) =>
   make(ctx, c, "/api/booking/waitlist", over);
 export const anAppointment = (
   ctx: TestContext,
   c: Clinic,
-  over: { patientId: string; providerId: string; serviceId: string; start: string } & object,
+  over: { patientId: string; providerId: string; serviceId: string; start: string } & Record<string, unknown>,
 ) => make(ctx, c, "/api/booking/appointments", over);
-export const anOpening = (ctx: TestContext, c: Clinic, over: { providerId: string; start: string; end: string } & object) =>
+export const anOpening = (ctx: TestContext, c: Clinic, over: { providerId: string; start: string; end: string } & Record<string, unknown>) =>
   make(ctx, c, "/api/booking/openings", over);
 
 /** A clinic with one provider, chair, service and patient: the usual starting point. */
