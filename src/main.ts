@@ -1,10 +1,12 @@
 // Starting and stopping the service: database (embedded or server), migrations, HTTP.
 import pg from "pg";
+import { outboxChannels } from "./channels/outbox.ts";
 import { ManualClock, systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { ensureAdminToken } from "./flows/authenticate.ts";
 import type { Deps, Logger } from "./flows/deps.ts";
 import { buildApp, type App } from "./http/app.ts";
+import { startWorker } from "./jobs/runner.ts";
 import { createLogger } from "./log.ts";
 import { createPool } from "./store/db.ts";
 import { startEmbeddedPostgres } from "./store/embedded-postgres.ts";
@@ -57,16 +59,18 @@ export async function startService(config: Config): Promise<Service> {
     throw e;
   }
   const clock = config.testClock && !config.production ? new ManualClock(new Date()) : systemClock;
-  const deps: Deps = { db, clock, config, log: logger };
+  const deps: Deps = { db, clock, config, log: logger, channels: outboxChannels(db) };
   const generatedAdminToken = await ensureAdminToken(deps);
   const app = await buildApp(deps, { logger });
   await app.listen({ port: config.port, host: config.host });
+  const worker = await startWorker(deps);
   logger.info({ database: database.kind, port: config.port }, "backfill is serving");
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       await app.close();
+      await worker.stop();
       await db.end();
       await database.stop();
     })());

@@ -74,7 +74,7 @@ export function applyPatientInput(
     let source = ctx.source;
     if (asked === undefined && contactChanged[channel] && was) {
       now = false;
-      source = channel === "EMAIL" ? "email_changed" : "phone_changed";
+      source = `${channel === "EMAIL" ? "email" : "phone"}_${has[channel] ? "changed" : "removed"}`;
     }
     if (now && !has[channel]) {
       if (asked) errors.push({ path: `/${CONSENT_FIELDS[channel]}`, message: `needs ${channel === "EMAIL" ? "an email" : "a phone"}` });

@@ -4,7 +4,8 @@ import { fail, ok, type Result } from "./result.ts";
 
 export function normalisePhone(raw: string, defaultCountry: string, path = "/phone"): Result<string> {
   const country = isSupportedCountry(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
-  const parsed = parsePhoneNumberFromString(raw.trim(), country);
+  // extract: false — the whole field must be the number; by default the library digs one out of any text.
+  const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry: country, extract: false });
   if (!parsed || !parsed.isValid()) {
     return fail("validation_failed", `${path.slice(1)} is not a valid phone number`, {
       errors: [{ path, message: "is not a valid phone number" }],

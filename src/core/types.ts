@@ -158,3 +158,54 @@ export interface WaitlistEntry {
 export const OFFER_STATUSES = ["SCHEDULED", "PENDING", "ACCEPTED", "DECLINED", "EXPIRED", "WITHDRAWN"] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 export const LIVE_OFFER_STATUSES: readonly OfferStatus[] = ["SCHEDULED", "PENDING"];
+
+export type OfferResponseValue = "ACCEPTED" | "DECLINED" | "NO_RESPONSE" | "EXPIRED";
+
+export interface Offer {
+  id: Id;
+  clinicId: Id;
+  openingId: Id;
+  entryId: Id;
+  patientId: Id;
+  status: OfferStatus;
+  channel: Channel | null;
+  wave: number;
+  rank: number | null;
+  score: number | null;
+  holdMinutes: number;
+  message: string | null;
+  scheduledFor: Date | null;
+  sentAt: Date | null;
+  holdExpiresAt: Date | null;
+  holdReleased: boolean;
+  respondedAt: Date | null;
+  response: OfferResponseValue | null;
+  bookedAppointmentId: Id | null;
+  withdrawReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const DELIVERY_STATUSES = ["QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED", "UNDELIVERED", "BOUNCED"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export type DeliveryKind = "OFFER" | "CONFIRMATION" | "NOTICE";
+
+export interface Delivery {
+  id: Id;
+  clinicId: Id;
+  offerId: Id | null;
+  patientId: Id | null;
+  kind: DeliveryKind;
+  channel: Channel;
+  status: DeliveryStatus;
+  toAddress: string | null;
+  payload: Record<string, unknown>;
+  providerMessageId: string | null;
+  failureReason: string | null;
+  attemptCount: number;
+  dueAt: Date | null;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

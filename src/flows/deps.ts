@@ -1,5 +1,6 @@
 // What every flow receives: a plain object built once in main.ts (or by a test).
 import type { Clock } from "../clock.ts";
+import type { Channels } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
 import { recordAudit } from "../store/audit.ts";
 import type { Pool, Queryable } from "../store/db.ts";
@@ -15,6 +16,8 @@ export interface Deps {
   clock: Clock;
   config: Config;
   log: Logger;
+  /** Where each channel's messages go: real providers when configured, else the dev outbox. */
+  channels: Channels;
 }
 
 /** Who asks: the clinic they act for and how they are named in the audit log (ids, never names). */

@@ -1,4 +1,5 @@
 // buildApp(deps): the HTTP application, used by the server and by tests (app.inject) alike.
+import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -19,6 +20,9 @@ import { patientRoutes } from "./routes/patients.ts";
 import { scheduleRoutes } from "./routes/schedule.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { waitlistRoutes } from "./routes/waitlist.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
+import { publicRoutes } from "./routes/public.ts";
+import { devRoutes } from "./routes/dev.ts";
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -31,8 +35,13 @@ function compilers() {
   // on the wire, so they are coerced. Every error is reported, not just the first.
   const body = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
   const query = new Ajv({ allErrors: true, coerceTypes: "array", useDefaults: true, removeAdditional: false, strict: false });
-  addFormats(body);
-  addFormats(query);
+  for (const ajv of [body, query]) {
+    addFormats(ajv);
+    // RFC 3339 also admits times a JS Date cannot hold (a leap second "23:59:60", an offset "+01"):
+    // an instant must parse too, or it would reach the database as an Invalid Date.
+    const rfc3339 = ajv.formats["date-time"] as { validate: (s: string) => boolean; compare: (a: string, b: string) => number };
+    ajv.addFormat("date-time", { ...rfc3339, validate: (s: string) => rfc3339.validate(s) && !Number.isNaN(Date.parse(s)) });
+  }
   return { body, query };
 }
 
@@ -87,6 +96,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+  // The offer page's forms post without script too.
+  await app.register(formbody);
 
   healthRoutes(app, deps);
   adminRoutes(app, deps);
@@ -96,5 +107,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   appointmentRoutes(app, deps);
   openingRoutes(app, deps);
   waitlistRoutes(app, deps);
+  notificationRoutes(app, deps);
+  publicRoutes(app, deps);
+  devRoutes(app, deps);
   return app;
 }

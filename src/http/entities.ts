@@ -48,7 +48,11 @@ export const SettingsFields = {
   timezone: Type.String({ minLength: 1, maxLength: 100 }),
 };
 export const SettingsJson = Type.Object(SettingsFields, open);
-export const SettingsPatch = Type.Partial(Type.Object(SettingsFields, { additionalProperties: false }));
+// Type.Partial drops the object's options, so additionalProperties goes on the Partial; quietHours may be partial.
+export const SettingsPatch = Type.Partial(
+  Type.Object({ ...SettingsFields, quietHours: Type.Partial(SettingsFields.quietHours, { additionalProperties: false }) }),
+  { additionalProperties: false },
+);
 
 export const ResourceJson = Type.Object({ id: Id, name: Type.String(), active: Type.Boolean(), createdAt: Instant }, open);
 
@@ -102,5 +106,28 @@ export const EntryJson = Type.Object(
     status: Enum(ENTRY_STATUSES), notificationCount: Type.Integer(), bookedAppointmentId: Nullable(Id),
     createdAt: Instant, updatedAt: Instant,
   },
+  open,
+);
+
+export const DeliveryJson = Type.Object(
+  {
+    id: Id, channel: Channel, status: Type.String(), providerMessageId: Nullable(Type.String()), failureReason: Nullable(Type.String()),
+    attemptCount: Type.Integer(), sentAt: Nullable(Instant), deliveredAt: Nullable(Instant),
+  },
+  open,
+);
+
+export const NotificationJson = Type.Object(
+  {
+    id: Id, waitlistEntryId: Id, clinicId: Id, slotId: Id, appointmentSlotStart: Instant, appointmentSlotEnd: Instant,
+    providerId: Id, chairId: Nullable(Id), channel: Nullable(Channel), sentAt: Nullable(Instant), message: Nullable(Type.String()),
+    holdExpiresAt: Nullable(Instant), holdReleased: Type.Boolean(), respondedAt: Nullable(Instant),
+    response: Nullable(Type.String()), bookedAppointmentId: Nullable(Id), status: Type.String(), deliveries: Type.Array(DeliveryJson),
+  },
+  open,
+);
+
+export const AlternativeJson = Type.Object(
+  { slotId: Id, start: Instant, end: Instant, providerName: Nullable(Type.String()), matchScore: Type.Integer(), matchReasons: Type.Array(Type.String()) },
   open,
 );

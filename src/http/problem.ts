@@ -62,13 +62,16 @@ export function sendResult<T>(reply: FastifyReply, result: Result<T>, status: nu
   return result.ok ? reply.code(status).send(map(result.value)) : sendProblem(reply, result);
 }
 
+/** A member name as a JSON pointer token (RFC 6901: "~" is "~0", "/" is "~1"). */
+const token = (name: unknown) => String(name).replaceAll("~", "~0").replaceAll("/", "~1");
+
 function validationErrors(err: FastifyError): FieldError[] {
   const where = err.validationContext;
   return (err.validation ?? []).map((v) => {
     const params = v.params as Record<string, unknown>;
     const pointer =
-      v.keyword === "required" ? `${v.instancePath}/${String(params.missingProperty)}`
-      : v.keyword === "additionalProperties" ? `${v.instancePath}/${String(params.additionalProperty)}`
+      v.keyword === "required" ? `${v.instancePath}/${token(params.missingProperty)}`
+      : v.keyword === "additionalProperties" ? `${v.instancePath}/${token(params.additionalProperty)}`
       : v.instancePath || "";
     const message =
       v.keyword === "required" ? "is required"

@@ -1,11 +1,15 @@
 // Shared TypeBox schemas: the shapes of API.md, validated on the way in and documented in OpenAPI.
 import { Type, type TSchema } from "typebox";
 
-export const Id = Type.String({ format: "uuid" });
+// The canonical 8-4-4-4-12 form only: the uuid format alone also admits "urn:uuid:…", which PostgreSQL refuses.
+export const Id = Type.String({ format: "uuid", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" });
 export const Instant = Type.String({ format: "date-time", description: "ISO 8601 instant with offset" });
 export const TimeOfDay = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$", description: "HH:MM" });
 export const CalendarDate = Type.String({ format: "date", description: "YYYY-MM-DD" });
-export const Name = Type.String({ minLength: 1, maxLength: 200 });
+// PostgreSQL text cannot hold NUL, so no free text may contain it; a name also needs a visible character.
+const NO_NUL = "^[^\\u0000]*$";
+export const Text = (maxLength: number) => Type.String({ maxLength, pattern: NO_NUL });
+export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" });
 export const Channel = Type.Union([
   Type.Literal("SMS"), Type.Literal("EMAIL"), Type.Literal("VOICE"), Type.Literal("PUSH"), Type.Literal("MANUAL"),
 ]);

@@ -1,6 +1,7 @@
 // Core values → the public JSON of API.md (camelCase, ISO instants).
 import type { Settings } from "../core/settings.ts";
 import type { Appointment, Clinic, Consent, Opening, Patient, Provider, Service, WaitlistEntry } from "../core/types.ts";
+import type { NotificationView } from "../flows/view-notifications.ts";
 import type { ApiKey } from "../store/api-keys.ts";
 
 function iso(d: Date): string;
@@ -111,4 +112,39 @@ export const entryJson = (e: WaitlistEntry) => ({
   bookedAppointmentId: e.bookedAppointmentId,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
+});
+
+export const notificationJson = (v: NotificationView) => ({
+  id: v.offer.id,
+  waitlistEntryId: v.offer.entryId,
+  clinicId: v.offer.clinicId,
+  slotId: v.offer.openingId,
+  appointmentSlotStart: iso(v.opening.start),
+  appointmentSlotEnd: iso(v.opening.end),
+  providerId: v.opening.providerId,
+  chairId: v.opening.chairId,
+  channel: v.offer.channel,
+  sentAt: iso(v.offer.sentAt),
+  message: v.offer.message,
+  holdExpiresAt: iso(v.offer.holdExpiresAt),
+  holdReleased: v.offer.holdReleased,
+  respondedAt: iso(v.offer.respondedAt),
+  response: v.offer.response,
+  bookedAppointmentId: v.offer.bookedAppointmentId,
+  status: v.offer.status,
+  scheduledFor: iso(v.offer.scheduledFor),
+  wave: v.offer.wave,
+  rank: v.offer.rank,
+  score: v.offer.score,
+  createdAt: iso(v.offer.createdAt),
+  deliveries: v.deliveries.map((d) => ({
+    id: d.id,
+    channel: d.channel,
+    status: d.status,
+    providerMessageId: d.providerMessageId,
+    failureReason: d.failureReason,
+    attemptCount: d.attemptCount,
+    sentAt: iso(d.sentAt),
+    deliveredAt: iso(d.deliveredAt),
+  })),
 });

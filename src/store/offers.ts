@@ -1,29 +1,169 @@
-// Offers (API: notifications). The full lifecycle comes with the core loop; the foundation needs to
-// withdraw live offers when their opening is filled by staff or their entry is removed.
+// Offers (API: notifications): one opening offered to one waitlist entry, with a hold.
+import type { OfferState } from "../core/offer.ts";
+import type { Channel, Offer, OfferStatus } from "../core/types.ts";
 import type { Queryable } from "./db.ts";
+import { toPage, type Page, type PageRequest } from "./page.ts";
+
+export function parseOffer(r: any): Offer {
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    openingId: r.opening_id,
+    entryId: r.entry_id,
+    patientId: r.patient_id,
+    status: r.status,
+    channel: r.channel,
+    wave: r.wave,
+    rank: r.rank,
+    score: r.score,
+    holdMinutes: r.hold_minutes,
+    message: r.message,
+    scheduledFor: r.scheduled_for,
+    sentAt: r.sent_at,
+    holdExpiresAt: r.hold_expires_at,
+    holdReleased: r.hold_released,
+    respondedAt: r.responded_at,
+    response: r.response,
+    bookedAppointmentId: r.booked_appointment_id,
+    withdrawReason: r.withdraw_reason,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export interface NewOffer {
+  clinicId: string;
+  openingId: string;
+  entryId: string;
+  patientId: string;
+  channel: Channel;
+  wave: number;
+  rank: number | null;
+  score: number | null;
+  holdMinutes: number;
+  scheduledFor: Date;
+  at: Date;
+}
+
+/** A SCHEDULED offer; the unique indexes refuse a second live offer per entry or patient (23505). */
+export async function insertOffer(q: Queryable, o: NewOffer): Promise<Offer> {
+  const { rows } = await q.query(
+    `INSERT INTO offers (clinic_id, opening_id, entry_id, patient_id, status, channel, wave, rank, score, hold_minutes,
+       scheduled_for, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, 'SCHEDULED', $5, $6, $7, $8, $9, $10, $11, $11) RETURNING *`,
+    [o.clinicId, o.openingId, o.entryId, o.patientId, o.channel, o.wave, o.rank, o.score, o.holdMinutes, o.scheduledFor, o.at],
+  );
+  return parseOffer(rows[0]);
+}
+
+export async function getOffer(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Offer | null> {
+  const { rows } = await q.query(
+    `SELECT * FROM offers WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
+    [clinicId, id],
+  );
+  return rows[0] ? parseOffer(rows[0]) : null;
+}
+
+/** Writes the decider's new state, guarded on the status it was decided from. Null if it moved meanwhile. */
+export async function saveOfferState(
+  q: Queryable,
+  offer: Offer,
+  next: OfferState & { bookedAppointmentId?: string | null; withdrawReason?: string | null; message?: string | null },
+  at: Date,
+): Promise<Offer | null> {
+  const { rows } = await q.query(
+    `UPDATE offers SET status = $4, sent_at = $5, hold_expires_at = $6, responded_at = $7, response = $8,
+       hold_released = $9, booked_appointment_id = COALESCE($10, booked_appointment_id),
+       withdraw_reason = COALESCE($11, withdraw_reason), message = COALESCE($12, message), updated_at = $13
+     WHERE clinic_id = $1 AND id = $2 AND status = $3 RETURNING *`,
+    [
+      offer.clinicId, offer.id, offer.status, next.status, next.sentAt, next.holdExpiresAt, next.respondedAt, next.response,
+      next.holdReleased, next.bookedAppointmentId ?? null, next.withdrawReason ?? null, next.message ?? null, at,
+    ],
+  );
+  return rows[0] ? parseOffer(rows[0]) : null;
+}
+
+export async function liveOffersOfOpening(q: Queryable, clinicId: string, openingId: string, forUpdate = false): Promise<Offer[]> {
+  const { rows } = await q.query(
+    `SELECT * FROM offers WHERE clinic_id = $1 AND opening_id = $2 AND status IN ('SCHEDULED', 'PENDING')
+     ORDER BY id${forUpdate ? " FOR UPDATE" : ""}`,
+    [clinicId, openingId],
+  );
+  return rows.map(parseOffer);
+}
+
+export async function offersOfOpening(q: Queryable, clinicId: string, openingId: string): Promise<Offer[]> {
+  const { rows } = await q.query("SELECT * FROM offers WHERE clinic_id = $1 AND opening_id = $2 ORDER BY created_at, id", [
+    clinicId,
+    openingId,
+  ]);
+  return rows.map(parseOffer);
+}
+
+export async function liveOfferOfPatient(q: Queryable, clinicId: string, patientId: string, forUpdate = false): Promise<Offer | null> {
+  const { rows } = await q.query(
+    `SELECT * FROM offers WHERE clinic_id = $1 AND patient_id = $2 AND status IN ('SCHEDULED', 'PENDING')${forUpdate ? " FOR UPDATE" : ""}`,
+    [clinicId, patientId],
+  );
+  return rows[0] ? parseOffer(rows[0]) : null;
+}
+
+/** PENDING offers whose hold has run out, locked for this runner only. */
+export async function lockExpiredHolds(q: Queryable, now: Date, limit: number): Promise<Offer[]> {
+  const { rows } = await q.query(
+    `SELECT * FROM offers WHERE status = 'PENDING' AND hold_expires_at <= $1
+     ORDER BY hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now, limit],
+  );
+  return rows.map(parseOffer);
+}
+
+export async function listOffers(
+  q: Queryable,
+  clinicId: string,
+  f: { status?: OfferStatus; entryId?: string; openingId?: string },
+  page: PageRequest,
+): Promise<Page<Offer>> {
+  const { rows } = await q.query(
+    `SELECT * FROM offers WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2)
+       AND ($3::uuid IS NULL OR entry_id = $3) AND ($4::uuid IS NULL OR opening_id = $4)
+       AND ($5::timestamptz IS NULL OR (created_at, id) > ($5::timestamptz, $6::uuid))
+     ORDER BY created_at, id LIMIT $7`,
+    [clinicId, f.status ?? null, f.entryId ?? null, f.openingId ?? null, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return toPage(rows.map(parseOffer), page.limit, (o) => ({ key: o.createdAt.toISOString(), id: o.id }));
+}
 
 /**
- * Withdraws the live offers of an opening (or of an entry) and puts their other entries back to
- * ACTIVE. Returns the withdrawn offers' ids.
+ * Withdraws the live offers of an opening (or of an entry) and puts their entries back to ACTIVE.
+ * Returns the withdrawn offers' ids.
  */
 export async function withdrawLiveOffers(
   q: Queryable,
   clinicId: string,
   by: { openingId: string } | { entryId: string },
   at: Date,
+  reason = "filled",
 ): Promise<string[]> {
   const [column, id] = "openingId" in by ? ["opening_id", by.openingId] : ["entry_id", by.entryId];
   const { rows } = await q.query(
-    `UPDATE offers SET status = 'WITHDRAWN', hold_released = true, updated_at = $3
+    `UPDATE offers SET status = 'WITHDRAWN', hold_released = true, withdraw_reason = $4, updated_at = $3
      WHERE clinic_id = $1 AND ${column} = $2 AND status IN ('SCHEDULED', 'PENDING')
      RETURNING id, entry_id`,
-    [clinicId, id, at],
+    [clinicId, id, at, reason],
   );
   if (rows.length > 0) {
     await q.query(
       `UPDATE waitlist_entries SET status = 'ACTIVE', updated_at = $3
        WHERE clinic_id = $1 AND id = ANY($2::uuid[]) AND status = 'NOTIFIED'`,
       [clinicId, rows.map((r) => r.entry_id), at],
+    );
+    // Their queued messages are not sent any more.
+    await q.query(
+      `UPDATE deliveries SET status = 'FAILED', failure_reason = 'offer withdrawn', updated_at = $3
+       WHERE clinic_id = $1 AND offer_id = ANY($2::uuid[]) AND status = 'QUEUED'`,
+      [clinicId, rows.map((r) => r.id), at],
     );
   }
   return rows.map((r) => r.id);

@@ -107,3 +107,65 @@ export async function listOpenings(
   );
   return toPage(rows.map(parseOpening), page.limit, (o) => ({ key: o.start.toISOString(), id: o.id }));
 }
+
+/** Openings whose waitlist flow is due, locked for this runner (others skip them). */
+export async function lockDueOpenings(q: Queryable, now: Date, limit: number): Promise<Opening[]> {
+  const { rows } = await q.query(
+    `SELECT * FROM openings WHERE status = 'OPEN' AND next_wave_at <= $1
+     ORDER BY next_wave_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now, limit],
+  );
+  return rows.map(parseOpening);
+}
+
+/** Locks one opening, or returns null if another transaction holds it (when `skipLocked`). */
+export async function lockOpening(q: Queryable, clinicId: string, id: string, skipLocked = false): Promise<Opening | null> {
+  const { rows } = await q.query(
+    `SELECT * FROM openings WHERE clinic_id = $1 AND id = $2 FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}`,
+    [clinicId, id],
+  );
+  return rows[0] ? parseOpening(rows[0]) : null;
+}
+
+export async function setNextWave(q: Queryable, clinicId: string, id: string, at: Date | null, now: Date, waveCount?: number): Promise<void> {
+  await q.query(
+    `UPDATE openings SET next_wave_at = $3, wave_count = COALESCE($5, wave_count), updated_at = $4
+     WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN'`,
+    [clinicId, id, at, now, waveCount ?? null],
+  );
+}
+
+/** An offer of this opening ended without a booking: run its flow again now (if nothing else is live). */
+export async function wakeOpening(q: Queryable, clinicId: string, id: string, now: Date): Promise<void> {
+  await q.query(
+    `UPDATE openings SET next_wave_at = $3, updated_at = $3
+     WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN'
+       AND NOT EXISTS (SELECT 1 FROM offers WHERE opening_id = $2 AND status IN ('SCHEDULED', 'PENDING'))`,
+    [clinicId, id, now],
+  );
+}
+
+export async function expireOpening(q: Queryable, clinicId: string, id: string, now: Date): Promise<Opening | null> {
+  const { rows } = await q.query(
+    `UPDATE openings SET status = 'EXPIRED', next_wave_at = NULL, updated_at = $3
+     WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
+    [clinicId, id, now],
+  );
+  return rows[0] ? parseOpening(rows[0]) : null;
+}
+
+/** Open openings an entry's service fits, starting in (from, to], with provider names (for alternatives). */
+export async function alternativeOpenings(
+  q: Queryable,
+  clinicId: string,
+  f: { serviceId: string; durationMinutes: number; excludeId: string; from: Date; to: Date },
+): Promise<(Opening & { providerName: string })[]> {
+  const { rows } = await q.query(
+    `SELECT o.*, p.name AS provider_name FROM openings o JOIN providers p ON p.clinic_id = o.clinic_id AND p.id = o.provider_id
+     WHERE o.clinic_id = $1 AND o.status = 'OPEN' AND o.id <> $2 AND o.start_at > $3 AND o.start_at <= $4
+       AND (o.service_id = $5 OR (o.service_id IS NULL AND o.end_at - o.start_at >= make_interval(mins => $6)))
+     ORDER BY o.start_at, o.id LIMIT 200`,
+    [clinicId, f.excludeId, f.from, f.to, f.serviceId, f.durationMinutes],
+  );
+  return rows.map((r) => ({ ...parseOpening(r), providerName: r.provider_name }));
+}

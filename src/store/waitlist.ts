@@ -105,3 +105,57 @@ export async function listEntries(
   );
   return toPage(rows.map(parseEntry), page.limit, (e) => ({ key: e.createdAt.toISOString(), id: e.id }));
 }
+
+/** The entry now holds a live offer: NOTIFIED, one more notification counted. */
+export async function markEntryNotified(q: Queryable, clinicId: string, id: string, at: Date): Promise<void> {
+  await q.query(
+    `UPDATE waitlist_entries SET status = 'NOTIFIED', notification_count = notification_count + 1, updated_at = $3
+     WHERE clinic_id = $1 AND id = $2`,
+    [clinicId, id, at],
+  );
+}
+
+/** After an offer ends without a booking: ACTIVE again, or EXHAUSTED at the cap. */
+export async function releaseEntry(q: Queryable, clinicId: string, id: string, maxNotifications: number, at: Date): Promise<void> {
+  await q.query(
+    `UPDATE waitlist_entries SET updated_at = $4,
+       status = CASE WHEN notification_count >= $3 THEN 'EXHAUSTED' ELSE 'ACTIVE' END
+     WHERE clinic_id = $1 AND id = $2 AND status = 'NOTIFIED'`,
+    [clinicId, id, maxNotifications, at],
+  );
+}
+
+/** Entries that fitted a wave but were not offered it gain fairness points for next time. */
+export async function markPassedOver(q: Queryable, clinicId: string, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query(
+    `UPDATE waitlist_entries SET passed_over_count = passed_over_count + 1, updated_at = $3
+     WHERE clinic_id = $1 AND id = ANY($2::uuid[])`,
+    [clinicId, ids, at],
+  );
+}
+
+/**
+ * The winner's entry is BOOKED; the patient's other open entries for the same service are resolved
+ * too (dedup) and their live offers withdrawn by the caller. Returns the other entries' ids.
+ */
+export async function markEntryBooked(
+  q: Queryable,
+  clinicId: string,
+  entry: { id: string; patientId: string; serviceId: string },
+  appointmentId: string,
+  at: Date,
+): Promise<string[]> {
+  await q.query(
+    `UPDATE waitlist_entries SET status = 'BOOKED', booked_appointment_id = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2`,
+    [clinicId, entry.id, appointmentId, at],
+  );
+  const { rows } = await q.query(
+    `UPDATE waitlist_entries SET status = 'BOOKED', booked_appointment_id = $5, updated_at = $6
+     WHERE clinic_id = $1 AND patient_id = $2 AND service_id = $3 AND id <> $4
+       AND status IN ('ACTIVE', 'NOTIFIED', 'EXHAUSTED', 'UNREACHABLE')
+     RETURNING id`,
+    [clinicId, entry.patientId, entry.serviceId, entry.id, appointmentId, at],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,6 +1,7 @@
 // The HTTP app on a real database with a manual clock, plus small builders for the rows a test needs.
 import type { LightMyRequestResponse } from "fastify";
 import { after } from "node:test";
+import { outboxChannels } from "../../src/channels/outbox.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { Deps, Logger } from "../../src/flows/deps.ts";
@@ -28,7 +29,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestCon
     error: (o, m) => logged.push(JSON.stringify([o, m])),
   };
   const config = parseConfig({ DATABASE_URL: url, BACKFILL_ADMIN_TOKEN: ADMIN_TOKEN, BACKFILL_RATE_LIMIT: "100000", ...env });
-  const deps: Deps = { db: pool, clock, config, log };
+  const deps: Deps = { db: pool, clock, config, log, channels: outboxChannels(pool) };
   const app = await buildApp(deps);
   after(() => app.close());
   return { app, deps, clock, logged };

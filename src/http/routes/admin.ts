@@ -12,7 +12,7 @@ export function adminRoutes(app: App, deps: Deps) {
   app.post(
     "/api/admin/clinics",
     {
-      preHandler: requireAdmin(deps),
+      onRequest: requireAdmin(deps),
       schema: {
         tags: ["bootstrap"],
         summary: "Create a clinic and its first API key (admin token)",

@@ -10,7 +10,7 @@ import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";
 import { AppointmentJson, OpeningJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
-import { Enum, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems } from "../schemas.ts";
+import { Enum, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems, Text } from "../schemas.ts";
 import { appointmentJson, openingJson } from "../views.ts";
 
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
@@ -22,7 +22,7 @@ export function appointmentRoutes(app: App, deps: Deps) {
   app.post(
     "/api/booking/appointments",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         summary: "Book an appointment (409 conflict on any overlap; fills an open opening it covers)",
@@ -50,7 +50,7 @@ export function appointmentRoutes(app: App, deps: Deps) {
   app.get(
     "/api/booking/appointments",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         querystring: Type.Object({
@@ -72,14 +72,14 @@ export function appointmentRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/appointments/:id",
-    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404) } } },
+    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404) } } },
     async (request, reply) => sendResult(reply, await findAppointment(deps, callerOf(request), request.params.id), 200, appointmentJson),
   );
 
   app.post(
     "/api/booking/appointments/:id/cancel",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         summary: "Cancel; the freed time becomes an OPEN opening and the waitlist flow starts on its own",
@@ -87,7 +87,7 @@ export function appointmentRoutes(app: App, deps: Deps) {
         body: Type.Object(
           {
             by: Type.Union([Type.Literal("patient"), Type.Literal("staff")]),
-            reason: Type.Optional(Type.String({ maxLength: 500 })),
+            reason: Type.Optional(Text(500)),
           },
           { additionalProperties: false },
         ),
@@ -109,7 +109,7 @@ export function appointmentRoutes(app: App, deps: Deps) {
 
   app.post(
     "/api/booking/appointments/:id/check-in",
-    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404, 409) } } },
+    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404, 409) } } },
     async (request, reply) => sendResult(reply, await checkIn(deps, callerOf(request), request.params.id), 200, appointmentJson),
   );
 }

@@ -2,15 +2,16 @@
 import { Type } from "typebox";
 import { OPENING_STATUSES, type OpeningStatus } from "../../core/types.ts";
 import type { Deps } from "../../flows/deps.ts";
-import { findOpening, listOpeningsOf } from "../../flows/look-up.ts";
+import { listOpeningsOf } from "../../flows/look-up.ts";
+import { openingWithOffers } from "../../flows/view-notifications.ts";
 import { openSlot } from "../../flows/open-slot.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";
-import { OpeningJson } from "../entities.ts";
+import { NotificationJson, OpeningJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { Enum, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems } from "../schemas.ts";
-import { openingJson } from "../views.ts";
+import { notificationJson, openingJson } from "../views.ts";
 
 export function openingRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_schedule");
@@ -19,7 +20,7 @@ export function openingRoutes(app: App, deps: Deps) {
   app.post(
     "/api/booking/openings",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         summary: "Open a new slot (source NEW_SLOT); the waitlist flow starts on its own",
@@ -40,7 +41,7 @@ export function openingRoutes(app: App, deps: Deps) {
   app.get(
     "/api/booking/openings",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         querystring: Type.Object({
@@ -65,7 +66,19 @@ export function openingRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/openings/:id",
-    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: OpeningJson, ...problems(404) } } },
-    async (request, reply) => sendResult(reply, await findOpening(deps, callerOf(request), request.params.id), 200, openingJson),
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: "An opening with its offers (notifications) and their delivery trails",
+        params: IdParams,
+        response: { 200: Type.Object({ ...OpeningJson.properties, offers: Type.Array(NotificationJson) }, { additionalProperties: true }), ...problems(404) },
+      },
+    },
+    async (request, reply) =>
+      sendResult(reply, await openingWithOffers(deps, callerOf(request), request.params.id), 200, (v) => ({
+        ...openingJson(v.opening),
+        offers: v.offers.map(notificationJson),
+      })),
   );
 }

@@ -31,7 +31,7 @@ export function patientRoutes(app: App, deps: Deps) {
   app.post(
     "/api/booking/patients",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: { tags, body: Type.Object(fields, { additionalProperties: false }), response: { 201: PatientJson, ...problems() } },
     },
     async (request, reply) =>
@@ -40,24 +40,24 @@ export function patientRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/patients",
-    { preHandler: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(PatientJson), ...problems() } } },
+    { onRequest: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(PatientJson), ...problems() } } },
     async (request) => listOf(await listPatientsOf(deps, callerOf(request), pageRequest(request.query)), patientJson),
   );
 
   app.get(
     "/api/booking/patients/:id",
-    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: PatientJson, ...problems(404) } } },
+    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: PatientJson, ...problems(404) } } },
     async (request, reply) => sendResult(reply, await findPatient(deps, callerOf(request), request.params.id), 200, patientJson),
   );
 
   app.patch(
     "/api/booking/patients/:id",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         params: IdParams,
-        body: Type.Partial(Type.Object(fields, { additionalProperties: false })),
+        body: Type.Partial(Type.Object(fields), { additionalProperties: false }),
         response: { 200: PatientJson, ...problems(404) },
       },
     },

@@ -19,7 +19,7 @@ export function scheduleRoutes(app: App, deps: Deps) {
     app.post(
       `/api/booking/${table}`,
       {
-        preHandler: guard,
+        onRequest: guard,
         schema: {
           tags,
           body: Type.Object({ name: Name }, { additionalProperties: false }),
@@ -30,7 +30,7 @@ export function scheduleRoutes(app: App, deps: Deps) {
     );
     app.get(
       `/api/booking/${table}`,
-      { preHandler: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ResourceJson), ...problems() } } },
+      { onRequest: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ResourceJson), ...problems() } } },
       async (request) => listOf(await listResourcesOf(deps, callerOf(request), table, pageRequest(request.query)), resourceJson),
     );
   }
@@ -38,13 +38,13 @@ export function scheduleRoutes(app: App, deps: Deps) {
   app.post(
     "/api/booking/services",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         body: Type.Object(
           {
             name: Name,
-            category: Type.String({ minLength: 1, maxLength: 50, pattern: "^[A-Za-z0-9_ -]+$" }),
+            category: Type.String({ minLength: 1, maxLength: 50, pattern: "^[A-Za-z0-9_ -]*[A-Za-z0-9_-][A-Za-z0-9_ -]*$" }),
             durationMinutes: Type.Integer({ minimum: 5, maximum: 1440 }),
             priceCents: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
           },
@@ -57,7 +57,7 @@ export function scheduleRoutes(app: App, deps: Deps) {
   );
   app.get(
     "/api/booking/services",
-    { preHandler: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ServiceJson), ...problems() } } },
+    { onRequest: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ServiceJson), ...problems() } } },
     async (request) => listOf(await listServicesOf(deps, callerOf(request), pageRequest(request.query)), serviceJson),
   );
 }

@@ -16,13 +16,13 @@ export function settingsRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/settings",
-    { preHandler: admin, schema: { tags, response: { 200: SettingsJson, ...problems() } } },
+    { onRequest: admin, schema: { tags, response: { 200: SettingsJson, ...problems() } } },
     async (request, reply) => sendResult(reply, await getSettings(deps, callerOf(request)), 200, settingsJson),
   );
 
   app.patch(
     "/api/booking/settings",
-    { preHandler: admin, schema: { tags, body: SettingsPatch, response: { 200: SettingsJson, ...problems() } } },
+    { onRequest: admin, schema: { tags, body: SettingsPatch, response: { 200: SettingsJson, ...problems() } } },
     async (request, reply) =>
       sendResult(reply, await changeSettings(deps, callerOf(request), request.body as never), 200, settingsJson),
   );
@@ -30,7 +30,7 @@ export function settingsRoutes(app: App, deps: Deps) {
   app.post(
     "/api/booking/api-keys",
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         summary: "Create an API key (shown once, stored hashed)",
@@ -50,13 +50,13 @@ export function settingsRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/api-keys",
-    { preHandler: admin, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKeyJson) }), ...problems() } } },
+    { onRequest: admin, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKeyJson) }), ...problems() } } },
     async (request) => ({ items: (await listKeys(deps, callerOf(request))).map(apiKeyJson) }),
   );
 
   app.delete(
     "/api/booking/api-keys/:id",
-    { preHandler: admin, schema: { tags, params: IdParams, response: { 200: ApiKeyJson, ...problems(404) } } },
+    { onRequest: admin, schema: { tags, params: IdParams, response: { 200: ApiKeyJson, ...problems(404) } } },
     async (request, reply) => sendResult(reply, await revokeKey(deps, callerOf(request), request.params.id), 200, apiKeyJson),
   );
 }

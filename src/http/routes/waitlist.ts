@@ -9,7 +9,7 @@ import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";
 import { EntryJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
-import { CalendarDate, Enum, Id, IdParams, ListOf, ListQuery, Nullable, problems, TimeOfDay, Window } from "../schemas.ts";
+import { CalendarDate, Enum, Id, IdParams, ListOf, ListQuery, Nullable, problems, Text, TimeOfDay, Window } from "../schemas.ts";
 import { entryJson } from "../views.ts";
 
 const preferences = {
@@ -22,7 +22,7 @@ const preferences = {
   priority: Type.Optional(Enum(PRIORITIES)),
   minNoticeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 43_200 })),
   preferredTime: Type.Optional(Nullable(TimeOfDay)),
-  notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+  notes: Type.Optional(Nullable(Text(2000))),
 };
 
 export function waitlistRoutes(app: App, deps: Deps) {
@@ -32,7 +32,7 @@ export function waitlistRoutes(app: App, deps: Deps) {
   app.post(
     "/api/booking/waitlist",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         summary: "Put a patient on the waitlist (windows and preferredTime in the clinic's zone)",
@@ -47,7 +47,7 @@ export function waitlistRoutes(app: App, deps: Deps) {
   app.get(
     "/api/booking/waitlist",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         querystring: Type.Object({
@@ -68,21 +68,20 @@ export function waitlistRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/waitlist/:id",
-    { preHandler: guard, schema: { tags, params: IdParams, response: { 200: EntryJson, ...problems(404) } } },
+    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: EntryJson, ...problems(404) } } },
     async (request, reply) => sendResult(reply, await findEntry(deps, callerOf(request), request.params.id), 200, entryJson),
   );
 
   app.patch(
     "/api/booking/waitlist/:id",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: {
         tags,
         summary: "Change an entry's preferences; status may only be set to ACTIVE (to put it back on the list)",
         params: IdParams,
-        body: Type.Partial(
-          Type.Object({ ...preferences, status: Type.Union([Type.Literal("ACTIVE")]) }, { additionalProperties: false }),
-        ),
+        // Type.Partial drops the object's options: additionalProperties goes on the Partial itself.
+        body: Type.Partial(Type.Object({ ...preferences, status: Type.Union([Type.Literal("ACTIVE")]) }), { additionalProperties: false }),
         response: { 200: EntryJson, ...problems(404, 409) },
       },
     },
@@ -93,7 +92,7 @@ export function waitlistRoutes(app: App, deps: Deps) {
   app.delete(
     "/api/booking/waitlist/:id",
     {
-      preHandler: guard,
+      onRequest: guard,
       schema: { tags, summary: "Remove from the waitlist (status REMOVED; live offers are withdrawn)", params: IdParams, response: { 200: EntryJson, ...problems(404, 409) } },
     },
     async (request, reply) => sendResult(reply, await removeFromWaitlist(deps, callerOf(request), request.params.id), 200, entryJson),

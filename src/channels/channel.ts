@@ -1,0 +1,25 @@
+// One small interface for every channel: send a message, get the provider's id or a classified error.
+import type { Channel } from "../core/types.ts";
+
+export interface OutgoingMessage {
+  clinicId: string;
+  deliveryId: string;
+  channel: Channel;
+  to: string;
+  subject: string | null;
+  body: string;
+  links: string[];
+  /** The message is worthless after this (the hold's end): providers may drop it instead. */
+  validUntil: Date | null;
+}
+
+export type SendResult =
+  | { ok: true; providerMessageId: string }
+  /** permanent: do not retry this channel (invalid number, unsubscribed, hard bounce); else retry later. */
+  | { ok: false; permanent: boolean; reason: string };
+
+export interface ChannelAdapter {
+  send(message: OutgoingMessage, now: Date): Promise<SendResult>;
+}
+
+export type Channels = Record<Channel, ChannelAdapter>;

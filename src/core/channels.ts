@@ -1,0 +1,42 @@
+// Which channels may carry an offer to a patient, in the order to try them (the fallback plan).
+import type { Channel, Patient } from "./types.ts";
+
+export interface Reach {
+  phone: string | null;
+  email: string | null;
+  consent: Patient["consent"];
+  preferredChannel: Channel | null;
+  /** The patient opted in to web push on an offer page. */
+  pushSubscribed: boolean;
+}
+
+/** Whether this channel may be used for this patient at all: contact data and consent. */
+export function canUse(channel: Channel, p: Reach): boolean {
+  switch (channel) {
+    case "SMS":
+      return p.phone !== null && p.consent.SMS.granted;
+    case "VOICE":
+      return p.phone !== null && p.consent.VOICE.granted;
+    case "EMAIL":
+      return p.email !== null && p.consent.EMAIL.granted;
+    case "PUSH":
+      return p.pushSubscribed;
+    case "MANUAL":
+      return false; // staff calling by hand is the outreach task, never an automated attempt
+    default: {
+      const never: never = channel;
+      throw new Error(`unknown channel ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * The clinic's channel order filtered by what this patient can receive, with their preferred
+ * channel moved first when it is usable. Empty means no automated channel reaches them.
+ */
+export function channelPlan(order: readonly Channel[], p: Reach, requested?: Channel): Channel[] {
+  const usable = order.filter((c) => canUse(c, p));
+  const first = requested ?? p.preferredChannel;
+  if (first && canUse(first, p)) return [first, ...usable.filter((c) => c !== first)];
+  return requested ? [] : usable;
+}

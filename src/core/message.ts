@@ -1,0 +1,56 @@
+// What an offer message says: the minimum (clinic, day and time, the link), never anything clinical
+// — no service, no provider. Times in the patient's zone, with the clinic's when different.
+import { DateTime } from "luxon";
+
+export interface OfferText {
+  clinicName: string;
+  slotStart: Date;
+  patientZone: string;
+  clinicZone: string;
+  link: string;
+  holdExpiresAt: Date;
+}
+
+function when(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).setLocale("en-US").toFormat("ccc d LLL, h:mm a");
+}
+
+function clock(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).setLocale("en-US").toFormat("h:mm a");
+}
+
+function zoneLabel(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).setLocale("en-US").toFormat("ZZZZ");
+}
+
+/** "Thu 12 Mar, 10:00 AM EDT" — and "(9:00 AM CDT clinic time)" when the zones differ at that instant. */
+export function slotTime(at: Date, patientZone: string, clinicZone: string): string {
+  const mine = `${when(at, patientZone)} ${zoneLabel(at, patientZone)}`;
+  const differs = DateTime.fromJSDate(at, { zone: patientZone }).offset !== DateTime.fromJSDate(at, { zone: clinicZone }).offset;
+  return differs ? `${mine} (${clock(at, clinicZone)} ${zoneLabel(at, clinicZone)} clinic time)` : mine;
+}
+
+/** The SMS: kept within two GSM-7 segments for any clinic name up to 40 characters. */
+export function offerSms(t: OfferText): string {
+  const name = t.clinicName.length > 40 ? `${t.clinicName.slice(0, 39)}…` : t.clinicName;
+  return (
+    `${name}: an appointment opened up ${slotTime(t.slotStart, t.patientZone, t.clinicZone)}. ` +
+    `It's held for you until ${clock(t.holdExpiresAt, t.patientZone)}. Book: ${t.link} ` +
+    `Reply YES to take it, NO to pass.`
+  );
+}
+
+export function offerEmail(t: OfferText): { subject: string; text: string } {
+  const time = slotTime(t.slotStart, t.patientZone, t.clinicZone);
+  return {
+    subject: `${t.clinicName}: an appointment opened up ${when(t.slotStart, t.patientZone)}`,
+    text:
+      `An appointment at ${t.clinicName} opened up: ${time}.\n\n` +
+      `We are holding it for you until ${clock(t.holdExpiresAt, t.patientZone)} ${zoneLabel(t.holdExpiresAt, t.patientZone)}.\n\n` +
+      `Book it or let it go: ${t.link}\n`,
+  };
+}
+
+export function confirmationSms(c: { clinicName: string; slotStart: Date; patientZone: string; clinicZone: string }): string {
+  return `${c.clinicName}: you're booked for ${slotTime(c.slotStart, c.patientZone, c.clinicZone)}. See you then!`;
+}

@@ -1,0 +1,54 @@
+// Other openings to offer when the one a patient wanted is gone (the seed's scoring, src/core/alternatives.ts).
+import { pickAlternatives, type Alternative } from "../core/alternatives.ts";
+import type { Failure } from "../core/result.ts";
+import type { Settings } from "../core/settings.ts";
+import { addMinutes } from "../core/time.ts";
+import type { Opening, WaitlistEntry } from "../core/types.ts";
+import type { Queryable } from "../store/db.ts";
+import { alternativeOpenings } from "../store/openings.ts";
+import { getResource } from "../store/providers.ts";
+import { getService } from "../store/services.ts";
+
+export async function alternativesFor(
+  q: Queryable,
+  entry: WaitlistEntry,
+  original: Opening,
+  settings: Settings,
+  now: Date,
+): Promise<Alternative[]> {
+  const service = await getService(q, entry.clinicId, entry.serviceId);
+  if (!service) return [];
+  const candidates = await alternativeOpenings(q, entry.clinicId, {
+    serviceId: entry.serviceId,
+    durationMinutes: service.durationMinutes,
+    excludeId: original.id,
+    from: now,
+    to: addMinutes(now, settings.alternativesHorizonHours * 60),
+  });
+  const provider = await getResource(q, "providers", entry.clinicId, original.providerId);
+  return pickAlternatives({
+    original: { id: original.id, start: original.start, end: original.end, providerId: original.providerId, providerName: provider?.name },
+    entry,
+    candidates: candidates.map((c) => ({ id: c.id, start: c.start, end: c.end, providerId: c.providerId, providerName: c.providerName })),
+    zone: settings.timezone,
+    now,
+    horizonHours: settings.alternativesHorizonHours,
+  });
+}
+
+export function alternativeJson(a: Alternative) {
+  return {
+    slotId: a.slotId,
+    start: a.start.toISOString(),
+    end: a.end.toISOString(),
+    providerId: a.providerId,
+    providerName: a.providerName,
+    matchScore: a.matchScore,
+    matchReasons: a.matchReasons,
+  };
+}
+
+/** The refusal with `alternatives` attached (slot_filled, offer_expired). */
+export function withAlternatives(f: Failure, alternatives: Alternative[]): Failure {
+  return { ...f, extra: { ...f.extra, alternatives: alternatives.map(alternativeJson) } };
+}

@@ -1,0 +1,74 @@
+// Booking a waitlist entry straight into an opening: staff (POST …/waitlist/:id/book) or a patient
+// taking one of the alternatives shown when their offer was gone. Same claim as an accepted offer.
+import { decide, evolveAll } from "../core/offer.ts";
+import { fail, notFound, ok, type Result } from "../core/result.ts";
+import type { Appointment, Channel } from "../core/types.ts";
+import { inTransaction, type Tx } from "../store/db.ts";
+import { getOffer, liveOfferOfPatient, saveOfferState } from "../store/offers.ts";
+import { getOpening, lockOpening } from "../store/openings.ts";
+import { getEntry } from "../store/waitlist.ts";
+import { alternativesFor, withAlternatives } from "./alternatives.ts";
+import { settingsIn } from "./change-settings.ts";
+import { bookEntryIn, queueConfirmation } from "./claim-opening.ts";
+import { audit, type Caller, type Deps } from "./deps.ts";
+
+export async function bookFromWaitlist(deps: Deps, caller: Caller, entryId: string, slotId: string): Promise<Result<Appointment>> {
+  const now = deps.clock.now();
+  return inTransaction(deps.db, (tx) => bookInto(tx, caller, entryId, slotId, now, null));
+}
+
+/**
+ * A patient takes an alternative: `offerId` is the offer whose link they hold (expired or taken);
+ * the slot must be one of the alternatives that offer's entry is shown.
+ */
+export async function acceptAlternative(deps: Deps, caller: Caller, offerId: string, slotId: string): Promise<Result<Appointment>> {
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const offer = await getOffer(tx, caller.clinicId, offerId);
+    if (!offer) return notFound("offer");
+    return bookInto(tx, caller, offer.entryId, slotId, now, offer.channel, offer.openingId);
+  });
+}
+
+async function bookInto(
+  tx: Tx,
+  caller: Caller,
+  entryId: string,
+  slotId: string,
+  now: Date,
+  channel: Channel | null,
+  alternativeTo?: string,
+): Promise<Result<Appointment>> {
+  const opening = await lockOpening(tx, caller.clinicId, slotId);
+  if (!opening) return notFound("slot", "/slotId");
+  const entry = await getEntry(tx, caller.clinicId, entryId, true);
+  if (!entry) return notFound("waitlist entry");
+  if (entry.status === "BOOKED" || entry.status === "REMOVED") return fail("conflict", `waitlist entry is ${entry.status}`);
+  const settings = await settingsIn(tx, caller.clinicId);
+  if (alternativeTo) {
+    const original = (await getOpening(tx, caller.clinicId, alternativeTo))!;
+    const offered = await alternativesFor(tx, entry, original, settings, now);
+    if (!offered.some((a) => a.slotId === slotId)) {
+      if (opening.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
+      return notFound("alternative", "/slotId");
+    }
+  }
+  if (opening.status !== "OPEN") {
+    return withAlternatives(fail("slot_filled", `the slot is ${opening.status}`), await alternativesFor(tx, entry, opening, settings, now));
+  }
+  // A live offer of this very opening to this patient is accepted rather than withdrawn.
+  const live = await liveOfferOfPatient(tx, caller.clinicId, entry.patientId, true);
+  const decision = live && live.openingId === opening.id ? decide({ type: "accept", now }, live) : null;
+  const accepted = live && decision?.ok ? await saveOfferState(tx, live, evolveAll(live, decision.value), now) : null;
+  const booked = await bookEntryIn(tx, caller, entry, opening, settings, now);
+  if (!booked.ok) return booked;
+  if (accepted) await saveOfferState(tx, accepted, { ...accepted, bookedAppointmentId: booked.value.id }, now);
+  if (channel) await queueConfirmation(tx, { clinicId: caller.clinicId, patientId: entry.patientId, channel }, booked.value, now);
+  await audit(tx, caller, now, {
+    action: alternativeTo ? "alternative.accepted" : "waitlist_entry.booked_by_staff",
+    entity: "opening",
+    entityId: opening.id,
+    after: { entryId, appointmentId: booked.value.id },
+  });
+  return ok(booked.value);
+}

@@ -1,0 +1,106 @@
+// The claim: turning an offer into an appointment. Exactly one claim per opening wins.
+//
+// Lock order everywhere: the opening, then offers, then entries. Every claimer of an opening queues
+// on the opening's row lock; the first books (guarded fill + exclusion constraint behind it); the
+// rest then see it FILLED and get slot_filled with alternatives. No claimer holds an offer lock while
+// waiting for the opening, so the winner can withdraw the others' offers without a deadlock.
+import { decide, evolveAll } from "../core/offer.ts";
+import { fail, notFound, ok, type Result } from "../core/result.ts";
+import type { Settings } from "../core/settings.ts";
+import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
+import { getAppointment } from "../store/appointments.ts";
+import { inTransaction, type Tx } from "../store/db.ts";
+import { insertDelivery } from "../store/deliveries.ts";
+import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
+import { lockOpening } from "../store/openings.ts";
+import { getEntry, markEntryBooked } from "../store/waitlist.ts";
+import { alternativesFor, withAlternatives } from "./alternatives.ts";
+import { bookIn } from "./book-appointment.ts";
+import { settingsIn } from "./change-settings.ts";
+import { audit, type Caller, type Deps } from "./deps.ts";
+
+export interface Claimed {
+  appointment: Appointment;
+  offer: Offer | null;
+}
+
+/** Accept an offer (booking link, SMS reply, keypad, or staff on the patient's behalf). Repeatable. */
+export async function acceptOffer(deps: Deps, caller: Caller, offerId: string): Promise<Result<Claimed>> {
+  const now = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => {
+    const found = await getOffer(tx, caller.clinicId, offerId);
+    if (!found) return notFound("notification");
+    const opening = (await lockOpening(tx, caller.clinicId, found.openingId))!;
+    const offer = (await getOffer(tx, caller.clinicId, offerId, true))!;
+    if (offer.status === "ACCEPTED" && offer.bookedAppointmentId) {
+      return ok({ appointment: (await getAppointment(tx, caller.clinicId, offer.bookedAppointmentId))!, offer });
+    }
+    const settings = await settingsIn(tx, caller.clinicId);
+    const entry = (await getEntry(tx, caller.clinicId, offer.entryId, true))!;
+    const decision = decide({ type: "accept", now }, offer, opening.status === "FILLED" ? "filled" : "other");
+    if (!decision.ok) return withAlternatives(decision, await alternativesFor(tx, entry, opening, settings, now));
+    if (opening.status !== "OPEN") return refuseFilled(tx, entry, opening, settings, now);
+    const accepted = (await saveOfferState(tx, offer, evolveAll(offer, decision.value), now))!;
+    const booked = await bookEntryIn(tx, caller, entry, opening, settings, now);
+    if (!booked.ok) return booked;
+    const final = (await saveOfferState(tx, accepted, { ...accepted, bookedAppointmentId: booked.value.id }, now))!;
+    await audit(tx, caller, now, { action: "offer.accepted", entity: "offer", entityId: offer.id, before: offer, after: final });
+    await queueConfirmation(tx, final, booked.value, now);
+    return ok({ appointment: booked.value, offer: final });
+  });
+}
+
+/**
+ * Books `entry` into `opening` (locked by the caller, OPEN): the appointment (source WAITLIST), the
+ * opening FILLED with its other offers withdrawn, the entry BOOKED and the patient's other entries
+ * for the same service resolved with their live offers withdrawn.
+ */
+export async function bookEntryIn(
+  tx: Tx,
+  caller: Caller,
+  entry: WaitlistEntry,
+  opening: Opening,
+  settings: Settings,
+  now: Date,
+): Promise<Result<Appointment>> {
+  const booked = await bookIn(
+    tx,
+    caller,
+    { patientId: entry.patientId, providerId: opening.providerId, chairId: opening.chairId, serviceId: entry.serviceId, start: opening.start },
+    { source: "WAITLIST", fromWaitlistEntryId: entry.id },
+    now,
+  );
+  if (!booked.ok) {
+    if (booked.code !== "conflict") return booked;
+    return refuseFilled(tx, entry, opening, settings, now, "the provider or chair is no longer free at that time");
+  }
+  const others = await markEntryBooked(tx, caller.clinicId, entry, booked.value.id, now);
+  for (const id of [entry.id, ...others]) await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, now, "booked_elsewhere");
+  await audit(tx, caller, now, {
+    action: "waitlist_entry.booked",
+    entity: "waitlist_entry",
+    entityId: entry.id,
+    before: entry,
+    after: { appointmentId: booked.value.id, resolvedEntryIds: others },
+  });
+  return booked;
+}
+
+async function refuseFilled(tx: Tx, entry: WaitlistEntry, opening: Opening, settings: Settings, now: Date, detail?: string) {
+  const alternatives = await alternativesFor(tx, entry, opening, settings, now);
+  return withAlternatives(fail("slot_filled", detail ?? "this opening has been filled"), alternatives);
+}
+
+export async function queueConfirmation(tx: Tx, offer: Offer | { clinicId: string; patientId: string; channel: Offer["channel"] }, appointment: Appointment, now: Date) {
+  if (!offer.channel || offer.channel === "MANUAL") return;
+  await insertDelivery(tx, {
+    clinicId: offer.clinicId,
+    offerId: "id" in offer ? offer.id : null,
+    patientId: offer.patientId,
+    kind: "CONFIRMATION",
+    channel: offer.channel,
+    dueAt: now,
+    payload: { appointmentId: appointment.id },
+    at: now,
+  });
+}

@@ -1,0 +1,142 @@
+// Handing due deliveries to their channels. At most once: a delivery is SENDING (committed) before
+// its provider is called; what the provider answers is recorded afterwards. Quiet hours, consent
+// and the hold are checked again at send time, not only when the offer was made.
+import type { OutgoingMessage } from "../channels/channel.ts";
+import { canUse, type Reach } from "../core/channels.ts";
+import { holdUntil } from "../core/hold.ts";
+import { confirmationSms, offerEmail, offerSms } from "../core/message.ts";
+import { decide, evolveAll, isLive } from "../core/offer.ts";
+import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
+import { addMinutes } from "../core/time.ts";
+import type { Delivery, Patient } from "../core/types.ts";
+import { getAppointment } from "../store/appointments.ts";
+import { getClinic } from "../store/clinics.ts";
+import { inTransaction, type Tx } from "../store/db.ts";
+import { claimDelivery, claimDueDeliveries, markDeliveryFailed, markDeliverySent, requeueDelivery } from "../store/deliveries.ts";
+import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
+import { getOpening, lockOpening, wakeOpening } from "../store/openings.ts";
+import { getPatient } from "../store/patients.ts";
+import { releaseEntry } from "../store/waitlist.ts";
+import { settingsIn } from "./change-settings.ts";
+import { audit, type Deps } from "./deps.ts";
+import { hashSecret, newSecret } from "./secrets.ts";
+
+/** Sends what is due at `now`; returns how many deliveries it took from the queue. */
+export async function dispatchDue(deps: Deps, now: Date, limit = 50): Promise<number> {
+  const claimed = await inTransaction(deps.db, (tx) => claimDueDeliveries(tx, now, limit));
+  for (const d of claimed) await dispatchOne(deps, d, now);
+  return claimed.length;
+}
+
+/** Sends one delivery now if it is due (a notification made outside quiet hours goes out at once). */
+export async function dispatchDelivery(deps: Deps, deliveryId: string, now: Date): Promise<void> {
+  const claimed = await inTransaction(deps.db, (tx) => claimDelivery(tx, deliveryId, now));
+  if (claimed) await dispatchOne(deps, claimed, now);
+}
+
+interface Prepared {
+  message: OutgoingMessage;
+  tokenHash: string | null;
+}
+
+async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
+  const prepared = await inTransaction(deps.db, (tx) => prepare(deps, tx, d, now));
+  if (!prepared) return;
+  const result = await deps.channels[d.channel].send(prepared.message, now);
+  await inTransaction(deps.db, async (tx) => {
+    if (!result.ok) {
+      if (result.permanent || d.attemptCount >= 5) await markDeliveryFailed(tx, d.id, result.reason, now, prepared.message.to);
+      // Transient: back off 1, 2, 4, 8 minutes.
+      else await requeueDelivery(tx, d.id, addMinutes(now, 2 ** (d.attemptCount - 1)), now, result.reason);
+      deps.log.warn({ deliveryId: d.id, channel: d.channel, permanent: result.permanent }, "delivery not sent");
+      return;
+    }
+    await markDeliverySent(tx, d.id, { providerMessageId: result.providerMessageId, toAddress: prepared.message.to, tokenHash: prepared.tokenHash, at: now });
+    if (d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, prepared.message.body, now);
+  });
+}
+
+/** Checks everything again and renders the message; null when it is not to be sent now. */
+async function prepare(deps: Deps, tx: Tx, d: Delivery, now: Date): Promise<Prepared | null> {
+  const clinic = (await getClinic(tx, d.clinicId))!;
+  const settings = await settingsIn(tx, d.clinicId);
+  const patient = d.patientId ? await getPatient(tx, d.clinicId, d.patientId) : null;
+  if (!patient) {
+    await markDeliveryFailed(tx, d.id, "no patient", now);
+    return null;
+  }
+  const to = addressOf(d, patient);
+  if (!to || !canUse(d.channel, reachOf(patient))) {
+    await markDeliveryFailed(tx, d.id, "no consent or contact for this channel", now);
+    return null;
+  }
+  const zone = patientZone(patient.timezone, clinic.timezone);
+  const base = { clinicId: d.clinicId, deliveryId: d.id, channel: d.channel, to };
+
+  if (d.kind === "CONFIRMATION") {
+    const appointment = await getAppointment(tx, d.clinicId, String(d.payload.appointmentId));
+    if (!appointment) return (await markDeliveryFailed(tx, d.id, "no appointment", now), null);
+    const body = confirmationSms({ clinicName: clinic.name, slotStart: appointment.start, patientZone: zone, clinicZone: clinic.timezone });
+    return { message: { ...base, subject: `${clinic.name}: you're booked`, body, links: [], validUntil: appointment.start }, tokenHash: null };
+  }
+
+  const offer = d.offerId ? await getOffer(tx, d.clinicId, d.offerId) : null;
+  const opening = offer ? await getOpening(tx, d.clinicId, offer.openingId) : null;
+  if (!offer || !opening || !isLive(offer.status)) {
+    await markDeliveryFailed(tx, d.id, "offer no longer live", now);
+    return null;
+  }
+  const allowed = nextAllowedSend(now, zone, settings.quietHours);
+  if (allowed.getTime() > now.getTime()) {
+    await requeueDelivery(tx, d.id, allowed, now, "quiet hours");
+    return null;
+  }
+  const hold = offer.holdExpiresAt ?? holdUntil(now, offer.holdMinutes, opening.start, settings.cutoffMinutes);
+  if (!hold || hold.getTime() <= now.getTime()) {
+    // Too late for a useful hold: the offer ends here and the opening's flow moves on.
+    await markDeliveryFailed(tx, d.id, "too late to offer", now);
+    await withdrawLiveOffers(tx, d.clinicId, { entryId: offer.entryId }, now, "too_late");
+    await releaseEntry(tx, d.clinicId, offer.entryId, settings.maxNotificationsPerEntry, now);
+    await wakeOpening(tx, d.clinicId, opening.id, now);
+    return null;
+  }
+  const token = newSecret("o");
+  const link = `${deps.config.publicUrl}/o/${token}`;
+  const text = { clinicName: clinic.name, slotStart: opening.start, patientZone: zone, clinicZone: clinic.timezone, link, holdExpiresAt: hold };
+  const email = offerEmail(text);
+  const message: OutgoingMessage =
+    d.channel === "EMAIL"
+      ? { ...base, subject: email.subject, body: email.text, links: [link], validUntil: hold }
+      : { ...base, subject: null, body: offerSms(text), links: [link], validUntil: hold };
+  return { message, tokenHash: hashSecret(token) };
+}
+
+/** The first delivery handed to a channel starts the hold: SCHEDULED → PENDING. */
+async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string, now: Date): Promise<void> {
+  const first = await getOffer(tx, d.clinicId, d.offerId!);
+  if (!first || first.status !== "SCHEDULED") return;
+  await lockOpening(tx, d.clinicId, first.openingId); // lock order: opening, then offer
+  const offer = (await getOffer(tx, d.clinicId, d.offerId!, true))!;
+  const opening = (await getOpening(tx, d.clinicId, offer.openingId))!;
+  const settings = await settingsIn(tx, d.clinicId);
+  const hold = holdUntil(now, offer.holdMinutes, opening.start, settings.cutoffMinutes);
+  if (!hold) return;
+  const decision = decide({ type: "send", now, holdExpiresAt: hold }, offer);
+  if (!decision.ok) return;
+  const saved = await saveOfferState(tx, offer, { ...evolveAll(offer, decision.value), message: body }, now);
+  await audit(tx, { clinicId: d.clinicId, actor: "system" }, now, {
+    action: "offer.sent",
+    entity: "offer",
+    entityId: offer.id,
+    after: { channel: d.channel, deliveryId: d.id, holdExpiresAt: saved?.holdExpiresAt },
+  });
+  deps.log.info({ offerId: offer.id, deliveryId: d.id, channel: d.channel }, "offer sent");
+}
+
+function addressOf(d: Delivery, p: Patient): string | null {
+  return d.channel === "EMAIL" ? p.email : d.channel === "SMS" || d.channel === "VOICE" ? p.phone : p.id;
+}
+
+export function reachOf(p: Patient): Reach {
+  return { phone: p.phone, email: p.email, consent: p.consent, preferredChannel: p.preferredChannel, pushSubscribed: false };
+}

@@ -1,0 +1,78 @@
+// The patient's side: the booking link's token is the credential. Opening the link only reads.
+import { notFound, ok, type Result } from "../core/result.ts";
+import { patientZone } from "../core/quiet-hours.ts";
+import type { Appointment, Offer } from "../core/types.ts";
+import { getClinic } from "../store/clinics.ts";
+import { findDeliveryByTokenHash } from "../store/deliveries.ts";
+import { getOffer } from "../store/offers.ts";
+import { getOpening } from "../store/openings.ts";
+import { getPatient } from "../store/patients.ts";
+import { getResource } from "../store/providers.ts";
+import { getService } from "../store/services.ts";
+import { getEntry } from "../store/waitlist.ts";
+import { acceptAlternative } from "./book-from-waitlist.ts";
+import { acceptOffer } from "./claim-opening.ts";
+import type { Caller, Deps } from "./deps.ts";
+import { declineOffer } from "./respond-to-offer.ts";
+import { hashSecret } from "./secrets.ts";
+
+export interface PublicOffer {
+  offer: Offer;
+  status: Offer["status"];
+  slot: { start: Date; end: Date; providerName: string; serviceName: string; clinicName: string };
+  patientTimezone: string;
+  clinicTimezone: string;
+  holdExpiresAt: Date | null;
+}
+
+async function resolve(deps: Deps, token: string): Promise<{ caller: Caller; offerId: string } | null> {
+  if (!/^o_[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const delivery = await findDeliveryByTokenHash(deps.db, hashSecret(token));
+  if (!delivery?.offerId) return null;
+  return { caller: { clinicId: delivery.clinicId, actor: `patient:offer:${delivery.offerId}` }, offerId: delivery.offerId };
+}
+
+export async function viewOffer(deps: Deps, token: string): Promise<Result<PublicOffer>> {
+  const ref = await resolve(deps, token);
+  if (!ref) return notFound("offer");
+  const q = deps.db;
+  const clinicId = ref.caller.clinicId;
+  const offer = (await getOffer(q, clinicId, ref.offerId))!;
+  const [clinic, opening, patient, entry] = await Promise.all([
+    getClinic(q, clinicId),
+    getOpening(q, clinicId, offer.openingId),
+    getPatient(q, clinicId, offer.patientId),
+    getEntry(q, clinicId, offer.entryId),
+  ]);
+  const [provider, service] = await Promise.all([
+    getResource(q, "providers", clinicId, opening!.providerId),
+    getService(q, clinicId, entry!.serviceId),
+  ]);
+  return ok({
+    offer,
+    status: offer.status,
+    slot: { start: opening!.start, end: opening!.end, providerName: provider!.name, serviceName: service!.name, clinicName: clinic!.name },
+    patientTimezone: patientZone(patient!.timezone, clinic!.timezone),
+    clinicTimezone: clinic!.timezone,
+    holdExpiresAt: offer.holdExpiresAt,
+  });
+}
+
+export async function acceptByToken(deps: Deps, token: string): Promise<Result<{ appointmentId: string }>> {
+  const ref = await resolve(deps, token);
+  if (!ref) return notFound("offer");
+  const claimed = await acceptOffer(deps, ref.caller, ref.offerId);
+  return claimed.ok ? ok({ appointmentId: claimed.value.appointment.id }) : claimed;
+}
+
+export async function declineByToken(deps: Deps, token: string): Promise<Result<Offer>> {
+  const ref = await resolve(deps, token);
+  if (!ref) return notFound("offer");
+  return declineOffer(deps, ref.caller, ref.offerId);
+}
+
+export async function acceptAlternativeByToken(deps: Deps, token: string, slotId: string): Promise<Result<Appointment>> {
+  const ref = await resolve(deps, token);
+  if (!ref) return notFound("offer");
+  return acceptAlternative(deps, ref.caller, ref.offerId, slotId);
+}

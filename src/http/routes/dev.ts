@@ -1,0 +1,100 @@
+// Development and test mode (never registered with NODE_ENV=production): the dev outbox, stand-ins
+// for provider callbacks and inbound texts, and the test clock.
+import { Type } from "typebox";
+import { ManualClock } from "../../clock.ts";
+import type { Deps } from "../../flows/deps.ts";
+import { recordDeliveryStatus } from "../../flows/delivery-status.ts";
+import { handleInboundSms } from "../../flows/inbound-sms.ts";
+import { runDue } from "../../jobs/runner.ts";
+import { getOutbox, listOutbox } from "../../store/outbox.ts";
+import type { App } from "../app.ts";
+import { requireKeyOrAdmin } from "../auth.ts";
+import { sendProblem, sendResult } from "../problem.ts";
+import { IdParams, Instant, problems } from "../schemas.ts";
+
+export function devRoutes(app: App, deps: Deps) {
+  if (deps.config.production) return;
+  const guard = requireKeyOrAdmin(deps);
+  const tags = ["development"];
+
+  app.get(
+    "/api/dev/outbox",
+    { onRequest: guard, schema: { tags, querystring: Type.Object({ to: Type.Optional(Type.String({ maxLength: 320 })) }), response: problems() } },
+    async (request) => {
+      const items = await listOutbox(deps.db, request.caller?.clinicId ?? null, request.query.to);
+      return { items: items.map((m) => ({ id: m.id, deliveryId: m.deliveryId, channel: m.channel, to: m.to, subject: m.subject, body: m.body, links: m.links, sentAt: m.sentAt.toISOString() })) };
+    },
+  );
+
+  app.post(
+    "/api/dev/outbox/:id/status",
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: "Act as the provider's status callback for an outbox message",
+        params: IdParams,
+        body: Type.Object(
+          {
+            status: Type.Union([Type.Literal("DELIVERED"), Type.Literal("FAILED"), Type.Literal("UNDELIVERED"), Type.Literal("BOUNCED")]),
+            errorCode: Type.Optional(Type.String({ maxLength: 50 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: problems(404),
+      },
+    },
+    async (request, reply) => {
+      const message = await getOutbox(deps.db, request.caller?.clinicId ?? null, request.params.id);
+      if (!message) return sendProblem(reply, { ok: false, code: "not_found", detail: "outbox message not found" });
+      const result = await recordDeliveryStatus(deps, message.clinicId, message.deliveryId, request.body.status, request.body.errorCode ?? null);
+      return sendResult(reply, result, 200, (v) => ({ deliveryId: v.delivery.id, status: v.delivery.status, changed: v.changed }));
+    },
+  );
+
+  app.post(
+    "/api/dev/inbound-sms",
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: "Act as an inbound text from a patient",
+        body: Type.Object({ from: Type.String({ minLength: 1, maxLength: 40 }), body: Type.String({ maxLength: 1600 }) }, { additionalProperties: false }),
+        response: problems(),
+      },
+    },
+    async (request, reply) => {
+      const result = await handleInboundSms(deps, request.caller?.clinicId ?? null, request.body.from, request.body.body);
+      return sendResult(reply, result, 200, (v) => v);
+    },
+  );
+
+  const clock = deps.clock;
+  if (!deps.config.testClock || !(clock instanceof ManualClock)) return;
+  app.get("/api/dev/clock", { onRequest: guard, schema: { tags, response: problems() } }, async () => ({ now: clock.now().toISOString() }));
+  app.post(
+    "/api/dev/clock",
+    {
+      onRequest: guard,
+      schema: {
+        tags,
+        summary: "Set the server's clock, then run all due work (dispatch, holds, waves) before answering",
+        body: Type.Union([
+          Type.Object({ now: Instant }, { additionalProperties: false }),
+          Type.Object({ advanceMinutes: Type.Integer({ minimum: 0, maximum: 525_600 }) }, { additionalProperties: false }),
+        ]),
+        response: problems(),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { now?: string; advanceMinutes?: number };
+      const target = body.now ? new Date(body.now) : new Date(clock.now().getTime() + (body.advanceMinutes ?? 0) * 60_000);
+      if (target.getTime() < clock.now().getTime()) {
+        return sendProblem(reply, { ok: false, code: "validation_failed", detail: "the clock only moves forward", errors: [{ path: "/now", message: "must not be in the past of the server's clock" }] });
+      }
+      clock.set(target);
+      const drained = await runDue(deps, target);
+      return { now: target.toISOString(), drained };
+    },
+  );
+}

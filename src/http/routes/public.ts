@@ -1,0 +1,104 @@
+// The patient's side: no API key, the booking link's token is the credential. GET never changes state.
+import { Type } from "typebox";
+import type { Deps } from "../../flows/deps.ts";
+import { acceptAlternativeByToken, acceptByToken, declineByToken, viewOffer } from "../../flows/public-offer.ts";
+import type { App } from "../app.ts";
+import { AlternativeJson } from "../entities.ts";
+import { sendProblem, sendResult } from "../problem.ts";
+import { Id, Instant, Nullable, Problem } from "../schemas.ts";
+import { offerPage } from "../../web/offer-page.ts";
+
+const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
+const publicProblems = { 404: Problem, 409: Problem, 410: Problem, 422: Problem, 429: Problem };
+const AcceptJson = Type.Object({ status: Type.Literal("ACCEPTED"), appointmentId: Id });
+const WithAlternatives = Type.Object({ alternatives: Type.Optional(Type.Array(AlternativeJson)) }, { additionalProperties: true });
+
+export function publicRoutes(app: App, deps: Deps) {
+  const tags = ["patient"];
+  const noAuth = { security: [] };
+  // Link scanners and browsers must never cache a page whose status changes.
+  const noStore = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
+
+  app.get("/o/:token", { schema: { tags, ...noAuth, params: TokenParams, hide: true } }, async (request, reply) => {
+    const view = await viewOffer(deps, request.params.token);
+    reply.headers(noStore).type("text/html; charset=utf-8");
+    return reply.code(view.ok ? 200 : 404).send(offerPage(view.ok ? view.value : null, request.params.token, deps.clock.now()));
+  });
+
+  app.get(
+    "/api/public/offers/:token",
+    {
+      schema: {
+        tags,
+        ...noAuth,
+        summary: "What the booking link offers (reading it changes nothing)",
+        params: TokenParams,
+        response: {
+          200: Type.Object({
+            status: Type.String(),
+            slot: Type.Object({ start: Instant, end: Instant, providerName: Type.String(), serviceName: Type.String(), clinicName: Type.String() }),
+            patientTimezone: Type.String(),
+            clinicTimezone: Type.String(),
+            holdExpiresAt: Nullable(Instant),
+          }),
+          404: Problem,
+        },
+      },
+    },
+    async (request, reply) => {
+      const view = await viewOffer(deps, request.params.token);
+      reply.headers(noStore);
+      return sendResult(reply, view, 200, (v) => ({
+        status: v.status,
+        slot: { ...v.slot, start: v.slot.start.toISOString(), end: v.slot.end.toISOString() },
+        patientTimezone: v.patientTimezone,
+        clinicTimezone: v.clinicTimezone,
+        holdExpiresAt: v.holdExpiresAt ? v.holdExpiresAt.toISOString() : null,
+      }));
+    },
+  );
+
+  app.post(
+    "/api/public/offers/:token/accept",
+    {
+      schema: {
+        tags,
+        ...noAuth,
+        summary: "Book the offered slot (repeating it returns the same answer)",
+        params: TokenParams,
+        response: { 200: AcceptJson, ...publicProblems, 409: WithAlternatives, 410: WithAlternatives },
+      },
+    },
+    async (request, reply) => {
+      const result = await acceptByToken(deps, request.params.token);
+      return sendResult(reply, result, 200, (v) => ({ status: "ACCEPTED" as const, appointmentId: v.appointmentId }));
+    },
+  );
+
+  app.post(
+    "/api/public/offers/:token/decline",
+    { schema: { tags, ...noAuth, params: TokenParams, response: { 200: Type.Object({ status: Type.String() }), ...publicProblems } } },
+    async (request, reply) => {
+      const result = await declineByToken(deps, request.params.token);
+      return sendResult(reply, result, 200, (o) => ({ status: o.status }));
+    },
+  );
+
+  app.post(
+    "/api/public/offers/:token/alternatives/:slotId/accept",
+    {
+      schema: {
+        tags,
+        ...noAuth,
+        summary: "Book one of the alternatives shown when the offered slot was gone",
+        params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), slotId: Id }),
+        response: { 200: AcceptJson, ...publicProblems, 409: WithAlternatives },
+      },
+    },
+    async (request, reply) => {
+      const result = await acceptAlternativeByToken(deps, request.params.token, request.params.slotId);
+      if (!result.ok) return sendProblem(reply, result);
+      return { status: "ACCEPTED" as const, appointmentId: result.value.id };
+    },
+  );
+}

@@ -1,0 +1,74 @@
+// The match query: the waitlist entries that may fit an opening, with what the core needs to decide.
+// SQL does the cheap, indexable filtering (clinic, ACTIVE, length, provider, dates, notice, cap);
+// the core (src/core/matching.ts) applies every rule again, exactly, and ranks.
+import type { Reach } from "../core/channels.ts";
+import type { CapUsage } from "../core/caps.ts";
+import type { Opening, WaitlistEntry } from "../core/types.ts";
+import type { Queryable } from "./db.ts";
+import { parseEntry } from "./waitlist.ts";
+
+export interface CandidateRow {
+  entry: WaitlistEntry;
+  service: { durationMinutes: number; active: boolean; priceCents: number };
+  reach: Reach;
+  patientTimezone: string | null;
+  usage: CapUsage;
+  patientHasLiveOffer: boolean;
+  patientBusy: boolean;
+  alreadyOffered: boolean;
+}
+
+export const CANDIDATES_SQL = `
+SELECT e.*, s.duration_minutes, s.active AS service_active, s.price_cents,
+  p.phone, p.email, p.timezone AS patient_timezone, p.preferred_channel,
+  p.sms_consent, p.voice_consent, p.email_consent,
+  EXISTS (SELECT 1 FROM offers o WHERE o.opening_id = $2 AND o.entry_id = e.id) AS already_offered,
+  EXISTS (SELECT 1 FROM offers o WHERE o.patient_id = e.patient_id AND o.status IN ('SCHEDULED', 'PENDING')) AS patient_live,
+  (SELECT count(*) FROM offers o WHERE o.patient_id = e.patient_id AND o.created_at > $6::timestamptz - interval '1 day'
+     AND NOT (o.status = 'WITHDRAWN' AND o.sent_at IS NULL)) AS last_day,
+  (SELECT count(*) FROM offers o WHERE o.patient_id = e.patient_id AND o.created_at > $6::timestamptz - interval '7 days'
+     AND NOT (o.status = 'WITHDRAWN' AND o.sent_at IS NULL)) AS last_week,
+  EXISTS (SELECT 1 FROM appointments a WHERE a.clinic_id = e.clinic_id AND a.patient_id = e.patient_id
+     AND a.status IN ('BOOKED', 'CONFIRMED', 'CHECKED_IN') AND tstzrange(a.start_at, a.end_at, '[)') && tstzrange($4, $5, '[)')) AS busy
+FROM waitlist_entries e
+JOIN services s ON s.clinic_id = e.clinic_id AND s.id = e.service_id
+JOIN patients p ON p.clinic_id = e.clinic_id AND p.id = e.patient_id
+WHERE e.clinic_id = $1 AND e.status = 'ACTIVE'
+  AND s.duration_minutes <= $7
+  AND (cardinality(e.provider_ids) = 0 OR $3 = ANY (e.provider_ids))
+  AND (e.earliest_date IS NULL OR e.earliest_date <= $8::date)
+  AND (e.latest_date IS NULL OR e.latest_date >= $8::date)
+  AND e.min_notice_minutes <= $9
+  AND e.notification_count < $10
+ORDER BY e.created_at, e.id
+LIMIT $11`;
+
+export function candidateParams(opening: Opening, now: Date, localDate: string, maxNotifications: number, limit: number): unknown[] {
+  const length = Math.floor((opening.end.getTime() - opening.start.getTime()) / 60_000);
+  const notice = Math.floor((opening.start.getTime() - now.getTime()) / 60_000);
+  return [opening.clinicId, opening.id, opening.providerId, opening.start, opening.end, now, length, localDate, notice, maxNotifications, limit];
+}
+
+export async function candidateRows(q: Queryable, params: unknown[]): Promise<CandidateRow[]> {
+  const { rows } = await q.query(CANDIDATES_SQL, params);
+  return rows.map((r) => ({
+    entry: parseEntry(r),
+    service: { durationMinutes: r.duration_minutes, active: r.service_active, priceCents: r.price_cents },
+    reach: {
+      phone: r.phone,
+      email: r.email,
+      preferredChannel: r.preferred_channel,
+      pushSubscribed: false,
+      consent: {
+        SMS: { granted: r.sms_consent, at: null, source: null },
+        VOICE: { granted: r.voice_consent, at: null, source: null },
+        EMAIL: { granted: r.email_consent, at: null, source: null },
+      },
+    },
+    patientTimezone: r.patient_timezone,
+    usage: { entryNotifications: r.notification_count, patientOffersLastDay: r.last_day, patientOffersLastWeek: r.last_week },
+    patientHasLiveOffer: r.patient_live,
+    patientBusy: r.busy,
+    alreadyOffered: r.already_offered,
+  }));
+}

@@ -1,0 +1,52 @@
+// The dev outbox: where messages go when their channel is not configured.
+import type { Queryable } from "./db.ts";
+
+export interface OutboxMessage {
+  id: string;
+  clinicId: string;
+  deliveryId: string;
+  channel: string;
+  to: string;
+  subject: string | null;
+  body: string;
+  links: string[];
+  sentAt: Date;
+}
+
+function parse(r: any): OutboxMessage {
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    deliveryId: r.delivery_id,
+    channel: r.channel,
+    to: r.to_address,
+    subject: r.subject,
+    body: r.body,
+    links: r.links,
+    sentAt: r.sent_at,
+  };
+}
+
+export async function insertOutbox(q: Queryable, m: Omit<OutboxMessage, "id">): Promise<OutboxMessage> {
+  const { rows } = await q.query(
+    `INSERT INTO dev_outbox (clinic_id, delivery_id, channel, to_address, subject, body, links, sent_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    [m.clinicId, m.deliveryId, m.channel, m.to, m.subject, m.body, m.links, m.sentAt],
+  );
+  return parse(rows[0]);
+}
+
+/** Oldest first. `clinicId` null lists every clinic's (the admin token's view). */
+export async function listOutbox(q: Queryable, clinicId: string | null, to?: string): Promise<OutboxMessage[]> {
+  const { rows } = await q.query(
+    `SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND ($2::text IS NULL OR to_address = $2)
+     ORDER BY sent_at, seq LIMIT 1000`,
+    [clinicId, to ?? null],
+  );
+  return rows.map(parse);
+}
+
+export async function getOutbox(q: Queryable, clinicId: string | null, id: string): Promise<OutboxMessage | null> {
+  const { rows } = await q.query("SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND id = $2", [clinicId, id]);
+  return rows[0] ? parse(rows[0]) : null;
+}
