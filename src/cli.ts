@@ -64,8 +64,8 @@ async function main(argv: string[]): Promise<number> {
   if (flags.includes("--demo")) {
     const demo = await seedDemo(service.deps);
     console.log(`\nDemo clinic "${demo.clinicName}" (${demo.timezone}) is ready:`);
-    console.log(`  Dashboard: ${url}/`);
     console.log(`  API key:   ${demo.apiKey}`);
+    console.log(`  Outbox:    ${url}/api/dev/outbox  (messages patients would receive; one offer is already out)`);
     console.log(`  Try:       curl -H "Authorization: Bearer ${demo.apiKey}" ${url}/api/booking/waitlist`);
   }
   return -1; // keep serving

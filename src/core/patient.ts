@@ -1,7 +1,7 @@
 // Patient records: contact data in canonical form, and consent that follows the contact it was given for.
 import { normalisePhone } from "./phone.ts";
 import { invalid, ok, type FieldError, type Result } from "./result.ts";
-import { isTimeZone } from "./time.ts";
+import { canonicalZone, isTimeZone } from "./time.ts";
 import type { Channel, Consent, ConsentChannel, Patient } from "./types.ts";
 
 export interface PatientInput {
@@ -56,7 +56,7 @@ export function applyPatientInput(
     }
   }
   const email = input.email === undefined ? (current?.email ?? null) : input.email?.trim().toLowerCase() || null;
-  const timezone = input.timezone === undefined ? (current?.timezone ?? null) : input.timezone;
+  const timezone = input.timezone === undefined ? (current?.timezone ?? null) : input.timezone && (canonicalZone(input.timezone) ?? input.timezone);
   if (timezone !== null && !isTimeZone(timezone)) errors.push({ path: "/timezone", message: "must be an IANA time zone name" });
 
   const contactChanged: Record<ConsentChannel, boolean> = {

@@ -1,7 +1,7 @@
 // A clinic's settings: defaults here, a clinic stores only what it changed.
 import { isCountryCode } from "./phone.ts";
 import { invalid, ok, type FieldError, type Result } from "./result.ts";
-import { isTimeZone, minutesOfDay } from "./time.ts";
+import { canonicalZone, isTimeZone, minutesOfDay } from "./time.ts";
 import { CHANNELS, type Channel } from "./types.ts";
 
 export const STRATEGIES = ["sequential", "broadcast", "adaptive"] as const;
@@ -92,7 +92,7 @@ export function patchSettings(
   patch: Partial<Settings>,
 ): Result<{ timezone: string; overrides: SettingsOverrides }> {
   const { timezone: newZone, ...rest } = patch;
-  const timezone = newZone ?? current.timezone;
+  const timezone = newZone === undefined ? current.timezone : (canonicalZone(newZone) ?? newZone);
   const overrides: SettingsOverrides = {
     ...current.overrides,
     ...rest,

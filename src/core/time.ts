@@ -6,6 +6,15 @@ export function isTimeZone(name: string): boolean {
   return /^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(name) && IANAZone.isValidZone(name);
 }
 
+/**
+ * The canonical spelling of a zone ("america/new_york" → "America/New_York", "US/Eastern" →
+ * "America/New_York"), so that comparing two zones compares zones; null when it is not one.
+ */
+export function canonicalZone(name: string): string | null {
+  if (!isTimeZone(name)) return null;
+  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+}
+
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** Minutes since midnight for "HH:MM", or null when it is not a time of day. */

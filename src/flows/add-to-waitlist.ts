@@ -4,6 +4,7 @@ import type { EntryStatus, Priority, TimeWindow, WaitlistEntry } from "../core/t
 import { checkPreferences, decideEdit, decideRemove } from "../core/waitlist.ts";
 import { inTransaction } from "../store/db.ts";
 import { withdrawLiveOffers } from "../store/offers.ts";
+import { wakeIdleOpenings } from "../store/openings.ts";
 import { getEntry, insertEntry, setEntryStatus, updateEntry, type EntryFields } from "../store/waitlist.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
@@ -30,6 +31,7 @@ export async function addToWaitlist(deps: Deps, caller: Caller, input: EntryInpu
     const refs = await resolveRefs(tx, caller.clinicId, input);
     if (isFailure(refs)) return refs;
     const entry = await insertEntry(tx, caller.clinicId, fieldsOf(input), at);
+    await wakeIdleOpenings(tx, caller.clinicId, at);
     await audit(tx, caller, at, { action: "waitlist_entry.created", entity: "waitlist_entry", entityId: entry.id, after: entry });
     return ok(entry);
   });
@@ -64,6 +66,7 @@ export async function editWaitlistEntry(deps: Deps, caller: Caller, id: string, 
       },
       at,
     );
+    if (entry.status === "ACTIVE") await wakeIdleOpenings(tx, caller.clinicId, at);
     await audit(tx, caller, at, { action: "waitlist_entry.updated", entity: "waitlist_entry", entityId: id, before, after: entry });
     return ok(entry);
   });

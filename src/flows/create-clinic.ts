@@ -1,7 +1,7 @@
 // Bootstrap: a new clinic (tenant) and its first API key, which carries every permission.
 import { PERMISSIONS } from "../core/permissions.ts";
 import { invalid, ok, type Result } from "../core/result.ts";
-import { isTimeZone } from "../core/time.ts";
+import { canonicalZone } from "../core/time.ts";
 import type { Clinic } from "../core/types.ts";
 import { insertApiKey } from "../store/api-keys.ts";
 import { insertClinic } from "../store/clinics.ts";
@@ -14,11 +14,12 @@ export async function createClinic(
   input: { name: string; timezone: string },
   actor = "admin",
 ): Promise<Result<{ clinic: Clinic; apiKey: string }>> {
-  if (!isTimeZone(input.timezone)) return invalid([{ path: "/timezone", message: "must be an IANA time zone name" }]);
+  const timezone = canonicalZone(input.timezone);
+  if (!timezone) return invalid([{ path: "/timezone", message: "must be an IANA time zone name" }]);
   const at = deps.clock.now();
   const apiKey = newSecret("bf");
   return inTransaction(deps.db, async (tx) => {
-    const { overrides: _, ...clinic } = await insertClinic(tx, { name: input.name, timezone: input.timezone, at });
+    const { overrides: _, ...clinic } = await insertClinic(tx, { name: input.name, timezone, at });
     const key = await insertApiKey(tx, {
       clinicId: clinic.id,
       name: "bootstrap",

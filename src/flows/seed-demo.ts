@@ -6,6 +6,7 @@ import type { Priority, TimeWindow } from "../core/types.ts";
 import { addResource, addService } from "./add-resource.ts";
 import { addToWaitlist } from "./add-to-waitlist.ts";
 import { bookAppointment } from "./book-appointment.ts";
+import { cancelAppointment } from "./cancel-appointment.ts";
 import { createClinic } from "./create-clinic.ts";
 import type { Caller, Deps } from "./deps.ts";
 import { registerPatient } from "./register-patient.ts";
@@ -77,6 +78,7 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
   // A week of appointments: weekdays 09:00–17:00 clinic time, a 60% full book.
   const today = DateTime.fromJSDate(deps.clock.now(), { zone: TIMEZONE }).startOf("day");
   let k = 0;
+  const booked: string[] = [];
   for (let day = 1; day <= 7; day++) {
     const date = today.plus({ days: day });
     if (date.weekday > 5) continue;
@@ -85,7 +87,7 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
         k++;
         if ((k * 7 + p) % 10 >= 6) continue; // leave gaps
         const service = services[(k + p) % services.length]!;
-        must(
+        booked.push(must(
           await bookAppointment(deps, caller, {
             patientId: patients[k % patients.length]!.id,
             providerId: provider.id,
@@ -93,7 +95,7 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
             serviceId: service.id,
             start: date.set({ hour }).toJSDate(),
           }),
-        );
+        ).id);
       }
     }
   }
@@ -119,5 +121,8 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
       }),
     );
   }
+  // A patient cancels tomorrow's first appointment: the waitlist flow offers it on its own, and the
+  // offer shows up in the dev outbox (GET /api/dev/outbox).
+  if (booked[0]) must(await cancelAppointment(deps, caller, booked[0], { by: "patient", reason: "demo: called to cancel" }));
   return { clinicId: caller.clinicId, clinicName, timezone: TIMEZONE, apiKey: created.value.apiKey };
 }

@@ -169,3 +169,13 @@ export async function alternativeOpenings(
   );
   return rows.map((r) => ({ ...parseOpening(r), providerName: r.provider_name }));
 }
+
+/** A new or reactivated waitlist entry: open openings waiting for candidates look again now. */
+export async function wakeIdleOpenings(q: Queryable, clinicId: string, now: Date): Promise<void> {
+  await q.query(
+    `UPDATE openings o SET next_wave_at = $2, updated_at = $2
+     WHERE o.clinic_id = $1 AND o.status = 'OPEN' AND o.next_wave_at > $2
+       AND NOT EXISTS (SELECT 1 FROM offers f WHERE f.opening_id = o.id AND f.status IN ('SCHEDULED', 'PENDING'))`,
+    [clinicId, now],
+  );
+}

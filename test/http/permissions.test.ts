@@ -4,24 +4,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PERMISSIONS, type Permission } from "../../src/core/permissions.ts";
-import {
-  ADMIN_TOKEN, aClinic, anAppointment, anEntry, anOpening, aStaffedClinic, call, inHours, testApp, type TestContext,
-} from "../harness/app.ts";
+import { ADMIN_TOKEN, aClinic, call, inHours, testApp, type TestContext } from "../harness/app.ts";
+import { aWorld, documentedRoutes, request, type Method } from "../harness/world.ts";
 
 const ctx = await testApp();
 
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-/** A staffed clinic with a row of every kind, a spare key to revoke, and one key per permission. */
+/** A world (a row of every kind, a live offer, a spare key) and one key per permission. */
 async function aFixture(ctx: TestContext) {
-  const s = await aStaffedClinic(ctx);
-  const appointment = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: inHours(24) });
-  const opening = await anOpening(ctx, s.clinic, { providerId: s.provider.id, start: inHours(48), end: inHours(49) });
-  const entry = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
-  const spare = await issueKey(ctx, s.clinic.key, ["booking:view_analytics"]);
+  const w = await aWorld(ctx);
   const keys = {} as Record<Permission, string>;
-  for (const p of PERMISSIONS) keys[p] = (await issueKey(ctx, s.clinic.key, [p])).apiKey;
-  return { ...s, appointment, opening, entry, spare, keys };
+  for (const p of PERMISSIONS) keys[p] = (await issueKey(ctx, w.clinic.key, [p])).apiKey;
+  return { ...w, keys };
 }
 type Fixture = Awaited<ReturnType<typeof aFixture>>;
 
@@ -32,7 +25,7 @@ async function issueKey(ctx: TestContext, adminKey: string, permissions: Permiss
 }
 
 interface Route {
-  /** "METHOD /path", with ":id" for the row `id` picks. */
+  /** "METHOD /path", with one path parameter (":id", ":slotId") for the row `id` picks. */
   route: string;
   permission: Permission;
   id?: (f: Fixture) => string;
@@ -40,12 +33,13 @@ interface Route {
   body?: (f: Fixture) => object;
 }
 
+
 const ROUTES: Route[] = [
   { route: "GET /api/booking/settings", permission: "clinic:admin" },
   { route: "PATCH /api/booking/settings", permission: "clinic:admin", body: () => ({ holdMinutes: 90 }) },
   { route: "POST /api/booking/api-keys", permission: "clinic:admin", body: () => ({ name: "kiosk", permissions: ["booking:view_analytics"] }) },
   { route: "GET /api/booking/api-keys", permission: "clinic:admin" },
-  { route: "DELETE /api/booking/api-keys/:id", permission: "clinic:admin", id: (f) => f.spare.id },
+  { route: "DELETE /api/booking/api-keys/:id", permission: "clinic:admin", id: (f) => f.apiKey.id },
   { route: "POST /api/booking/providers", permission: "booking:manage_schedule", body: () => ({ name: "Dr. New" }) },
   { route: "GET /api/booking/providers", permission: "booking:manage_schedule" },
   { route: "POST /api/booking/chairs", permission: "booking:manage_schedule", body: () => ({ name: "Chair 9" }) },
@@ -81,12 +75,21 @@ const ROUTES: Route[] = [
   { route: "GET /api/booking/waitlist/:id", permission: "booking:manage_waitlist", id: (f) => f.entry.id },
   { route: "PATCH /api/booking/waitlist/:id", permission: "booking:manage_waitlist", id: (f) => f.entry.id, body: () => ({ priority: "high" }) },
   { route: "DELETE /api/booking/waitlist/:id", permission: "booking:manage_waitlist", id: (f) => f.entry.id },
+  { route: "POST /api/booking/waitlist/:id/notify", permission: "booking:manage_waitlist", id: (f) => f.entry.id, body: (f) => ({ slotId: f.opening.id }) },
+  { route: "GET /api/booking/waitlist/match/:slotId", permission: "booking:manage_waitlist", id: (f) => f.opening.id },
+  { route: "POST /api/booking/waitlist/notify-matches", permission: "booking:manage_waitlist", body: (f) => ({ slotIds: [f.opening.id] }) },
+  { route: "POST /api/booking/waitlist/:id/book", permission: "booking:manage_waitlist", id: (f) => f.entry.id, body: (f) => ({ slotId: f.opening.id }) },
+  { route: "GET /api/booking/waitlist/notifications", permission: "booking:manage_waitlist" },
+  {
+    route: "PUT /api/booking/waitlist/notifications/:id/response",
+    permission: "booking:manage_waitlist",
+    id: (f) => f.offer.id,
+    body: () => ({ response: "DECLINED" }),
+  },
+  { route: "GET /api/booking/waitlist/analytics/conversion", permission: "booking:view_analytics" },
 ];
 
-function target(r: Route, f: Fixture): [Method, string] {
-  const [method, path] = r.route.split(" ") as [Method, string];
-  return [method, r.id ? path.replace(":id", r.id(f)) : path];
-}
+const target = (r: Route, f: Fixture) => request(r.route, r.id?.(f));
 
 /** A request with exactly these headers (`call` only knows well-formed bearer keys). */
 async function send(ctx: TestContext, method: Method, url: string, headers: Record<string, string>, body?: object) {
@@ -102,13 +105,7 @@ function assertProblem(res: { status: number; body: any; contentType: string }, 
 }
 
 test("the matrix covers every /api/booking route the OpenAPI document lists, and nothing else", async () => {
-  const docs = await call(ctx, "GET", "/docs/json");
-  assert.equal(docs.status, 200);
-  const documented = Object.entries(docs.body.paths as Record<string, Record<string, unknown>>)
-    .filter(([path]) => path.startsWith("/api/booking/"))
-    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`))
-    .sort();
-  assert.deepEqual(ROUTES.map((r) => r.route).sort(), documented);
+  assert.deepEqual(ROUTES.map((r) => r.route).sort(), await documentedRoutes(ctx, ["/api/booking/"]));
 });
 
 for (const r of ROUTES) {
@@ -153,13 +150,14 @@ for (const r of ROUTES) {
 
 test("a key with every permission passes every guard; a key with several passes exactly their routes", async () => {
   const f = await aFixture(ctx);
-  const both = await issueKey(ctx, f.clinic.key, ["booking:manage_waitlist", "booking:view_analytics"]);
+  const carried: Permission[] = ["booking:manage_waitlist", "booking:view_analytics"];
+  const both = await issueKey(ctx, f.clinic.key, carried);
   for (const r of ROUTES.filter((r) => r.route.startsWith("GET ") && !r.id)) {
     const [method, url] = target(r, f);
     const all = await call(ctx, method, url, { key: f.clinic.key });
     assert.equal(all.status, 200, `${r.route} with the bootstrap key`);
     const some = await call(ctx, method, url, { key: both.apiKey });
-    assert.equal(some.status, r.permission === "booking:manage_waitlist" ? 200 : 403, `${r.route} with waitlist+analytics`);
+    assert.equal(some.status, carried.includes(r.permission) ? 200 : 403, `${r.route} with waitlist+analytics`);
   }
 });
 

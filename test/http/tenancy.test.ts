@@ -3,31 +3,10 @@
 // and no list shows another clinic's rows. The matrices are tables: adding a route is one line.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  aChair, anAppointment, anEntry, anOpening, aPatient, aProvider, aService, aStaffedClinic, call, inHours, testApp,
-  type Reply, type TestContext,
-} from "../harness/app.ts";
+import { aChair, aPatient, aProvider, aService, call, inHours, testApp, type Reply, type TestContext } from "../harness/app.ts";
+import { aWorld, request, type Method, type World } from "../harness/world.ts";
 
 const ctx = await testApp();
-
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-/** A clinic with one row of every kind a route can name, and a second API key. */
-async function aWorld(ctx: TestContext) {
-  const s = await aStaffedClinic(ctx);
-  const k = { key: s.clinic.key };
-  const appointment = await anAppointment(ctx, s.clinic, {
-    patientId: s.patient.id, providerId: s.provider.id, chairId: s.chair.id, serviceId: s.service.id, start: inHours(24),
-  });
-  const opening = await anOpening(ctx, s.clinic, { providerId: s.provider.id, chairId: s.chair.id, start: inHours(48), end: inHours(49) });
-  const entry = await anEntry(ctx, s.clinic, {
-    patientId: s.patient.id, serviceId: s.service.id, providerIds: [s.provider.id], chairIds: [s.chair.id], notes: "mornings",
-  });
-  const issued = await call(ctx, "POST", "/api/booking/api-keys", { ...k, body: { name: "front desk", permissions: ["booking:manage_waitlist"] } });
-  assert.equal(issued.status, 201);
-  return { ...s, appointment, opening, entry, apiKey: { id: issued.body.id as string, key: issued.body.apiKey as string } };
-}
-type World = Awaited<ReturnType<typeof aWorld>>;
 
 /** Everything clinic A can see of its own rows, to compare before and after clinic B's attempts. */
 async function snapshot(ctx: TestContext, w: World) {
@@ -43,6 +22,10 @@ async function snapshot(ctx: TestContext, w: World) {
     appointment: await get(`/api/booking/appointments/${w.appointment.id}`),
     opening: await get(`/api/booking/openings/${w.opening.id}`),
     entry: await get(`/api/booking/waitlist/${w.entry.id}`),
+    entry2: await get(`/api/booking/waitlist/${w.entry2.id}`),
+    opening2: await get(`/api/booking/openings/${w.opening2.id}`),
+    notifications: await get("/api/booking/waitlist/notifications?limit=200"),
+    match: await get(`/api/booking/waitlist/match/${w.opening.id}`),
     appointments: await get("/api/booking/appointments?limit=200"),
     openings: await get("/api/booking/openings?limit=200"),
     waitlist: await get("/api/booking/waitlist?limit=200"),
@@ -82,15 +65,13 @@ const ID_ROUTES: IdRoute[] = [
   { route: "PATCH /api/booking/waitlist/:id", id: (w) => w.entry.id, body: () => ({ notes: "moved", priority: "urgent" }) },
   { route: "DELETE /api/booking/waitlist/:id", id: (w) => w.entry.id },
   { route: "DELETE /api/booking/api-keys/:id", id: (w) => w.apiKey.id },
+  { route: "POST /api/booking/waitlist/:id/notify", id: (w) => w.entry.id, body: (w) => ({ slotId: w.opening.id }) },
+  { route: "POST /api/booking/waitlist/:id/book", id: (w) => w.entry.id, body: (w) => ({ slotId: w.opening.id }) },
+  { route: "GET /api/booking/waitlist/match/:slotId", id: (w) => w.opening.id },
+  { route: "PUT /api/booking/waitlist/notifications/:id/response", id: (w) => w.offer.id, body: () => ({ response: "DECLINED" }) },
 ];
 
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
-
-/** [method, url] of a "METHOD /path/:id" route for the row `id`. */
-function request(route: string, id: string): [Method, string] {
-  const [method, path] = route.split(" ") as [Method, string];
-  return [method, path.replace(":id", id)];
-}
 
 for (const r of ID_ROUTES) {
   test(`tenancy: ${r.route} with another clinic's id is 404 not_found and changes nothing`, async () => {
@@ -109,7 +90,7 @@ for (const r of ID_ROUTES) {
 
     // Control: the owner's same request works, so the 404 above was about the clinic alone.
     const own = await call(ctx, ...request(r.route, r.id(a)), { key: a.clinic.key, body: r.body?.(a) });
-    assert.equal(own.status, 200, `the owner's control request: ${JSON.stringify(own.body)}`);
+    assert.ok(own.status === 200 || own.status === 201, `the owner's control request: ${own.status} ${JSON.stringify(own.body)}`);
   });
 }
 
@@ -184,6 +165,24 @@ const REF_ROUTES: RefRoute[] = [
       chairIds: (a) => ({ value: [a.chair.id], path: "/chairIds/0" }),
     },
   },
+  {
+    route: "POST /api/booking/waitlist/:id/notify",
+    body: (w) => ({ slotId: w.opening.id }),
+    table: "offers",
+    fields: { slotId: one("/slotId", (w) => w.opening.id) },
+  },
+  {
+    route: "POST /api/booking/waitlist/notify-matches",
+    body: (w) => ({ slotIds: [w.opening.id] }),
+    table: "offers",
+    fields: { slotIds: (a, b) => ({ value: [b.opening.id, a.opening.id], path: "/slotIds/1" }) },
+  },
+  {
+    route: "POST /api/booking/waitlist/:id/book",
+    body: (w) => ({ slotId: w.opening.id }),
+    table: "appointments",
+    fields: { slotId: one("/slotId", (w) => w.opening.id) },
+  },
 ];
 
 /** Clinic `w`'s rows of `table`, as stored: compared before and after to prove nothing was written. */
@@ -194,7 +193,8 @@ async function rowsOf(ctx: TestContext, table: string, w: World) {
 }
 
 for (const r of REF_ROUTES) {
-  const send = (w: World, body: object) => call(ctx, ...request(r.route, w.entry.id), { key: w.clinic.key, body });
+  const send = (w: World, body: object) =>
+    call(ctx, ...request(r.route, r.route.includes(":") ? w.entry.id : undefined), { key: w.clinic.key, body });
   for (const [field, foreign] of Object.entries(r.fields)) {
     test(`tenancy: ${r.route} naming another clinic's ${field} is 404 naming the field and writes nothing`, async () => {
       const a = await aWorld(ctx);
@@ -252,10 +252,13 @@ const LIST_ROUTES: ListRoute[] = [
   { path: "/api/booking/openings", ids: (w) => [w.opening.id] },
   { path: "/api/booking/waitlist", ids: (w) => [w.entry.id] },
   { path: "/api/booking/api-keys", ids: (w) => [w.apiKey.id] },
+  { path: "/api/booking/waitlist/notifications", ids: (w) => [w.offer.id] },
   // Filters naming another clinic's rows find nothing either.
   { path: "/api/booking/appointments?patientId=:patient", ids: (w) => [w.appointment.id] },
   { path: "/api/booking/waitlist?patientId=:patient", ids: (w) => [w.entry.id] },
   { path: "/api/booking/waitlist?serviceId=:service", ids: (w) => [w.entry.id] },
+  { path: "/api/booking/waitlist/notifications?entryId=:entry2", ids: (w) => [w.offer.id] },
+  { path: "/api/booking/waitlist/notifications?slotId=:opening2", ids: (w) => [w.offer.id] },
 ];
 
 /** Every item of a list, following nextCursor. */
@@ -281,7 +284,8 @@ test("tenancy: no list shows another clinic's rows, even when filtered by anothe
   await aChair(ctx, a.clinic, "Chair 2");
   await aService(ctx, a.clinic, { name: "Whitening" });
   await aPatient(ctx, a.clinic, { firstName: "Second", phone: "+16175550199" });
-  const fill = (path: string, w: World) => path.replace(":patient", w.patient.id).replace(":service", w.service.id);
+  const fill = (path: string, w: World) =>
+    path.replace(":patient", w.patient.id).replace(":service", w.service.id).replace(":entry2", w.entry2.id).replace(":opening2", w.opening2.id);
 
   for (const route of LIST_ROUTES) {
     const asB = await listAll(ctx, b.clinic.key, fill(route.path, a));

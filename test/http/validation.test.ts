@@ -4,23 +4,13 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  ADMIN_TOKEN, anAppointment, anEntry, aProvider, aStaffedClinic, call, inHours, testApp, type Reply, type TestContext,
-} from "../harness/app.ts";
+import { ADMIN_TOKEN, aProvider, aStaffedClinic, call, inHours, testApp, type Reply, type TestContext } from "../harness/app.ts";
+import { aWorld, documentedRoutes, request, type World } from "../harness/world.ts";
 
 const ctx = await testApp();
 
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-async function aFixture(ctx: TestContext) {
-  const s = await aStaffedClinic(ctx);
-  const appointment = await anAppointment(ctx, s.clinic, {
-    patientId: s.patient.id, providerId: s.provider.id, chairId: s.chair.id, serviceId: s.service.id, start: inHours(24),
-  });
-  const entry = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id, earliestDate: "2026-04-01" });
-  return { ...s, appointment, entry };
-}
-type Fixture = Awaited<ReturnType<typeof aFixture>>;
+type Fixture = World;
+const aFixture = aWorld;
 
 /** Every row of every table, summarised: equal fingerprints mean nothing was written, changed or deleted. */
 async function fingerprint(ctx: TestContext): Promise<Record<string, string>> {
@@ -290,12 +280,53 @@ const BODY_ROUTES: BodyRoute[] = [
       ["count is not writable", { notificationCount: 0 }, ["/notificationCount"]],
     ],
   },
+  {
+    route: "POST /api/booking/waitlist/:id/notify",
+    id: (f) => f.entry.id,
+    valid: (f) => ({ slotId: f.opening.id, channel: "SMS" }),
+    cases: [
+      ["empty", () => ({}), ["/slotId"]],
+      ["slot not a UUID, unknown channel", { slotId: "slot-1", channel: "FAX" }, ["/slotId", "/channel"]],
+      ["channel in lower case", { channel: "sms" }, ["/channel"]],
+      ["the hold is not chosen here", { holdMinutes: 5 }, ["/holdMinutes"]],
+    ],
+  },
+  {
+    route: "POST /api/booking/waitlist/notify-matches",
+    valid: (f) => ({ slotIds: [f.opening.id] }),
+    cases: [
+      ["empty", () => ({}), ["/slotIds"]],
+      ["no slots", { slotIds: [] }, ["/slotIds"]],
+      ["a slot id as a string", (f) => ({ slotIds: f.opening.id }), ["/slotIds"]],
+      ["second slot id not a UUID", (f) => ({ slotIds: [f.opening.id, 7] }), ["/slotIds/1"]],
+      ["too many slots", { slotIds: Array.from({ length: 51 }, () => U) }, ["/slotIds"]],
+    ],
+  },
+  {
+    route: "POST /api/booking/waitlist/:id/book",
+    id: (f) => f.entry.id,
+    valid: (f) => ({ slotId: f.opening.id }),
+    cases: [
+      ["empty", () => ({}), ["/slotId"]],
+      ["slot not a UUID", { slotId: 12 }, ["/slotId"]],
+      ["the time is the slot's", { start: inHours(48) }, ["/start"]],
+    ],
+  },
+  {
+    route: "PUT /api/booking/waitlist/notifications/:id/response",
+    id: (f) => f.offer.id,
+    valid: () => ({ response: "DECLINED" }),
+    cases: [
+      ["empty", () => ({}), ["/response"]],
+      ["unknown response", { response: "MAYBE" }, ["/response"]],
+      ["lower case", { response: "accepted" }, ["/response"]],
+      ["responses that are not the patient's to give", { response: "EXPIRED" }, ["/response"]],
+      ["boolean", { response: true }, ["/response"]],
+    ],
+  },
 ];
 
-function target(r: { route: string; id?: (f: Fixture) => string }, f: Fixture): [Method, string] {
-  const [method, path] = r.route.split(" ") as [Method, string];
-  return [method, r.id ? path.replace(":id", r.id(f)) : path];
-}
+const target = (r: { route: string; id?: (f: Fixture) => string }, f: Fixture) => request(r.route, r.id?.(f));
 
 const keyOf = (r: BodyRoute, f: Fixture) => (r.admin ? ADMIN_TOKEN : f.clinic.key);
 
@@ -303,16 +334,8 @@ function bodyOf(c: Case, r: BodyRoute, f: Fixture): unknown {
   return typeof c[1] === "function" ? c[1](f) : { ...r.valid(f), ...c[1] };
 }
 
-test("the body tables cover every route with a JSON body in the OpenAPI document", async () => {
-  const docs = await call(ctx, "GET", "/docs/json");
-  const withBody = Object.entries(docs.body.paths as Record<string, Record<string, any>>)
-    .filter(([path]) => path.startsWith("/api/"))
-    .flatMap(([path, ops]) =>
-      Object.entries(ops)
-        .filter(([, op]) => op.requestBody?.content?.["application/json"])
-        .map(([m]) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
-    )
-    .sort();
+test("the body tables cover every /api/booking and /api/admin route with a JSON body in the OpenAPI document", async () => {
+  const withBody = await documentedRoutes(ctx, ["/api/booking/", "/api/admin/"], (op) => Boolean(op.requestBody?.content?.["application/json"]));
   assert.deepEqual(BODY_ROUTES.map((r) => r.route).sort(), withBody);
 });
 
@@ -385,6 +408,10 @@ const ID_ROUTES: [string, (f: Fixture) => string, object?][] = [
   ["PATCH /api/booking/waitlist/:id", (f) => f.entry.id, { notes: "x" }],
   ["DELETE /api/booking/waitlist/:id", (f) => f.entry.id],
   ["DELETE /api/booking/api-keys/:id", (f) => f.entry.id],
+  ["POST /api/booking/waitlist/:id/notify", (f) => f.entry.id, { slotId: U }],
+  ["POST /api/booking/waitlist/:id/book", (f) => f.entry.id, { slotId: U }],
+  ["GET /api/booking/waitlist/match/:slotId", (f) => f.opening.id],
+  ["PUT /api/booking/waitlist/notifications/:id/response", (f) => f.offer.id, { response: "DECLINED" }],
 ];
 
 test("validation: an id in the path that is not a UUID is 404 not_found on every route", async () => {
@@ -399,7 +426,7 @@ test("validation: an id in the path that is not a UUID is 404 not_found on every
   assert.deepEqual(await fingerprint(ctx), before);
 });
 
-const LISTS = ["providers", "chairs", "services", "patients", "appointments", "openings", "waitlist"];
+const LISTS = ["providers", "chairs", "services", "patients", "appointments", "openings", "waitlist", "waitlist/notifications"];
 const badCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
 
 test("validation: bad query strings on every list are 422 naming the parameter", async () => {
@@ -428,6 +455,11 @@ test("validation: bad query strings on every list are 422 naming the parameter",
     ["openings", "from=2026-03-02", "from"],
     ["waitlist", "status=NOPE", "status"],
     ["waitlist", "serviceId=123", "serviceId"],
+    ["waitlist/notifications", "status=NOPE", "status"],
+    ["waitlist/notifications", "entryId=1", "entryId"],
+    ["waitlist/notifications", "slotId=x", "slotId"],
+    ["waitlist/analytics/conversion", "from=last-week", "from"],
+    ["waitlist/analytics/conversion", "to=2026-06-30T23:59:60Z", "to"],
   ];
   for (const [list, query, param] of cases) {
     const res = await call(ctx, "GET", `/api/booking/${list}?${query}`, { key: f.clinic.key });
