@@ -18,8 +18,13 @@ export type SendResult =
   /** permanent: do not retry this channel (invalid number, unsubscribed, hard bounce); else retry later. */
   | { ok: false; permanent: boolean; reason: string };
 
+/** What the provider knows of a message we may have sent (after a crash between send and record). */
+export type LookupResult = { sent: true; providerMessageId: string } | { sent: false } | { sent: "unknown" };
+
 export interface ChannelAdapter {
   send(message: OutgoingMessage, now: Date): Promise<SendResult>;
+  /** Did a send for this delivery reach the provider? Never guess: "unknown" when it cannot tell. */
+  lookup(deliveryId: string, providerMessageId: string | null): Promise<LookupResult>;
 }
 
 export type Channels = Record<Channel, ChannelAdapter>;

@@ -1,7 +1,7 @@
 // The dev outbox: the channel for every channel that is not configured. It records the message
 // (with its links) so that staff, tests and the demo can read what a patient would have received.
 import type { Queryable } from "../store/db.ts";
-import { insertOutbox } from "../store/outbox.ts";
+import { findOutboxByDelivery, insertOutbox } from "../store/outbox.ts";
 import type { ChannelAdapter, Channels } from "./channel.ts";
 
 export function outboxChannel(db: Queryable): ChannelAdapter {
@@ -18,6 +18,10 @@ export function outboxChannel(db: Queryable): ChannelAdapter {
         sentAt: now,
       });
       return { ok: true, providerMessageId: `outbox:${row.id}` };
+    },
+    async lookup(deliveryId) {
+      const row = await findOutboxByDelivery(db, deliveryId);
+      return row ? { sent: true, providerMessageId: `outbox:${row.id}` } : { sent: false };
     },
   };
 }

@@ -27,6 +27,7 @@ export interface MatchContext {
 }
 
 export type MisfitReason =
+  | "other_clinic"
   | "entry_not_active"
   | "already_offered"
   | "service_inactive"
@@ -47,6 +48,7 @@ export type MisfitReason =
 /** Null when the entry fits the opening, else the first rule it breaks. */
 export function misfit(opening: Opening, m: MatchInput, ctx: MatchContext): MisfitReason | null {
   const e = m.entry;
+  if (e.clinicId !== opening.clinicId) return "other_clinic";
   if (e.status !== "ACTIVE") return "entry_not_active";
   if (m.alreadyOffered) return "already_offered";
   if (!m.service.active) return "service_inactive";

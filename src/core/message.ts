@@ -32,7 +32,8 @@ export function slotTime(at: Date, patientZone: string, clinicZone: string): str
 
 /** The SMS: kept within two GSM-7 segments for any clinic name up to 40 characters. */
 export function offerSms(t: OfferText): string {
-  const name = t.clinicName.length > 40 ? `${t.clinicName.slice(0, 39)}…` : t.clinicName;
+  // "..." not "…": U+2026 is outside GSM-7 and would switch the whole text to UCS-2 (70-character segments).
+  const name = t.clinicName.length > 40 ? `${t.clinicName.slice(0, 37)}...` : t.clinicName;
   return (
     `${name}: an appointment opened up ${slotTime(t.slotStart, t.patientZone, t.clinicZone)}. ` +
     `It's held for you until ${clock(t.holdExpiresAt, t.patientZone)}. Book: ${t.link} ` +

@@ -53,7 +53,8 @@ export function planWave(input: WaveInput): WavePlan | null {
       return { size: Math.min(input.waveSize, input.candidates), holdMinutes: fullHold };
     case "adaptive": {
       if (timeLeft >= input.candidates * input.holdMinutes) return { size: 1, holdMinutes: input.holdMinutes };
-      const hold = Math.floor(Math.max(ADAPTIVE_MIN_HOLD, Math.min(input.holdMinutes, timeLeft / ADAPTIVE_ROUNDS)));
+      // The clinic's hold is the ceiling even when it is under ADAPTIVE_MIN_HOLD (settings allow 10).
+      const hold = Math.floor(Math.min(input.holdMinutes, Math.max(ADAPTIVE_MIN_HOLD, timeLeft / ADAPTIVE_ROUNDS)));
       const holdMinutes = Math.max(MIN_HOLD_MINUTES, Math.min(hold, Math.floor(timeLeft)));
       const rounds = Math.max(1, Math.floor(timeLeft / holdMinutes));
       const growth = 2 ** Math.min(input.waveNumber - 1, 10);

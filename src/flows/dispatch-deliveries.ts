@@ -12,7 +12,9 @@ import type { Delivery, Patient } from "../core/types.ts";
 import { getAppointment } from "../store/appointments.ts";
 import { getClinic } from "../store/clinics.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
-import { claimDelivery, claimDueDeliveries, markDeliveryFailed, markDeliverySent, requeueDelivery } from "../store/deliveries.ts";
+import {
+  claimDelivery, claimDueDeliveries, lockStaleSending, markDeliveryFailed, markDeliverySent, recordSendAttempt, requeueDelivery,
+} from "../store/deliveries.ts";
 import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
 import { getOpening, lockOpening, wakeOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
@@ -40,9 +42,20 @@ interface Prepared {
 }
 
 async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
-  const prepared = await inTransaction(deps.db, (tx) => prepare(deps, tx, d, now));
+  const prepared = await inTransaction(deps.db, async (tx) => {
+    const p = await prepare(deps, tx, d, now);
+    if (p) await recordSendAttempt(tx, d.id, p.message.to, p.tokenHash, now);
+    return p;
+  });
   if (!prepared) return;
-  const result = await deps.channels[d.channel].send(prepared.message, now);
+  let result;
+  try {
+    result = await deps.channels[d.channel].send(prepared.message, now);
+  } catch (e) {
+    // Unknown whether it went out: it stays SENDING and is reconciled with the provider, never re-sent blindly.
+    deps.log.error({ deliveryId: d.id, channel: d.channel, err: { message: e instanceof Error ? e.message : String(e) } }, "send failed");
+    return;
+  }
   await inTransaction(deps.db, async (tx) => {
     if (!result.ok) {
       if (result.permanent || d.attemptCount >= 5) await markDeliveryFailed(tx, d.id, result.reason, now, prepared.message.to);
@@ -51,8 +64,8 @@ async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
       deps.log.warn({ deliveryId: d.id, channel: d.channel, permanent: result.permanent }, "delivery not sent");
       return;
     }
-    await markDeliverySent(tx, d.id, { providerMessageId: result.providerMessageId, toAddress: prepared.message.to, tokenHash: prepared.tokenHash, at: now });
-    if (d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, prepared.message.body, now);
+    const sent = await markDeliverySent(tx, d.id, { providerMessageId: result.providerMessageId, at: now });
+    if (sent && d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, prepared.message.body, now);
   });
 }
 
@@ -111,8 +124,35 @@ async function prepare(deps: Deps, tx: Tx, d: Delivery, now: Date): Promise<Prep
   return { message, tokenHash: hashSecret(token) };
 }
 
+// A SENDING row this old belongs to a runner that died between claiming it and recording the result.
+const STALE_SENDING_MINUTES = 5;
+
+/**
+ * After a crash: ask each channel what became of its stale SENDING deliveries. Sent → recorded (and
+ * the hold starts); not sent → queued again; unknown → FAILED, never re-sent blindly (a patient
+ * must not get the same offer twice).
+ */
+export async function reconcileStale(deps: Deps, now: Date, limit = 50): Promise<number> {
+  return inTransaction(deps.db, async (tx) => {
+    const stale = await lockStaleSending(tx, addMinutes(now, -STALE_SENDING_MINUTES), limit);
+    for (const d of stale) {
+      const found = await deps.channels[d.channel].lookup(d.id, d.providerMessageId);
+      if (found.sent === true) {
+        await markDeliverySent(tx, d.id, { providerMessageId: found.providerMessageId, at: now });
+        if (d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, null, now);
+      } else if (found.sent === false) {
+        await requeueDelivery(tx, d.id, now, now, "reconciled: not sent");
+      } else {
+        await markDeliveryFailed(tx, d.id, "send outcome unknown; not re-sent", now);
+      }
+      deps.log.warn({ deliveryId: d.id, outcome: String(found.sent) }, "reconciled a stale delivery");
+    }
+    return stale.length;
+  });
+}
+
 /** The first delivery handed to a channel starts the hold: SCHEDULED → PENDING. */
-async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string, now: Date): Promise<void> {
+async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string | null, now: Date): Promise<void> {
   const first = await getOffer(tx, d.clinicId, d.offerId!);
   if (!first || first.status !== "SCHEDULED") return;
   await lockOpening(tx, d.clinicId, first.openingId); // lock order: opening, then offer

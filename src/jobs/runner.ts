@@ -3,7 +3,7 @@
 // app instances can run it against one database. runDue(now) drains everything due at `now`.
 import { advanceOpening } from "../flows/advance-opening.ts";
 import type { Deps } from "../flows/deps.ts";
-import { dispatchDue } from "../flows/dispatch-deliveries.ts";
+import { dispatchDue, reconcileStale } from "../flows/dispatch-deliveries.ts";
 import { expireDueHolds } from "../flows/expire-holds.ts";
 import { inTransaction } from "../store/db.ts";
 import { lockDueOpenings } from "../store/openings.ts";
@@ -36,7 +36,7 @@ export async function runDue(deps: Deps, now: Date): Promise<Drained> {
   for (let round = 0; round < 200; round++) {
     const expired = await expireDueHolds(deps, now);
     const waves = await advanceDueOpenings(deps, now);
-    const sent = await dispatchDue(deps, now);
+    const sent = (await reconcileStale(deps, now)) + (await dispatchDue(deps, now));
     total.expired += expired;
     total.waves += waves;
     total.sent += sent;

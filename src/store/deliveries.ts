@@ -78,21 +78,40 @@ export async function deliveriesOfOffers(q: Queryable, clinicId: string, offerId
 /** Back to the queue (quiet hours began, a transient error): not sent, due again at `dueAt`. */
 export async function requeueDelivery(q: Queryable, id: string, dueAt: Date, at: Date, reason: string | null): Promise<void> {
   await q.query(
-    `UPDATE deliveries SET status = 'QUEUED', due_at = $2, failure_reason = $4, updated_at = $3 WHERE id = $1 AND status = 'SENDING'`,
+    `UPDATE deliveries SET status = 'QUEUED', due_at = $2, failure_reason = $4, token_hash = NULL, updated_at = $3
+     WHERE id = $1 AND status = 'SENDING'`,
     [id, dueAt, at, reason],
   );
 }
 
-export async function markDeliverySent(
-  q: Queryable,
-  id: string,
-  s: { providerMessageId: string | null; toAddress: string; tokenHash: string | null; at: Date },
-): Promise<void> {
+/**
+ * Just before the provider call: the address and the link's token hash are kept on the SENDING row,
+ * so a message that went out before a crash still has a working link after reconciliation.
+ */
+export async function recordSendAttempt(q: Queryable, id: string, toAddress: string, tokenHash: string | null, at: Date): Promise<void> {
   await q.query(
-    `UPDATE deliveries SET status = 'SENT', provider_message_id = $2, to_address = $3, token_hash = $4, sent_at = $5, updated_at = $5
-     WHERE id = $1 AND status = 'SENDING'`,
-    [id, s.providerMessageId, s.toAddress, s.tokenHash, s.at],
+    "UPDATE deliveries SET to_address = $2, token_hash = COALESCE($3, token_hash), updated_at = $4 WHERE id = $1 AND status = 'SENDING'",
+    [id, toAddress, tokenHash, at],
   );
+}
+
+export async function markDeliverySent(q: Queryable, id: string, s: { providerMessageId: string | null; at: Date }): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE deliveries SET status = 'SENT', provider_message_id = $2, sent_at = $3, updated_at = $3
+     WHERE id = $1 AND status = 'SENDING'`,
+    [id, s.providerMessageId, s.at],
+  );
+  return rowCount === 1;
+}
+
+/** SENDING rows untouched since `before`: a runner died between claiming and recording them. */
+export async function lockStaleSending(q: Queryable, before: Date, limit: number): Promise<Delivery[]> {
+  const { rows } = await q.query(
+    `SELECT * FROM deliveries WHERE status = 'SENDING' AND updated_at <= $1
+     ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [before, limit],
+  );
+  return rows.map(parseDelivery);
 }
 
 export async function markDeliveryFailed(q: Queryable, id: string, reason: string, at: Date, to: string | null = null): Promise<void> {

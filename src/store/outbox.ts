@@ -50,3 +50,8 @@ export async function getOutbox(q: Queryable, clinicId: string | null, id: strin
   const { rows } = await q.query("SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND id = $2", [clinicId, id]);
   return rows[0] ? parse(rows[0]) : null;
 }
+
+export async function findOutboxByDelivery(q: Queryable, deliveryId: string): Promise<OutboxMessage | null> {
+  const { rows } = await q.query("SELECT * FROM dev_outbox WHERE delivery_id = $1 ORDER BY seq LIMIT 1", [deliveryId]);
+  return rows[0] ? parse(rows[0]) : null;
+}
