@@ -4,6 +4,7 @@ import type { Delivery, DeliveryStatus } from "../core/types.ts";
 import { inTransaction } from "../store/db.ts";
 import { advanceDeliveryStatus, getDelivery } from "../store/deliveries.ts";
 import { audit, type Deps } from "./deps.ts";
+import { failAndFallBack } from "./fall-back.ts";
 
 export async function recordDeliveryStatus(
   deps: Deps,
@@ -18,6 +19,9 @@ export async function recordDeliveryStatus(
     if (!before) return notFound("delivery");
     const after = await advanceDeliveryStatus(tx, clinicId, deliveryId, status, now, reason);
     if (!after) return ok({ delivery: before, changed: false }); // duplicate or out of order: no effect
+    if (after.status === "FAILED" || after.status === "UNDELIVERED" || after.status === "BOUNCED") {
+      await failAndFallBack(tx, after, reason ?? after.status.toLowerCase(), now);
+    }
     await audit(tx, { clinicId, actor: "provider" }, now, {
       action: "delivery.status",
       entity: "delivery",

@@ -2,7 +2,7 @@
 // its provider is called; what the provider answers is recorded afterwards. Quiet hours, consent
 // and the hold are checked again at send time, not only when the offer was made.
 import type { OutgoingMessage } from "../channels/channel.ts";
-import { canUse, type Reach } from "../core/channels.ts";
+import { canUse } from "../core/channels.ts";
 import { holdUntil } from "../core/hold.ts";
 import { confirmationSms, offerEmail, offerSms } from "../core/message.ts";
 import { decide, evolveAll, isLive } from "../core/offer.ts";
@@ -21,6 +21,8 @@ import { getPatient } from "../store/patients.ts";
 import { releaseEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Deps } from "./deps.ts";
+import { failAndFallBack } from "./fall-back.ts";
+import { reachOf } from "./reach.ts";
 import { hashSecret, newSecret } from "./secrets.ts";
 
 /** Sends what is due at `now`; returns how many deliveries it took from the queue. */
@@ -58,7 +60,7 @@ async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
   }
   await inTransaction(deps.db, async (tx) => {
     if (!result.ok) {
-      if (result.permanent || d.attemptCount >= 5) await markDeliveryFailed(tx, d.id, result.reason, now, prepared.message.to);
+      if (result.permanent || d.attemptCount >= 5) await failAndFallBack(tx, d, result.reason, now);
       // Transient: back off 1, 2, 4, 8 minutes.
       else await requeueDelivery(tx, d.id, addMinutes(now, 2 ** (d.attemptCount - 1)), now, result.reason);
       deps.log.warn({ deliveryId: d.id, channel: d.channel, permanent: result.permanent }, "delivery not sent");
@@ -80,7 +82,7 @@ async function prepare(deps: Deps, tx: Tx, d: Delivery, now: Date): Promise<Prep
   }
   const to = addressOf(d, patient);
   if (!to || !canUse(d.channel, reachOf(patient))) {
-    await markDeliveryFailed(tx, d.id, "no consent or contact for this channel", now);
+    await failAndFallBack(tx, d, "no consent or contact for this channel", now);
     return null;
   }
   const zone = patientZone(patient.timezone, clinic.timezone);
@@ -143,7 +145,7 @@ export async function reconcileStale(deps: Deps, now: Date, limit = 50): Promise
       } else if (found.sent === false) {
         await requeueDelivery(tx, d.id, now, now, "reconciled: not sent");
       } else {
-        await markDeliveryFailed(tx, d.id, "send outcome unknown; not re-sent", now);
+        await failAndFallBack(tx, d, "send outcome unknown; not re-sent", now);
       }
       deps.log.warn({ deliveryId: d.id, outcome: String(found.sent) }, "reconciled a stale delivery");
     }
@@ -177,6 +179,3 @@ function addressOf(d: Delivery, p: Patient): string | null {
   return d.channel === "EMAIL" ? p.email : d.channel === "SMS" || d.channel === "VOICE" ? p.phone : p.id;
 }
 
-export function reachOf(p: Patient): Reach {
-  return { phone: p.phone, email: p.email, consent: p.consent, preferredChannel: p.preferredChannel, pushSubscribed: false };
-}

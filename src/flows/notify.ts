@@ -10,7 +10,8 @@ import { getPatient } from "../store/patients.ts";
 import { getEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import type { Caller, Deps } from "./deps.ts";
-import { dispatchDelivery, reachOf } from "./dispatch-deliveries.ts";
+import { dispatchDelivery } from "./dispatch-deliveries.ts";
+import { reachOf } from "./reach.ts";
 import { makeOffer } from "./make-offer.ts";
 import { matchOpening } from "./match-opening.ts";
 

@@ -69,7 +69,7 @@ export async function findDeliveryByTokenHash(q: Queryable, tokenHash: string): 
 export async function deliveriesOfOffers(q: Queryable, clinicId: string, offerIds: string[]): Promise<Delivery[]> {
   if (offerIds.length === 0) return [];
   const { rows } = await q.query(
-    "SELECT * FROM deliveries WHERE clinic_id = $1 AND offer_id = ANY($2::uuid[]) ORDER BY created_at, id",
+    "SELECT * FROM deliveries WHERE clinic_id = $1 AND offer_id = ANY($2::uuid[]) ORDER BY created_at, due_at, id",
     [clinicId, offerIds],
   );
   return rows.map(parseDelivery);

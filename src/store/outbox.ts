@@ -36,11 +36,15 @@ export async function insertOutbox(q: Queryable, m: Omit<OutboxMessage, "id">): 
   return parse(rows[0]);
 }
 
-/** Oldest first. `clinicId` null lists every clinic's (the admin token's view). */
+/**
+ * The newest 1000, oldest first (a busy outbox must not hide its latest messages behind its first
+ * thousand). `clinicId` null lists every clinic's (the admin token's view).
+ */
 export async function listOutbox(q: Queryable, clinicId: string | null, to?: string): Promise<OutboxMessage[]> {
   const { rows } = await q.query(
-    `SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND ($2::text IS NULL OR to_address = $2)
-     ORDER BY sent_at, seq LIMIT 1000`,
+    `SELECT * FROM (SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND ($2::text IS NULL OR to_address = $2)
+       ORDER BY sent_at DESC, seq DESC LIMIT 1000) newest
+     ORDER BY sent_at, seq`,
     [clinicId, to ?? null],
   );
   return rows.map(parse);

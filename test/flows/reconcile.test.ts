@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ChannelAdapter } from "../../src/channels/channel.ts";
+import { runDue } from "../../src/jobs/runner.ts";
+import { inTransaction } from "../../src/store/db.ts";
+import { claimDueDeliveries } from "../../src/store/deliveries.ts";
+import { aStaffedClinic, call, inHours, testApp, anEntry } from "../harness/app.ts";
+
+const ctx = await testApp();
+
+async function anOfferQueued() {
+  const s = await aStaffedClinic(ctx);
+  const entry = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
+  const opening = await call(ctx, "POST", "/api/booking/openings", {
+    key: s.clinic.key,
+    body: { providerId: s.provider.id, start: inHours(26), end: inHours(27) },
+  });
+  return { s, entry, openingId: opening.body.id as string };
+}
+
+async function deliveriesOf(entryId: string) {
+  const { rows } = await ctx.deps.db.query(
+    "SELECT d.* FROM deliveries d JOIN offers o ON o.id = d.offer_id WHERE o.entry_id = $1 ORDER BY d.created_at",
+    [entryId],
+  );
+  return rows;
+}
+
+async function outboxCount(deliveryId: string) {
+  const { rows } = await ctx.deps.db.query("SELECT count(*)::int AS n FROM dev_outbox WHERE delivery_id = $1", [deliveryId]);
+  return rows[0].n as number;
+}
+
+test("a runner that died after claiming (nothing sent): the delivery is reconciled as not sent and sent once", async () => {
+  const { entry } = await anOfferQueued();
+  ctx.clock.advanceMinutes(1);
+  // Make the offer (wave) but "die" before sending: claim the delivery into SENDING and stop.
+  const { advanceOpening } = await import("../../src/flows/advance-opening.ts");
+  const { lockDueOpenings } = await import("../../src/store/openings.ts");
+  await inTransaction(ctx.deps.db, async (tx) => {
+    for (const o of await lockDueOpenings(tx, ctx.clock.now(), 10)) await advanceOpening(tx, o, ctx.clock.now(), { index: 0 });
+  });
+  await inTransaction(ctx.deps.db, (tx) => claimDueDeliveries(tx, ctx.clock.now(), 100));
+  const [stuck] = await deliveriesOf(entry.id);
+  assert.equal(stuck.status, "SENDING");
+
+  await runDue(ctx.deps, ctx.clock.now()); // too fresh to be called stale: left alone
+  assert.equal((await deliveriesOf(entry.id))[0].status, "SENDING");
+
+  ctx.clock.advanceMinutes(6);
+  await runDue(ctx.deps, ctx.clock.now());
+  const [after] = await deliveriesOf(entry.id);
+  assert.equal(after.status, "SENT");
+  assert.equal(await outboxCount(after.id), 1, "sent exactly once");
+  const offer = await ctx.deps.db.query("SELECT status FROM offers WHERE entry_id = $1", [entry.id]);
+  assert.equal(offer.rows[0].status, "PENDING");
+});
+
+test("a runner that died after the provider accepted the message: reconciled as SENT, never sent again", async () => {
+  const { entry } = await anOfferQueued();
+  ctx.clock.advanceMinutes(1);
+  // A channel that delivers, then the process "dies" before recording it.
+  const real = ctx.deps.channels.SMS;
+  const dying: ChannelAdapter = {
+    lookup: real.lookup,
+    async send(m, now) {
+      await real.send(m, now);
+      throw new Error("process died");
+    },
+  };
+  ctx.deps.channels.SMS = dying;
+  try {
+    await runDue(ctx.deps, ctx.clock.now());
+  } finally {
+    ctx.deps.channels.SMS = real;
+  }
+  const [stuck] = await deliveriesOf(entry.id);
+  assert.equal(stuck.status, "SENDING");
+  assert.equal(await outboxCount(stuck.id), 1);
+  assert.ok(stuck.token_hash, "the link's token hash was kept before the provider call");
+
+  ctx.clock.advanceMinutes(6);
+  await runDue(ctx.deps, ctx.clock.now());
+  const [after] = await deliveriesOf(entry.id);
+  assert.equal(after.status, "SENT");
+  assert.equal(await outboxCount(after.id), 1, "not sent a second time");
+  const offer = await ctx.deps.db.query("SELECT status, hold_expires_at FROM offers WHERE entry_id = $1", [entry.id]);
+  assert.equal(offer.rows[0].status, "PENDING");
+});
+
+test("a channel that cannot tell: the delivery fails rather than risk a duplicate", async () => {
+  const { entry } = await anOfferQueued();
+  ctx.clock.advanceMinutes(1);
+  const real = ctx.deps.channels.SMS;
+  ctx.deps.channels.SMS = { async send() { throw new Error("timeout"); }, async lookup() { return { sent: "unknown" }; } };
+  try {
+    await runDue(ctx.deps, ctx.clock.now());
+    ctx.clock.advanceMinutes(6);
+    await runDue(ctx.deps, ctx.clock.now());
+  } finally {
+    ctx.deps.channels.SMS = real;
+  }
+  const [after] = await deliveriesOf(entry.id);
+  assert.equal(after.status, "FAILED");
+  assert.match(after.failure_reason, /unknown/);
+});
+
+test("fallback: an SMS the provider reports FAILED goes out by email after the fallback delay; with no channel left the entry is UNREACHABLE", async () => {
+  const s = await aStaffedClinic(ctx);
+  const p = await call(ctx, "POST", "/api/booking/patients", {
+    key: s.clinic.key,
+    body: { firstName: "Fay", lastName: "Back", phone: "+16175550177", email: "fay@example.com", smsConsent: true, emailConsent: true },
+  });
+  const entry = await anEntry(ctx, s.clinic, { patientId: p.body.id, serviceId: s.service.id });
+  await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(30), end: inHours(31) } });
+  await runDue(ctx.deps, ctx.clock.now());
+  const sms = (await call(ctx, "GET", "/api/dev/outbox?to=%2B16175550177", { key: s.clinic.key })).body.items;
+  assert.equal(sms.length, 1);
+  const failed = await call(ctx, "POST", `/api/dev/outbox/${sms[0].id}/status`, { key: s.clinic.key, body: { status: "UNDELIVERED", errorCode: "30003" } });
+  assert.equal(failed.status, 200);
+  await runDue(ctx.deps, ctx.clock.now());
+  assert.equal((await call(ctx, "GET", "/api/dev/outbox?to=fay%40example.com", { key: s.clinic.key })).body.items.length, 0, "not before the delay");
+  ctx.clock.advanceMinutes(2);
+  await runDue(ctx.deps, ctx.clock.now());
+  const email = (await call(ctx, "GET", "/api/dev/outbox?to=fay%40example.com", { key: s.clinic.key })).body.items;
+  assert.equal(email.length, 1);
+  assert.equal(email[0].channel, "EMAIL");
+  const trail = (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entry.id}`, { key: s.clinic.key })).body.items[0];
+  assert.deepEqual(trail.deliveries.map((d: any) => [d.channel, d.status]), [["SMS", "UNDELIVERED"], ["EMAIL", "SENT"]]);
+});
+
+test("fallback: no usable channel left for an offer never reached → entry UNREACHABLE, the opening moves on", async () => {
+  const s = await aStaffedClinic(ctx);
+  const entry = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
+  await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(30), end: inHours(31) } });
+  // Consent withdrawn between the offer and its sending.
+  const { advanceOpening } = await import("../../src/flows/advance-opening.ts");
+  const { lockDueOpenings } = await import("../../src/store/openings.ts");
+  await inTransaction(ctx.deps.db, async (tx) => {
+    for (const o of await lockDueOpenings(tx, ctx.clock.now(), 10)) await advanceOpening(tx, o, ctx.clock.now(), { index: 0 });
+  });
+  await call(ctx, "PATCH", `/api/booking/patients/${s.patient.id}`, { key: s.clinic.key, body: { smsConsent: false } });
+  await runDue(ctx.deps, ctx.clock.now());
+  const e = await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key });
+  assert.equal(e.body.status, "UNREACHABLE");
+  const n = (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entry.id}`, { key: s.clinic.key })).body.items[0];
+  assert.equal(n.status, "WITHDRAWN");
+});
