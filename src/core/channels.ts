@@ -36,7 +36,13 @@ export function canUse(channel: Channel, p: Reach): boolean {
  */
 export function channelPlan(order: readonly Channel[], p: Reach, requested?: Channel): Channel[] {
   const usable = order.filter((c) => canUse(c, p));
-  const first = requested ?? p.preferredChannel;
-  if (first && canUse(first, p)) return [first, ...usable.filter((c) => c !== first)];
-  return requested ? [] : usable;
+  // Staff may ask for any channel the patient can receive. A patient's preference reorders the
+  // clinic's channels (one the clinic switched off stays off), except web push: the patient turned it
+  // on themselves on an offer page, so it is honoured even when the clinic's order does not list it.
+  if (requested) return canUse(requested, p) ? [requested, ...usable.filter((c) => c !== requested)] : [];
+  const preferred = p.preferredChannel;
+  if (preferred && canUse(preferred, p) && (usable.includes(preferred) || preferred === "PUSH")) {
+    return [preferred, ...usable.filter((c) => c !== preferred)];
+  }
+  return usable;
 }
