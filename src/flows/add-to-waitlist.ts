@@ -3,8 +3,8 @@ import { invalid, notFound, ok, type Result } from "../core/result.ts";
 import type { EntryStatus, Priority, TimeWindow, WaitlistEntry } from "../core/types.ts";
 import { checkPreferences, decideEdit, decideRemove } from "../core/waitlist.ts";
 import { inTransaction } from "../store/db.ts";
-import { withdrawLiveOffers } from "../store/offers.ts";
-import { wakeIdleOpenings } from "../store/openings.ts";
+import { liveOfferOfPatient, withdrawLiveOffers } from "../store/offers.ts";
+import { lockOpening, wakeIdleOpenings } from "../store/openings.ts";
 import { getEntry, insertEntry, setEntryStatus, updateEntry, type EntryFields } from "../store/waitlist.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
@@ -75,8 +75,12 @@ export async function editWaitlistEntry(deps: Deps, caller: Caller, id: string, 
 export async function removeFromWaitlist(deps: Deps, caller: Caller, id: string): Promise<Result<WaitlistEntry>> {
   const at = deps.clock.now();
   return inTransaction(deps.db, async (tx) => {
-    const before = await getEntry(tx, caller.clinicId, id, true);
-    if (!before) return notFound("waitlist entry");
+    // Lock order as in a claim: the opening of the entry's live offer (it is woken), then the entry.
+    const current = await getEntry(tx, caller.clinicId, id);
+    if (!current) return notFound("waitlist entry");
+    const live = await liveOfferOfPatient(tx, caller.clinicId, current.patientId);
+    if (live?.entryId === id) await lockOpening(tx, caller.clinicId, live.openingId);
+    const before = (await getEntry(tx, caller.clinicId, id, true))!;
     const decision = decideRemove(before.status);
     if (!decision.ok) return decision;
     const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, at);

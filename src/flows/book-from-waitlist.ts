@@ -3,6 +3,7 @@
 import { decide, evolveAll } from "../core/offer.ts";
 import { fail, notFound, ok, type Result } from "../core/result.ts";
 import type { Appointment, Channel } from "../core/types.ts";
+import { getAppointment } from "../store/appointments.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import { getOffer, liveOfferOfPatient, saveOfferState } from "../store/offers.ts";
 import { getOpening, lockOpening } from "../store/openings.ts";
@@ -43,6 +44,11 @@ async function bookInto(
   if (!opening) return notFound("slot", "/slotId");
   const entry = await getEntry(tx, caller.clinicId, entryId, true);
   if (!entry) return notFound("waitlist entry");
+  if (alternativeTo && opening.filledAppointmentId) {
+    // Repeating the accept of an alternative this entry already booked gives the same answer (as accept does).
+    const mine = await getAppointment(tx, caller.clinicId, opening.filledAppointmentId);
+    if (mine?.fromWaitlistEntryId === entry.id) return ok(mine);
+  }
   if (entry.status === "BOOKED" || entry.status === "REMOVED") return fail("conflict", `waitlist entry is ${entry.status}`);
   const settings = await settingsIn(tx, caller.clinicId);
   if (alternativeTo) {
@@ -56,9 +62,11 @@ async function bookInto(
   if (opening.status !== "OPEN") {
     return withAlternatives(fail("slot_filled", `the slot is ${opening.status}`), await alternativesFor(tx, entry, opening, settings, now));
   }
-  // A live offer of this very opening to this patient is accepted rather than withdrawn.
+  // A live offer of this very opening to this entry is accepted rather than withdrawn. (One made to
+  // another entry of the patient's, for another service, is withdrawn with the rest: that entry
+  // goes back to ACTIVE instead of staying NOTIFIED behind an accepted offer it did not get.)
   const live = await liveOfferOfPatient(tx, caller.clinicId, entry.patientId, true);
-  const decision = live && live.openingId === opening.id ? decide({ type: "accept", now }, live) : null;
+  const decision = live && live.openingId === opening.id && live.entryId === entry.id ? decide({ type: "accept", now }, live) : null;
   const accepted = live && decision?.ok ? await saveOfferState(tx, live, evolveAll(live, decision.value), now) : null;
   const booked = await bookEntryIn(tx, caller, entry, opening, settings, now);
   if (!booked.ok) return booked;

@@ -67,7 +67,9 @@ async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
       return;
     }
     const sent = await markDeliverySent(tx, d.id, { providerMessageId: result.providerMessageId, at: now });
-    if (sent && d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, prepared.message.body, now);
+    // What the offer said is kept without the link's token: tokens are stored hashed only (API.md).
+    const said = prepared.message.links.reduce((b, link) => b.replaceAll(link, link.replace(/\/o\/[^/]*$/, "/o/…")), prepared.message.body);
+    if (sent && d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, said, now);
   });
 }
 

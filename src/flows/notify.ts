@@ -1,10 +1,13 @@
 // Staff offer openings by hand: one entry (POST …/waitlist/:id/notify) or the best matches of
 // several openings at once (POST …/waitlist/notify-matches). Deliveries due now go out before the
 // answer, so a notification made outside quiet hours comes back PENDING with its hold running.
+import { capReached } from "../core/caps.ts";
 import { fail, invalid, notFound, ok, type Result } from "../core/result.ts";
-import { planWave } from "../core/strategy.ts";
-import type { Channel, Offer } from "../core/types.ts";
+import { planWave, type WavePlan } from "../core/strategy.ts";
+import type { Channel, Offer, Opening } from "../core/types.ts";
+import { patientOfferUsage } from "../store/candidates.ts";
 import { inTransaction } from "../store/db.ts";
+import { getOffer } from "../store/offers.ts";
 import { lockOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
 import { getEntry } from "../store/waitlist.ts";
@@ -13,7 +16,7 @@ import type { Caller, Deps } from "./deps.ts";
 import { dispatchDelivery } from "./dispatch-deliveries.ts";
 import { reachOf } from "./reach.ts";
 import { makeOffer } from "./make-offer.ts";
-import { matchOpening } from "./match-opening.ts";
+import { matchOpening, type Match } from "./match-opening.ts";
 
 export async function notifyEntry(
   deps: Deps,
@@ -33,6 +36,10 @@ export async function notifyEntry(
       return fail("max_notifications_reached", `this entry has had ${entry.notificationCount} of ${settings.maxNotificationsPerEntry} notifications`);
     }
     if (entry.status !== "ACTIVE") return fail("conflict", `waitlist entry is ${entry.status}`);
+    // The per-patient message caps (DESIGN.md: nothing is sent past the caps) bind staff too.
+    const usage = await patientOfferUsage(tx, caller.clinicId, entry.patientId, now);
+    const cap = capReached({ entryNotifications: entry.notificationCount, ...usage }, settings);
+    if (cap) return fail("max_notifications_reached", `the patient has reached the ${cap === "daily_cap" ? "daily" : "weekly"} cap on offers`);
     const patient = (await getPatient(tx, caller.clinicId, entry.patientId))!;
     return makeOffer(tx, caller, {
       opening,
@@ -69,6 +76,7 @@ export async function notifyMatches(deps: Deps, caller: Caller, slotIds: string[
     const skipped: Skipped[] = [];
     const patients = new Set<string>(); // one live offer per patient across all the slots
     const backlog = { index: 0 };
+    const planned: { opening: Opening; matches: Match[]; plan: WavePlan }[] = [];
     for (const [i, slotId] of [...slotIds].sort().entries()) {
       const opening = await lockOpening(tx, caller.clinicId, slotId);
       if (!opening) return notFound("slot", `/slotIds/${slotIds.indexOf(slotId) ?? i}`);
@@ -91,6 +99,12 @@ export async function notifyMatches(deps: Deps, caller: Caller, slotIds: string[
         skipped.push({ entryId: null, slotId, reason: matches.length === 0 ? "no_candidates" : "too_late" });
         continue;
       }
+      planned.push({ opening, matches, plan });
+    }
+    // Offers only after every slot was matched: a patient offered an earlier slot still shows up as a
+    // candidate of the later ones, and is listed as skipped there instead of silently missing.
+    for (const { opening, matches, plan } of planned) {
+      const slotId = opening.id;
       let count = 0;
       for (const m of matches) {
         if (count >= plan.size) break;
@@ -125,5 +139,8 @@ export async function notifyMatches(deps: Deps, caller: Caller, slotIds: string[
   });
   if (!made.ok) return made;
   for (const o of made.value.offers) await dispatchDelivery(deps, o.deliveryId, now);
-  return ok({ offers: made.value.offers.map((o) => o.offer), skipped: made.value.skipped });
+  // Read back after dispatch: an offer sent just now is PENDING with its hold, not the SCHEDULED row made above.
+  const offers: Offer[] = [];
+  for (const o of made.value.offers) offers.push((await getOffer(deps.db, caller.clinicId, o.offer.id)) ?? o.offer);
+  return ok({ offers, skipped: made.value.skipped });
 }

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "../flows/deps.ts";
 import { bearer } from "./auth.ts";
-import { errorHandler } from "./problem.ts";
+import { errorHandler, sendProblem } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { appointmentRoutes } from "./routes/appointments.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -59,6 +59,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     keepAliveTimeout: 72_000,
     bodyLimit: 512 * 1024,
     return503OnClosing: true,
+    // The router's own refusals are problems too: a path parameter over 100 characters or with a broken
+    // %-escape is no id of ours, so 404 (as for any id that is not a UUID).
+    frameworkErrors: (_err, _request, reply) => sendProblem(reply, { ok: false, code: "not_found", detail: "not found" }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ajv = compilers();

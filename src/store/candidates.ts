@@ -72,3 +72,14 @@ export async function candidateRows(q: Queryable, params: unknown[]): Promise<Ca
     alreadyOffered: r.already_offered,
   }));
 }
+
+/** Offers made to one patient in the rolling day and week before `now`, counted as the match query counts them. */
+export async function patientOfferUsage(q: Queryable, clinicId: string, patientId: string, now: Date): Promise<Omit<CapUsage, "entryNotifications">> {
+  const { rows } = await q.query(
+    `SELECT count(*) FILTER (WHERE created_at > $3::timestamptz - interval '1 day')::int AS last_day,
+       count(*) FILTER (WHERE created_at > $3::timestamptz - interval '7 days')::int AS last_week
+     FROM offers WHERE clinic_id = $1 AND patient_id = $2 AND NOT (status = 'WITHDRAWN' AND sent_at IS NULL)`,
+    [clinicId, patientId, now],
+  );
+  return { patientOffersLastDay: rows[0].last_day, patientOffersLastWeek: rows[0].last_week };
+}

@@ -150,9 +150,19 @@ export async function withdrawLiveOffers(
   const { rows } = await q.query(
     `UPDATE offers SET status = 'WITHDRAWN', hold_released = true, withdraw_reason = $4, updated_at = $3
      WHERE clinic_id = $1 AND ${column} = $2 AND status IN ('SCHEDULED', 'PENDING')
-     RETURNING id, entry_id`,
+     RETURNING id, entry_id, opening_id`,
     [clinicId, id, at, reason],
   );
+  if (rows.length > 0 && !("openingId" in by)) {
+    // Withdrawn for the entry's sake (removed, booked elsewhere): their openings' flow moves on now,
+    // or it would wait for the cut-off with nobody holding an offer.
+    await q.query(
+      `UPDATE openings o SET next_wave_at = $3, updated_at = $3
+       WHERE o.clinic_id = $1 AND o.id = ANY($2::uuid[]) AND o.status = 'OPEN'
+         AND NOT EXISTS (SELECT 1 FROM offers f WHERE f.opening_id = o.id AND f.status IN ('SCHEDULED', 'PENDING'))`,
+      [clinicId, rows.map((r) => r.opening_id), at],
+    );
+  }
   if (rows.length > 0) {
     await q.query(
       `UPDATE waitlist_entries SET status = 'ACTIVE', updated_at = $3

@@ -273,7 +273,7 @@ const BODY_ROUTES: BodyRoute[] = [
     cases: [
       ["status other than ACTIVE", { status: "BOOKED" }, ["/status"]],
       ["the patient is fixed", { patientId: U }, ["/patientId"]],
-      ["latestDate before the stored earliestDate", { latestDate: "2026-03-15" }, ["/latestDate"]],
+      ["latestDate before the stored earliestDate", { latestDate: "2026-02-15" }, ["/latestDate"]],
       ["window ends before it starts", { windows: [{ weekdays: [5], start: "10:00", end: "09:00" }] }, ["/windows/0/end"]],
       ["minNoticeMinutes as a string", { minNoticeMinutes: "5" }, ["/minNoticeMinutes"]],
       ["provider id not a UUID", { providerIds: ["x"] }, ["/providerIds/0"]],
@@ -418,7 +418,7 @@ test("validation: an id in the path that is not a UUID is 404 not_found on every
   const f = await aFixture(ctx);
   const before = await fingerprint(ctx);
   for (const [route, id, body] of ID_ROUTES) {
-    for (const bad of ["not-a-uuid", "123", `${id(f)}x`, `urn:uuid:${id(f)}`, `{${id(f)}}`, id(f).replaceAll("-", ""), "%00", "..%2F..%2Fhealthz"]) {
+    for (const bad of ["not-a-uuid", "123", `${id(f)}x`, `urn:uuid:${id(f)}`, `{${id(f)}}`, id(f).replaceAll("-", ""), "%00", "%zz", "..%2F..%2Fhealthz", "a".repeat(101), `${id(f)}${"0".repeat(100)}`]) {
       const res = await call(ctx, ...target({ route, id: () => bad }, f), { key: f.clinic.key, body });
       assertProblem(res, 404, "not_found", `${route} with id ${bad}`);
     }
@@ -562,7 +562,7 @@ test("fuzz: ~300 junk bodies to every body route are all 4xx problems and write 
 test("fuzz: the routes' own members with odd values are never a 5xx, and every refusal writes nothing", async () => {
   const f = await aFixture(ctx);
   const docs = (await call(ctx, "GET", "/docs/json")).body;
-  const ids = [f.patient.id, f.provider.id, f.chair.id, f.service.id, f.appointment.id, f.entry.id];
+  const ids = [f.patient.id, f.provider.id, f.chair.id, f.service.id, f.appointment.id, f.entry.id, f.opening.id, f.opening2.id, f.offer.id];
   const odd = fc.constantFrom(
     "", " ", "\u0000", NUL, "\ud800", "😀", "x".repeat(5_000), U, "00000000-0000-0000-0000-000000000000",
     ...ids, ...ids.map((id) => `urn:uuid:${id}`), ...ids.map((id) => id.toUpperCase()),

@@ -14,35 +14,29 @@ import { testDatabase } from "../harness/db.ts";
 
 // ---- a fresh, empty database (no template) on the run's server, or on one of our own ----
 
-let server: Promise<string> | null = null;
-function serverUrl(): Promise<string> {
-  return (server ??= (async () => {
-    if (process.env.BACKFILL_TEST_PG_URL) return process.env.BACKFILL_TEST_PG_URL;
-    const own = await startEmbeddedPostgres({ dataDir: null, durable: false });
-    after(() => own.stop());
-    return own.url;
-  })());
-}
+// Under test/run.ts the run's server; run alone, a throwaway server of this file's own.
+const own = process.env.BACKFILL_TEST_PG_URL ? null : await startEmbeddedPostgres({ dataDir: null, durable: false });
+const SERVER_URL = process.env.BACKFILL_TEST_PG_URL ?? own!.url;
 
 const pools: Pool[] = [];
 const created: string[] = [];
 after(async () => {
   await Promise.all(pools.map((p) => p.end()));
-  const c = new pg.Client(await serverUrl());
+  if (own) return own.stop();
+  const c = new pg.Client(SERVER_URL);
   await c.connect();
   for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await c.end();
 });
 
 async function emptyDatabase(): Promise<string> {
-  const url = await serverUrl();
   const name = `m_${randomBytes(6).toString("hex")}`;
-  const c = new pg.Client(url);
+  const c = new pg.Client(SERVER_URL);
   await c.connect();
   await c.query(`CREATE DATABASE ${name}`);
   await c.end();
   created.push(name);
-  return url.replace(/\/postgres$/, `/${name}`);
+  return SERVER_URL.replace(/\/postgres$/, `/${name}`);
 }
 
 function poolFor(url: string, max = 2): Pool {
