@@ -5,7 +5,8 @@ import type { Settings } from "../core/settings.ts";
 import { addMinutes } from "../core/time.ts";
 import type { Opening, WaitlistEntry } from "../core/types.ts";
 import type { Queryable } from "../store/db.ts";
-import { alternativeOpenings } from "../store/openings.ts";
+import { alternativeOpenings, getOpening } from "../store/openings.ts";
+import { getEntry } from "../store/waitlist.ts";
 import { getResource } from "../store/providers.ts";
 import { getService } from "../store/services.ts";
 
@@ -51,4 +52,22 @@ export function alternativeJson(a: Alternative) {
 /** The refusal with `alternatives` attached (slot_filled, offer_expired). */
 export function withAlternatives(f: Failure, alternatives: Alternative[]): Failure {
   return { ...f, extra: { ...f.extra, alternatives: alternatives.map(alternativeJson) } };
+}
+
+/**
+ * Attaches alternatives to a refusal after its transaction ended: computing them while holding the
+ * opening's lock would make every losing claimer wait for the others' alternatives (the contention
+ * bench showed 200 refusals queueing behind one another).
+ */
+export async function attachAlternatives(
+  q: Queryable,
+  f: Failure,
+  ref: { clinicId: string; entryId: string; openingId: string },
+  settings: Settings,
+  now: Date,
+): Promise<Failure> {
+  if ((f.code !== "slot_filled" && f.code !== "offer_expired") || f.extra?.alternatives) return f;
+  const [entry, opening] = await Promise.all([getEntry(q, ref.clinicId, ref.entryId), getOpening(q, ref.clinicId, ref.openingId)]);
+  if (!entry || !opening) return withAlternatives(f, []);
+  return withAlternatives(f, await alternativesFor(q, entry, opening, settings, now));
 }

@@ -12,9 +12,9 @@ import { getAppointment } from "../store/appointments.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import { insertDelivery } from "../store/deliveries.ts";
 import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
-import { lockOpening } from "../store/openings.ts";
+import { getOpening, lockOpening } from "../store/openings.ts";
 import { getEntry, markEntryBooked } from "../store/waitlist.ts";
-import { alternativesFor, withAlternatives } from "./alternatives.ts";
+import { attachAlternatives } from "./alternatives.ts";
 import { bookIn } from "./book-appointment.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
@@ -27,19 +27,27 @@ export interface Claimed {
 /** Accept an offer (booking link, SMS reply, keypad, or staff on the patient's behalf). Repeatable. */
 export async function acceptOffer(deps: Deps, caller: Caller, offerId: string): Promise<Result<Claimed>> {
   const now = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
+  const result = await inTransaction(deps.db, async (tx) => {
     const found = await getOffer(tx, caller.clinicId, offerId);
     if (!found) return notFound("notification");
+    if (found.status === "ACCEPTED" && found.bookedAppointmentId) return ok({ appointment: (await getAppointment(tx, caller.clinicId, found.bookedAppointmentId))!, offer: found });
+    // Refuse without queueing on the lock when the answer is already final: a FILLED, EXPIRED or
+    // CLOSED opening never opens again, and neither does an offer that is no longer live.
+    const peek = (await getOpening(tx, caller.clinicId, found.openingId))!;
+    const early = decide({ type: "accept", now }, found, peek.status === "FILLED" ? "filled" : "other");
+    if (!early.ok) return early;
+    if (peek.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
+
     const opening = (await lockOpening(tx, caller.clinicId, found.openingId))!;
     const offer = (await getOffer(tx, caller.clinicId, offerId, true))!;
     if (offer.status === "ACCEPTED" && offer.bookedAppointmentId) {
       return ok({ appointment: (await getAppointment(tx, caller.clinicId, offer.bookedAppointmentId))!, offer });
     }
+    const decision = decide({ type: "accept", now }, offer, opening.status === "FILLED" ? "filled" : "other");
+    if (!decision.ok) return decision;
+    if (opening.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
     const settings = await settingsIn(tx, caller.clinicId);
     const entry = (await getEntry(tx, caller.clinicId, offer.entryId, true))!;
-    const decision = decide({ type: "accept", now }, offer, opening.status === "FILLED" ? "filled" : "other");
-    if (!decision.ok) return withAlternatives(decision, await alternativesFor(tx, entry, opening, settings, now));
-    if (opening.status !== "OPEN") return refuseFilled(tx, entry, opening, settings, now);
     const accepted = (await saveOfferState(tx, offer, evolveAll(offer, decision.value), now))!;
     const booked = await bookEntryIn(tx, caller, entry, opening, settings, now);
     if (!booked.ok) return booked;
@@ -48,6 +56,10 @@ export async function acceptOffer(deps: Deps, caller: Caller, offerId: string): 
     await queueConfirmation(tx, final, booked.value, now);
     return ok({ appointment: booked.value, offer: final });
   });
+  if (result.ok || result.code === "not_found") return result;
+  const offer = (await getOffer(deps.db, caller.clinicId, offerId))!;
+  const settings = await settingsIn(deps.db, caller.clinicId);
+  return attachAlternatives(deps.db, result, { clinicId: caller.clinicId, entryId: offer.entryId, openingId: offer.openingId }, settings, now);
 }
 
 /**
@@ -72,7 +84,7 @@ export async function bookEntryIn(
   );
   if (!booked.ok) {
     if (booked.code !== "conflict") return booked;
-    return refuseFilled(tx, entry, opening, settings, now, "the provider or chair is no longer free at that time");
+    return refuseFilled("the provider or chair is no longer free at that time");
   }
   const others = await markEntryBooked(tx, caller.clinicId, entry, booked.value.id, now);
   for (const id of [entry.id, ...others]) await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, now, "booked_elsewhere");
@@ -86,9 +98,8 @@ export async function bookEntryIn(
   return booked;
 }
 
-async function refuseFilled(tx: Tx, entry: WaitlistEntry, opening: Opening, settings: Settings, now: Date, detail?: string) {
-  const alternatives = await alternativesFor(tx, entry, opening, settings, now);
-  return withAlternatives(fail("slot_filled", detail ?? "this opening has been filled"), alternatives);
+function refuseFilled(detail?: string) {
+  return fail("slot_filled", detail ?? "this opening has been filled");
 }
 
 export async function queueConfirmation(tx: Tx, offer: Offer | { clinicId: string; patientId: string; channel: Offer["channel"] }, appointment: Appointment, now: Date) {

@@ -10,6 +10,7 @@ import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
 import { addMinutes } from "../core/time.ts";
 import type { Delivery, Patient } from "../core/types.ts";
 import { getAppointment } from "../store/appointments.ts";
+import { sentOfferCounts } from "../store/candidates.ts";
 import { getClinic } from "../store/clinics.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import {
@@ -102,6 +103,16 @@ async function prepare(deps: Deps, tx: Tx, d: Delivery, now: Date): Promise<Prep
   if (!offer || !opening || !isLive(offer.status)) {
     await markDeliveryFailed(tx, d.id, "offer no longer live", now);
     return null;
+  }
+  if (offer.status === "SCHEDULED") {
+    // The caps are checked again at send time: other offers may have reached the patient meanwhile.
+    const sent = await sentOfferCounts(tx, d.clinicId, offer.patientId, now, offer.id);
+    if (sent.lastDay >= settings.dailyCapPerPatient || sent.lastWeek >= settings.weeklyCapPerPatient) {
+      await markDeliveryFailed(tx, d.id, "patient message cap reached", now);
+      await withdrawLiveOffers(tx, d.clinicId, { entryId: offer.entryId }, now, "cap");
+      await wakeOpening(tx, d.clinicId, opening.id, now);
+      return null;
+    }
   }
   const allowed = nextAllowedSend(now, zone, settings.quietHours);
   if (allowed.getTime() > now.getTime()) {

@@ -23,7 +23,7 @@ SELECT e.*, s.duration_minutes, s.active AS service_active, s.price_cents,
   p.phone, p.email, p.timezone AS patient_timezone, p.preferred_channel,
   p.sms_consent, p.voice_consent, p.email_consent,
   EXISTS (SELECT 1 FROM offers o WHERE o.opening_id = $2 AND o.entry_id = e.id) AS already_offered,
-  EXISTS (SELECT 1 FROM offers o WHERE o.patient_id = e.patient_id AND o.status IN ('SCHEDULED', 'PENDING')) AS patient_live,
+  EXISTS (SELECT 1 FROM offers o WHERE o.clinic_id = e.clinic_id AND o.patient_id = e.patient_id AND o.status IN ('SCHEDULED', 'PENDING')) AS patient_live,
   (SELECT count(*) FROM offers o WHERE o.patient_id = e.patient_id AND o.created_at > $6::timestamptz - interval '1 day'
      AND NOT (o.status = 'WITHDRAWN' AND o.sent_at IS NULL)) AS last_day,
   (SELECT count(*) FROM offers o WHERE o.patient_id = e.patient_id AND o.created_at > $6::timestamptz - interval '7 days'
@@ -40,7 +40,9 @@ WHERE e.clinic_id = $1 AND e.status = 'ACTIVE'
   AND (e.latest_date IS NULL OR e.latest_date >= $8::date)
   AND e.min_notice_minutes <= $9
   AND e.notification_count < $10
-ORDER BY e.created_at, e.id
+-- The LIMIT keeps the work per opening bounded; it keeps the highest priorities first, then the longest
+-- waiting, so the ranking's first criteria are never cut off.
+ORDER BY CASE e.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END, e.created_at, e.id
 LIMIT $11`;
 
 export function candidateParams(opening: Opening, now: Date, localDate: string, maxNotifications: number, limit: number): unknown[] {
@@ -82,4 +84,15 @@ export async function patientOfferUsage(q: Queryable, clinicId: string, patientI
     [clinicId, patientId, now],
   );
   return { patientOffersLastDay: rows[0].last_day, patientOffersLastWeek: rows[0].last_week };
+}
+
+/** Offer messages that reached this patient (sent) in the last day and week, other than `exceptOfferId`. */
+export async function sentOfferCounts(q: Queryable, clinicId: string, patientId: string, now: Date, exceptOfferId: string) {
+  const { rows } = await q.query(
+    `SELECT count(*) FILTER (WHERE sent_at > $3::timestamptz - interval '1 day')::int AS last_day,
+       count(*) FILTER (WHERE sent_at > $3::timestamptz - interval '7 days')::int AS last_week
+     FROM offers WHERE clinic_id = $1 AND patient_id = $2 AND id <> $4 AND sent_at IS NOT NULL`,
+    [clinicId, patientId, now, exceptOfferId],
+  );
+  return { lastDay: rows[0].last_day as number, lastWeek: rows[0].last_week as number };
 }
