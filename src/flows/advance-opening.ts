@@ -10,7 +10,7 @@ import { expireOpening, setNextWave } from "../store/openings.ts";
 import { markPassedOver } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller } from "./deps.ts";
-import { makeOffer } from "./make-offer.ts";
+import { offerToMatch } from "./make-offer.ts";
 import { matchOpening } from "./match-opening.ts";
 
 // With nobody to offer to, look again this often (new entries, caps that reset) until the cut-off.
@@ -63,21 +63,8 @@ export async function advanceOpening(tx: Tx, opening: Opening, now: Date, backlo
   const offered = new Set<string>();
   for (const m of matches) {
     if (made >= plan.size) break;
-    const result = await makeOffer(tx, caller, {
-      opening,
-      entry: m.row.entry,
-      reach: m.row.reach,
-      patientTimezone: m.row.patientTimezone,
-      settings,
-      now,
-      wave: opening.waveCount + 1,
-      rank: m.candidate.rank,
-      score: m.candidate.score,
-      holdMinutes: plan.holdMinutes,
-      backlogIndex: backlog.index,
-    });
+    const result = await offerToMatch(tx, caller, { opening, match: m, settings, now, holdMinutes: plan.holdMinutes, backlog });
     if (!result.ok) continue; // e.g. quiet hours last past the cut-off for this patient: try the next one
-    if (result.value.offer.scheduledFor && result.value.offer.scheduledFor.getTime() > now.getTime()) backlog.index++;
     offered.add(m.candidate.entryId);
     made++;
   }

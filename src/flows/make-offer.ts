@@ -10,6 +10,7 @@ import { attempt, type Tx } from "../store/db.ts";
 import { insertDelivery } from "../store/deliveries.ts";
 import { insertOffer } from "../store/offers.ts";
 import { markEntryNotified } from "../store/waitlist.ts";
+import type { Match } from "./match-opening.ts";
 import { audit, type Caller } from "./deps.ts";
 
 export interface OfferInput {
@@ -75,4 +76,31 @@ export async function makeOffer(tx: Tx, caller: Caller, i: OfferInput): Promise<
   await markEntryNotified(tx, caller.clinicId, i.entry.id, i.now);
   await audit(tx, caller, i.now, { action: "offer.created", entity: "offer", entityId: offer.id, after: offer });
   return ok({ offer, delivery });
+}
+
+/**
+ * An offer to a ranked match as part of a wave (automatic or staff's notify-matches). Counts a
+ * deferred offer into the backlog so that the morning's sends are spread.
+ */
+export async function offerToMatch(
+  tx: Tx,
+  caller: Caller,
+  w: { opening: Opening; match: Match; settings: Settings; now: Date; holdMinutes: number; backlog: { index: number } },
+): Promise<Result<{ offer: Offer; delivery: Delivery }>> {
+  const { opening, match: m, now } = w;
+  const result = await makeOffer(tx, caller, {
+    opening,
+    entry: m.row.entry,
+    reach: m.row.reach,
+    patientTimezone: m.row.patientTimezone,
+    settings: w.settings,
+    now,
+    wave: opening.waveCount + 1,
+    rank: m.candidate.rank,
+    score: m.candidate.score,
+    holdMinutes: w.holdMinutes,
+    backlogIndex: w.backlog.index,
+  });
+  if (result.ok && result.value.offer.scheduledFor && result.value.offer.scheduledFor.getTime() > now.getTime()) w.backlog.index++;
+  return result;
 }

@@ -15,7 +15,7 @@ import { settingsIn } from "./change-settings.ts";
 import type { Caller, Deps } from "./deps.ts";
 import { dispatchDelivery } from "./dispatch-deliveries.ts";
 import { reachOf } from "./reach.ts";
-import { makeOffer } from "./make-offer.ts";
+import { makeOffer, offerToMatch } from "./make-offer.ts";
 import { matchOpening, type Match } from "./match-opening.ts";
 
 export async function notifyEntry(
@@ -112,24 +112,11 @@ export async function notifyMatches(deps: Deps, caller: Caller, slotIds: string[
           skipped.push({ entryId: m.candidate.entryId, slotId, reason: "patient_has_live_offer" });
           continue;
         }
-        const result = await makeOffer(tx, caller, {
-          opening,
-          entry: m.row.entry,
-          reach: m.row.reach,
-          patientTimezone: m.row.patientTimezone,
-          settings,
-          now,
-          wave: opening.waveCount + 1,
-          rank: m.candidate.rank,
-          score: m.candidate.score,
-          holdMinutes: plan.holdMinutes,
-          backlogIndex: backlog.index,
-        });
+        const result = await offerToMatch(tx, caller, { opening, match: m, settings, now, holdMinutes: plan.holdMinutes, backlog });
         if (!result.ok) {
           skipped.push({ entryId: m.candidate.entryId, slotId, reason: result.code });
           continue;
         }
-        if (result.value.offer.scheduledFor!.getTime() > now.getTime()) backlog.index++;
         patients.add(m.row.entry.patientId);
         offers.push({ offer: result.value.offer, deliveryId: result.value.delivery.id });
         count++;
