@@ -1,5 +1,5 @@
 // One small interface for every channel: send a message, get the provider's id or a classified error.
-import type { Channel } from "../core/types.ts";
+import type { Channel, Delivery } from "../core/types.ts";
 
 export interface OutgoingMessage {
   clinicId: string;
@@ -23,8 +23,11 @@ export type LookupResult = { sent: true; providerMessageId: string } | { sent: f
 
 export interface ChannelAdapter {
   send(message: OutgoingMessage, now: Date): Promise<SendResult>;
-  /** Did a send for this delivery reach the provider? Never guess: "unknown" when it cannot tell. */
-  lookup(deliveryId: string, providerMessageId: string | null): Promise<LookupResult>;
+  /**
+   * Did a send for this delivery reach the provider? Never guess: "unknown" when it cannot tell. The
+   * row carries what was recorded before the call: to_address, token_hash (the link's), updated_at.
+   */
+  lookup(delivery: Delivery): Promise<LookupResult>;
 }
 
 export type Channels = Record<Channel, ChannelAdapter>;

@@ -19,8 +19,8 @@ export function outboxChannel(db: Queryable): ChannelAdapter {
       });
       return { ok: true, providerMessageId: `outbox:${row.id}` };
     },
-    async lookup(deliveryId) {
-      const row = await findOutboxByDelivery(db, deliveryId);
+    async lookup(delivery) {
+      const row = await findOutboxByDelivery(db, delivery.id);
       return row ? { sent: true, providerMessageId: `outbox:${row.id}` } : { sent: false };
     },
   };
