@@ -8,14 +8,17 @@ import { inTransaction, type Tx } from "../store/db.ts";
 import { getOffer, liveOfferOfPatient, saveOfferState } from "../store/offers.ts";
 import { getOpening, lockOpening } from "../store/openings.ts";
 import { getEntry } from "../store/waitlist.ts";
-import { alternativesFor, withAlternatives } from "./alternatives.ts";
+import { alternativesFor, attachAlternatives, withAlternatives } from "./alternatives.ts";
 import { settingsIn } from "./change-settings.ts";
 import { bookEntryIn, queueConfirmation } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 
 export async function bookFromWaitlist(deps: Deps, caller: Caller, entryId: string, slotId: string): Promise<Result<Appointment>> {
   const now = deps.clock.now();
-  return inTransaction(deps.db, (tx) => bookInto(tx, caller, entryId, slotId, now, null));
+  const result = await inTransaction(deps.db, (tx) => bookInto(tx, caller, entryId, slotId, now, null));
+  if (result.ok) return result;
+  // slot_filled always carries alternatives, also when the time was taken by a racing booking.
+  return attachAlternatives(deps.db, result, { clinicId: caller.clinicId, entryId, openingId: slotId }, await settingsIn(deps.db, caller.clinicId), now);
 }
 
 /**

@@ -16,7 +16,7 @@ import { inTransaction, type Tx } from "../store/db.ts";
 import {
   claimDelivery, claimDueDeliveries, lockStaleSending, markDeliveryFailed, markDeliverySent, recordSendAttempt, requeueDelivery,
 } from "../store/deliveries.ts";
-import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
+import { getOffer, recordLateSend, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
 import { getOpening, lockOpening, wakeOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
 import { releaseEntry } from "../store/waitlist.ts";
@@ -151,7 +151,7 @@ export async function reconcileStale(deps: Deps, now: Date, limit = 50): Promise
   return inTransaction(deps.db, async (tx) => {
     const stale = await lockStaleSending(tx, addMinutes(now, -STALE_SENDING_MINUTES), limit);
     for (const d of stale) {
-      const found = await deps.channels[d.channel].lookup(d.id, d.providerMessageId);
+      const found = await deps.channels[d.channel].lookup(d);
       if (found.sent === true) {
         await markDeliverySent(tx, d.id, { providerMessageId: found.providerMessageId, at: now });
         if (d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, null, now);
@@ -169,9 +169,13 @@ export async function reconcileStale(deps: Deps, now: Date, limit = 50): Promise
 /** The first delivery handed to a channel starts the hold: SCHEDULED → PENDING. */
 async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string | null, now: Date): Promise<void> {
   const first = await getOffer(tx, d.clinicId, d.offerId!);
-  if (!first || first.status !== "SCHEDULED") return;
+  if (!first) return;
+  // Withdrawn while its message was on the way: it reached the patient all the same, so it counts
+  // against their caps (which count sent offers).
+  if (first.status !== "SCHEDULED") return recordLateSend(tx, d.clinicId, first.id, now);
   await lockOpening(tx, d.clinicId, first.openingId); // lock order: opening, then offer
   const offer = (await getOffer(tx, d.clinicId, d.offerId!, true))!;
+  if (offer.status !== "SCHEDULED") return recordLateSend(tx, d.clinicId, offer.id, now);
   const opening = (await getOpening(tx, d.clinicId, offer.openingId))!;
   const settings = await settingsIn(tx, d.clinicId);
   const hold = holdUntil(now, offer.holdMinutes, opening.start, settings.cutoffMinutes);

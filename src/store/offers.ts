@@ -84,6 +84,11 @@ export async function saveOfferState(
   return rows[0] ? parseOffer(rows[0]) : null;
 }
 
+/** A message of an offer went out after the offer was withdrawn: when, so that it counts against the caps. */
+export async function recordLateSend(q: Queryable, clinicId: string, id: string, at: Date): Promise<void> {
+  await q.query("UPDATE offers SET sent_at = $3 WHERE clinic_id = $1 AND id = $2 AND status = 'WITHDRAWN' AND sent_at IS NULL", [clinicId, id, at]);
+}
+
 export async function liveOffersOfOpening(q: Queryable, clinicId: string, openingId: string, forUpdate = false): Promise<Offer[]> {
   const { rows } = await q.query(
     `SELECT * FROM offers WHERE clinic_id = $1 AND opening_id = $2 AND status IN ('SCHEDULED', 'PENDING')
@@ -155,12 +160,16 @@ export async function withdrawLiveOffers(
   );
   if (rows.length > 0 && !("openingId" in by)) {
     // Withdrawn for the entry's sake (removed, booked elsewhere): their openings' flow moves on now,
-    // or it would wait for the cut-off with nobody holding an offer.
+    // or it would wait for the cut-off with nobody holding an offer. Lock the openings first, then
+    // look (a new statement, a new snapshot): a decline or an expiry of the same opening's last other
+    // offer, running at the same time, holds that lock too, so one of the two always sees the other.
+    const openingIds = [...new Set(rows.map((r) => r.opening_id as string))].sort();
+    await q.query("SELECT id FROM openings WHERE clinic_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE", [clinicId, openingIds]);
     await q.query(
       `UPDATE openings o SET next_wave_at = $3, updated_at = $3
        WHERE o.clinic_id = $1 AND o.id = ANY($2::uuid[]) AND o.status = 'OPEN'
          AND NOT EXISTS (SELECT 1 FROM offers f WHERE f.opening_id = o.id AND f.status IN ('SCHEDULED', 'PENDING'))`,
-      [clinicId, rows.map((r) => r.opening_id), at],
+      [clinicId, openingIds, at],
     );
   }
   if (rows.length > 0) {

@@ -1,7 +1,10 @@
-// Model-based test of the whole waitlist loop: random sequences of openings, due-work sweeps after
-// clock advances, accepts and declines by link, staff answers and bookings, direct bookings over
-// openings, cancellations and removals. A small model only picks valid-ish arguments; after EVERY
-// step the invariants of DESIGN.md are checked straight in SQL, and no answer may be a 5xx.
+// Model-based test of the whole waitlist loop: random sequences of openings (new slots, cancellations),
+// due-work sweeps after clock advances (holds expire, next waves, deferred sends), accepts and declines
+// by link, staff answers, staff bookings of entries into openings, direct bookings over openings,
+// cancellations, removals, staff notifications, SMS replies, provider status callbacks — and bursts
+// of several of those at once. A small model only picks valid-ish arguments; after EVERY step the
+// invariants of DESIGN.md are checked straight in SQL, and no answer may be a 5xx.
+// MODEL_RUNS=300 (and MODEL_SEED=…) to hunt longer or replay a failure.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -23,9 +26,11 @@ interface Real {
   chairs: string[];
   services: string[];
   patients: string[];
+  phones: string[];
   /** Owns the appointments that are booked only to be cancelled (never on the waitlist). */
   holder: string;
   cutoffMinutes: number;
+  dailyCap: number;
 }
 
 interface Model {
@@ -34,6 +39,8 @@ interface Model {
   appointments: string[];
   offers: string[];
   tokens: string[];
+  /** Dev outbox messages of this clinic (to play the provider's status callbacks). */
+  messages: string[];
   /** What happened so far, for the failure message. */
   log: string[];
 }
@@ -57,14 +64,13 @@ async function req(m: Model, r: Real | null, method: Method, url: string, body: 
 
 const pick = <T>(xs: T[], i: number): T => xs[i % xs.length]!;
 
-/** The answer to an accept or a decline that was refused: a problem with a known code (and alternatives). */
-function assertRefusal(m: Model, res: { status: number; body: any }) {
+/** The answer to an accept, a decline or a staff answer that was refused: a known code, and alternatives where due. */
+function assertRefusal(m: Model, res: { status: number; body: any }, withAlternatives: boolean) {
   const ctxMsg = `${JSON.stringify(res.body)}\n${m.log.join("\n")}`;
   if (res.status === 410) assert.equal(res.body.code, "offer_expired", ctxMsg);
   if (res.status === 409) assert.ok(["slot_filled", "offer_closed", "conflict"].includes(res.body.code), ctxMsg);
-  if (res.body.code === "slot_filled" || res.body.code === "offer_expired") {
-    // Accepts and staff bookings attach alternatives; a decline needs none.
-    if (!/decline|response/.test(m.log.at(-1) ?? "")) assert.ok(Array.isArray(res.body.alternatives), `alternatives: ${ctxMsg}`);
+  if (withAlternatives && (res.body.code === "slot_filled" || res.body.code === "offer_expired")) {
+    assert.ok(Array.isArray(res.body.alternatives), `alternatives: ${ctxMsg}`);
   }
 }
 
@@ -158,6 +164,32 @@ async function checkAll(m: Model, r: Real, afterSweep: boolean) {
     `SELECT e.id FROM waitlist_entries e LEFT JOIN appointments a ON a.id = e.booked_appointment_id
      WHERE e.clinic_id = $1 AND e.status = 'BOOKED' AND (a.id IS NULL OR a.patient_id <> e.patient_id)`,
   );
+  await expectNone(
+    "an offer accepted after its hold ran out",
+    `SELECT id, responded_at, hold_expires_at FROM offers
+     WHERE clinic_id = $1 AND status = 'ACCEPTED' AND hold_expires_at IS NOT NULL AND responded_at >= hold_expires_at`,
+  );
+  await expectNone(
+    "a delivery sent twice",
+    `SELECT delivery_id, count(*) FROM dev_outbox WHERE clinic_id = $1 GROUP BY delivery_id HAVING count(*) > 1`,
+  );
+  await expectNone(
+    "an offer message sent in the patient's quiet hours (21:00–08:00 their time)",
+    `SELECT m.id, m.sent_at, coalesce(p.timezone, k.timezone) AS zone FROM dev_outbox m
+       JOIN deliveries d ON d.id = m.delivery_id JOIN patients p ON p.id = d.patient_id JOIN clinics k ON k.id = m.clinic_id
+     WHERE m.clinic_id = $1 AND d.kind = 'OFFER'
+       AND ((m.sent_at AT TIME ZONE coalesce(p.timezone, k.timezone))::time >= '21:00'
+         OR (m.sent_at AT TIME ZONE coalesce(p.timezone, k.timezone))::time < '08:00')`,
+  );
+  await expectNone(
+    "more offers sent to one patient in 24 h than the daily cap",
+    `WITH sent AS (SELECT DISTINCT ON (d.offer_id) d.offer_id, d.patient_id, m.sent_at FROM dev_outbox m
+                   JOIN deliveries d ON d.id = m.delivery_id WHERE m.clinic_id = $1 AND d.kind = 'OFFER' ORDER BY d.offer_id, m.sent_at)
+     SELECT a.patient_id, a.sent_at, count(*) FROM sent a JOIN sent b ON b.patient_id = a.patient_id
+       AND b.sent_at > a.sent_at - interval '1 day' AND b.sent_at <= a.sent_at
+     GROUP BY a.patient_id, a.offer_id, a.sent_at HAVING count(*) > $2`,
+    [c, r.dailyCap],
+  );
   if (afterSweep) {
     await expectNone(
       "a PENDING offer past its hold after the sweep",
@@ -200,6 +232,7 @@ async function checkAll(m: Model, r: Real, afterSweep: boolean) {
       [c],
     )
   ).map((x) => String(x.link).split("/o/")[1]!);
+  m.messages = (await rowsOf("SELECT id FROM dev_outbox WHERE clinic_id = $1 ORDER BY seq", [c])).map((x) => x.id);
 }
 
 // ---------------------------------------------------------------- commands
@@ -207,6 +240,7 @@ async function checkAll(m: Model, r: Real, afterSweep: boolean) {
 let stepCount = 0;
 
 class Step implements fc.AsyncCommand<Model, Real> {
+  // act is also run inside a Burst, concurrently with others.
   constructor(
     readonly label: string,
     readonly act: (m: Model, r: Real) => Promise<void>,
@@ -279,16 +313,15 @@ const sweep = fc
 
 const acceptLink = fc.nat().map(
   (i) =>
-    new Step(`accept link #${i}`, async (m, r) => {
+    new Step(`accept link #${i}`, async (m) => {
       const token = pick(m.tokens, i);
       const res = await req(m, null, "POST", `/api/public/offers/${token}/accept`, undefined, [200, 409, 410]);
-      if (res.status !== 200) return assertRefusal(m, res);
+      if (res.status !== 200) return assertRefusal(m, res, true);
       assert.equal(res.body.status, "ACCEPTED");
       m.appointments.push(res.body.appointmentId);
       // Repeating it returns the same answer.
       const again = await req(m, null, "POST", `/api/public/offers/${token}/accept`, undefined, [200]);
       assert.deepEqual(again.body, res.body);
-      void r;
     }, (m) => m.tokens.length > 0),
 );
 
@@ -296,7 +329,7 @@ const declineLink = fc.nat().map(
   (i) =>
     new Step(`decline link #${i}`, async (m) => {
       const res = await req(m, null, "POST", `/api/public/offers/${pick(m.tokens, i)}/decline`, undefined, [200, 409, 410]);
-      if (res.status !== 200) assertRefusal(m, res);
+      if (res.status !== 200) assertRefusal(m, res, false);
     }, (m) => m.tokens.length > 0),
 );
 
@@ -305,7 +338,7 @@ const staffResponse = fc.record({ i: fc.nat(), response: fc.constantFrom("ACCEPT
     new Step(`staff response ${JSON.stringify(a)}`, async (m, r) => {
       const id = pick(m.offers, a.i);
       const res = await req(m, r, "PUT", `/api/booking/waitlist/notifications/${id}/response`, { response: a.response }, [200, 409, 410]);
-      if (res.status !== 200) return assertRefusal(m, res);
+      if (res.status !== 200) return assertRefusal(m, res, false);
       if (a.response === "ACCEPTED") {
         assert.equal(res.body.status, "ACCEPTED");
         assert.ok(res.body.bookedAppointmentId);
@@ -377,9 +410,69 @@ const addEntry = fc.record({ patient: fc.nat(), service: fc.nat(1), provider: fc
     }),
 );
 
+const notify = fc.record({ entry: fc.nat(), opening: fc.nat(), channel: fc.constantFrom(undefined, "SMS", "EMAIL") }).map(
+  (a) =>
+    new Step(`staff notify ${JSON.stringify(a)}`, async (m, r) => {
+      const body = { slotId: pick(m.openings, a.opening), ...(a.channel ? { channel: a.channel } : {}) };
+      await req(m, r, "POST", `/api/booking/waitlist/${pick(m.entries, a.entry)}/notify`, body, [201, 409, 422]);
+    }, (m) => m.entries.length > 0 && m.openings.length > 0),
+);
+
+const notifyMatches = fc.array(fc.nat(), { minLength: 1, maxLength: 3 }).map(
+  (is) =>
+    new Step(`staff notify-matches ${JSON.stringify(is)}`, async (m, r) => {
+      const slotIds = [...new Set(is.map((i) => pick(m.openings, i)))];
+      await req(m, r, "POST", "/api/booking/waitlist/notify-matches", { slotIds }, [200]);
+    }, (m) => m.openings.length > 0),
+);
+
+const inboundSms = fc.record({ patient: fc.nat(), body: fc.constantFrom("YES", "NO", "STOP", "START", "HELP") }).map(
+  (a) =>
+    new Step(`inbound sms ${JSON.stringify(a)}`, async (m, r) => {
+      const res = await req(m, r, "POST", "/api/dev/inbound-sms", { from: pick(r.phones, a.patient), body: a.body }, [200]);
+      if (res.body.action === "accepted") m.appointments = await activeAppointments(r);
+    }),
+);
+
+const providerStatus = fc.record({ i: fc.nat(), status: fc.constantFrom("DELIVERED", "FAILED", "UNDELIVERED") }).map(
+  (a) =>
+    new Step(`provider status ${JSON.stringify(a)}`, async (m, r) => {
+      await req(m, r, "POST", `/api/dev/outbox/${pick(m.messages, a.i)}/status`, { status: a.status }, [200]);
+    }, (m) => m.messages.length > 0),
+);
+
+async function activeAppointments(r: Real): Promise<string[]> {
+  return (await rowsOf(`SELECT id FROM appointments WHERE clinic_id = $1 ORDER BY created_at, id`, [r.clinicId])).map((x) => x.id);
+}
+
+/** Several actions at once (a claim, a decline, staff, a sweep…): the invariants hold whoever wins. */
+class Burst implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly steps: Step[]) {}
+  check(m: Readonly<Model>): boolean {
+    return this.steps.every((s) => s.check(m));
+  }
+  async run(m: Model, r: Real): Promise<void> {
+    stepCount++;
+    m.log.push(`  ${this.toString()} @ ${ctx.clock.now().toISOString()}`);
+    await Promise.all(this.steps.map((s) => s.act(m, r)));
+    await checkInvariants(m, r, false);
+  }
+  toString(): string {
+    return `burst [${this.steps.map(String).join(" | ")}]`;
+  }
+}
+
+const sweepNow = fc.constant(new Step("runDue", async () => void (await runDue(ctx.deps, ctx.clock.now()))));
+const burst = fc
+  .array(fc.oneof(acceptLink, acceptLink, declineLink, staffResponse, staffBookEntry, staffBookOver, cancel, removeEntry, notify, inboundSms, sweepNow), {
+    minLength: 2,
+    maxLength: 6,
+  })
+  .map((steps) => new Burst(steps));
+
 const commands = [
   openSlot, openSlot, sweep, sweep, sweep, acceptLink, acceptLink, declineLink, staffResponse,
-  staffBookEntry, staffBookOver, cancel, removeEntry, addEntry,
+  staffBookEntry, staffBookOver, cancel, removeEntry, addEntry, notify, notifyMatches, inboundSms, providerStatus, burst, burst,
 ];
 
 // ---------------------------------------------------------------- a fresh clinic per run
@@ -397,6 +490,7 @@ const world = fc.record({
   patients: fc.array(
     fc.record({
       timezone: fc.constantFrom(null, "America/Los_Angeles", "Europe/London"),
+      email: fc.boolean(),
       entries: fc.array(
         fc.record({ service: fc.nat(1), provider: fc.constantFrom(null, 0, 1), minNoticeMinutes: fc.constantFrom(0, 0, 120) }),
         { minLength: 1, maxLength: 2 },
@@ -440,16 +534,20 @@ async function setUp(w: World): Promise<{ model: Model; real: Real }> {
     (await aService(ctx, clinic, { name: "Filling", category: "restorative", durationMinutes: 60 })).id,
   ];
   const holder = (await aPatient(ctx, clinic, { firstName: "Holder", phone: "+16175559900" })).id;
-  const model: Model = { openings: [], entries: [], appointments: [], offers: [], tokens: [], log: [`run ${runNo}: ${JSON.stringify({ settings, clock: ctx.clock.now() })}`] };
+  const model: Model = { openings: [], entries: [], appointments: [], offers: [], tokens: [], messages: [], log: [`run ${runNo}: ${JSON.stringify({ settings, clock: ctx.clock.now() })}`] };
   const patients: string[] = [];
+  const phones: string[] = [];
   for (const [i, p] of w.patients.entries()) {
+    const phone = `+1617555${String(100 + i).padStart(4, "0")}`;
     const patient = await aPatient(ctx, clinic, {
       firstName: `P${i}`,
-      phone: `+1617555${String(100 + i).padStart(4, "0")}`,
+      phone,
       smsConsent: true,
+      ...(p.email ? { email: `p${i}@example.com`, emailConsent: true } : {}),
       ...(p.timezone ? { timezone: p.timezone } : {}),
     });
     patients.push(patient.id);
+    phones.push(phone);
     for (const e of p.entries) {
       const entry = await anEntry(ctx, clinic, {
         patientId: patient.id,
@@ -461,7 +559,7 @@ async function setUp(w: World): Promise<{ model: Model; real: Real }> {
     }
   }
   model.log.push(`  world ${JSON.stringify(w)}`);
-  const real: Real = { clinicId: clinic.id, key: clinic.key, providers, chairs, services, patients, holder, cutoffMinutes: w.cutoffMinutes };
+  const real: Real = { clinicId: clinic.id, key: clinic.key, providers, chairs, services, patients, phones, holder, cutoffMinutes: w.cutoffMinutes, dailyCap: w.dailyCapPerPatient };
   for (const a of w.openings) await open(model, real, a);
   await runDue(ctx.deps, ctx.clock.now());
   return { model, real };
@@ -480,5 +578,119 @@ test(`model: ${RUNS} runs × up to ${MAX_COMMANDS} commands keep every invariant
     { numRuns: RUNS, includeErrorInReport: true, ...(process.env.MODEL_SEED ? { seed: Number(process.env.MODEL_SEED) } : {}) },
   );
   for (const [k, n] of [...outcomes].sort()) console.log(`#   ${String(n).padStart(5)} × ${k}`);
+  const { rows: [pg] } = await db.query("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()");
+  console.log(`# model: deadlocks detected (and retried) in this database: ${pg.deadlocks}`);
   console.log(`# model: ${RUNS} runs, ${stepCount} steps in ${Date.now() - started} ms (set-up ${setupMs} ms, invariant checks ${checkMs} ms)`);
+});
+
+// ---------------------------------------------------------------- what the model found, pinned down
+
+async function smallClinic(settings: object) {
+  ctx.clock.set(new Date(T0.getTime() + ++runNo * WEEK));
+  await runDue(ctx.deps, ctx.clock.now());
+  const clinic = await aClinic(ctx, { name: `Regression ${runNo}` });
+  const patched = await call(ctx, "PATCH", "/api/booking/settings", { key: clinic.key, body: settings });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  const provider = (await aProvider(ctx, clinic)).id as string;
+  const short = (await aService(ctx, clinic, { name: "Check", durationMinutes: 30 })).id as string;
+  const long = (await aService(ctx, clinic, { name: "Filling", durationMinutes: 60 })).id as string;
+  return { clinic, provider, short, long };
+}
+
+const at = (hours: number) => new Date(ctx.clock.now().getTime() + hours * HOUR).toISOString();
+const sweepNowAt = () => runDue(ctx.deps, ctx.clock.now());
+async function offersOf(openingId: string) {
+  return rowsOf("SELECT id, entry_id, patient_id, status, sent_at FROM offers WHERE opening_id = $1 ORDER BY created_at", [openingId]);
+}
+async function entryStatus(id: string) {
+  return (await rowsOf("SELECT status FROM waitlist_entries WHERE id = $1", [id]))[0]!.status as string;
+}
+
+test("removing the entry that holds an opening's only offer sends the next wave now, not at the cut-off", async () => {
+  const s = await smallClinic({ strategy: "sequential", dailyCapPerPatient: 5, weeklyCapPerPatient: 10 });
+  const first = await aPatient(ctx, s.clinic, { phone: "+16175550101" });
+  const second = await aPatient(ctx, s.clinic, { phone: "+16175550102" });
+  const e1 = await anEntry(ctx, s.clinic, { patientId: first.id, serviceId: s.short, priority: "urgent" });
+  const e2 = await anEntry(ctx, s.clinic, { patientId: second.id, serviceId: s.short });
+  const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(24), end: at(25) } });
+  await sweepNowAt();
+  assert.deepEqual((await offersOf(opening.body.id)).map((o) => [o.entry_id, o.status]), [[e1.id, "PENDING"]]);
+
+  assert.equal((await call(ctx, "DELETE", `/api/booking/waitlist/${e1.id}`, { key: s.clinic.key })).status, 200);
+  await sweepNowAt(); // same instant: no hold ran out, the removal itself moves the opening on
+  assert.deepEqual((await offersOf(opening.body.id)).map((o) => [o.entry_id, o.status]), [[e1.id, "WITHDRAWN"], [e2.id, "PENDING"]]);
+});
+
+test("staff booking an entry whose patient holds the opening's offer through another entry: that entry is ACTIVE again", async () => {
+  const s = await smallClinic({ strategy: "sequential" });
+  const p = await aPatient(ctx, s.clinic, { phone: "+16175550101" });
+  const offered = await anEntry(ctx, s.clinic, { patientId: p.id, serviceId: s.short });
+  const other = await anEntry(ctx, s.clinic, { patientId: p.id, serviceId: s.long });
+  // 30 minutes: only the short service fits, so the offer goes to that entry; staff book the other.
+  const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(24), end: at(24.5) } });
+  await sweepNowAt();
+  assert.deepEqual((await offersOf(opening.body.id)).map((o) => [o.entry_id, o.status]), [[offered.id, "PENDING"]]);
+
+  const booked = await call(ctx, "POST", `/api/booking/waitlist/${other.id}/book`, { key: s.clinic.key, body: { slotId: opening.body.id } });
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
+  assert.equal(await entryStatus(other.id), "BOOKED");
+  assert.equal(await entryStatus(offered.id), "ACTIVE", "not NOTIFIED without a live offer");
+  assert.deepEqual((await offersOf(opening.body.id)).map((o) => o.status), ["WITHDRAWN"]);
+});
+
+test("staff book into an opening whose time a racing booking took: slot_filled with alternatives", async () => {
+  const s = await smallClinic({});
+  const p = await aPatient(ctx, s.clinic, { phone: "+16175550101" });
+  const walkIn = await aPatient(ctx, s.clinic, { phone: "+16175550102" });
+  const entry = await anEntry(ctx, s.clinic, { patientId: p.id, serviceId: s.long });
+  // A 30-minute opening; the 60-minute service runs into an appointment right after it.
+  const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(24), end: at(24.5) } });
+  const elsewhere = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(30), end: at(31) } });
+  const next = await call(ctx, "POST", "/api/booking/appointments", {
+    key: s.clinic.key,
+    body: { patientId: walkIn.id, providerId: s.provider, serviceId: s.short, start: at(24.5) },
+  });
+  assert.equal(next.status, 201);
+  const res = await call(ctx, "POST", `/api/booking/waitlist/${entry.id}/book`, { key: s.clinic.key, body: { slotId: opening.body.id } });
+  assert.equal(res.status, 409, JSON.stringify(res.body));
+  assert.equal(res.body.code, "slot_filled");
+  assert.ok(Array.isArray(res.body.alternatives), JSON.stringify(res.body));
+  assert.deepEqual(res.body.alternatives.map((a: { slotId: string }) => a.slotId), [elsewhere.body.id]);
+});
+
+test("an offer withdrawn while its message was on the way still counts against the patient's daily cap", async () => {
+  const s = await smallClinic({ strategy: "sequential", dailyCapPerPatient: 1, weeklyCapPerPatient: 3 });
+  const p = await aPatient(ctx, s.clinic, { phone: "+16175550101" });
+  const walkIn = await aPatient(ctx, s.clinic, { phone: "+16175550102" });
+  await anEntry(ctx, s.clinic, { patientId: p.id, serviceId: s.short });
+  const first = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(24), end: at(25) } });
+  // While the offer's text is with the provider, staff book the opening for someone else.
+  const sms = ctx.deps.channels.SMS;
+  ctx.deps.channels.SMS = {
+    lookup: (d) => sms.lookup(d),
+    async send(message, now) {
+      const result = await sms.send(message, now);
+      ctx.deps.channels.SMS = sms;
+      const over = await call(ctx, "POST", "/api/booking/appointments", {
+        key: s.clinic.key,
+        body: { patientId: walkIn.id, providerId: s.provider, serviceId: s.short, start: first.body.start },
+      });
+      assert.equal(over.status, 201);
+      return result;
+    },
+  };
+  try {
+    await sweepNowAt();
+  } finally {
+    ctx.deps.channels.SMS = sms;
+  }
+  const [offer] = await offersOf(first.body.id);
+  assert.equal(offer.status, "WITHDRAWN");
+  assert.ok(offer.sent_at, "the offer went out: it is recorded as sent");
+  // A second opening the same day: the patient has had today's one offer message already.
+  const second = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(26), end: at(27) } });
+  await sweepNowAt();
+  assert.deepEqual(await offersOf(second.body.id), []);
+  const texts = await rowsOf("SELECT count(*)::int AS n FROM dev_outbox WHERE clinic_id = $1 AND to_address = $2", [s.clinic.id, "+16175550101"]);
+  assert.equal(texts[0]!.n, 1);
 });
