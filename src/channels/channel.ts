@@ -11,6 +11,8 @@ export interface OutgoingMessage {
   links: string[];
   /** The message is worthless after this (the hold's end): providers may drop it instead. */
   validUntil: Date | null;
+  /** The slot, for an email's .ics attachment and add-to-calendar link. */
+  calendar?: { start: Date; end: Date; title: string; location: string | null; zone: string };
 }
 
 export type SendResult =

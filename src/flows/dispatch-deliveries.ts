@@ -1,30 +1,18 @@
 // Handing due deliveries to their channels. At most once: a delivery is SENDING (committed) before
 // its provider is called; what the provider answers is recorded afterwards. Quiet hours, consent
 // and the hold are checked again at send time, not only when the offer was made.
-import type { OutgoingMessage } from "../channels/channel.ts";
-import { canUse } from "../core/channels.ts";
 import { holdUntil } from "../core/hold.ts";
-import { confirmationSms, offerEmail, offerSms } from "../core/message.ts";
-import { decide, evolveAll, isLive } from "../core/offer.ts";
-import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
+import { decide, evolveAll } from "../core/offer.ts";
 import { addMinutes } from "../core/time.ts";
-import type { Delivery, Patient } from "../core/types.ts";
-import { getAppointment } from "../store/appointments.ts";
-import { sentOfferCounts } from "../store/candidates.ts";
-import { getClinic } from "../store/clinics.ts";
+import type { Delivery } from "../core/types.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
-import {
-  claimDelivery, claimDueDeliveries, lockStaleSending, markDeliveryFailed, markDeliverySent, recordSendAttempt, requeueDelivery,
-} from "../store/deliveries.ts";
-import { getOffer, recordLateSend, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
-import { getOpening, lockOpening, wakeOpening } from "../store/openings.ts";
-import { getPatient } from "../store/patients.ts";
-import { releaseEntry } from "../store/waitlist.ts";
+import { claimDelivery, claimDueDeliveries, lockStaleSending, markDeliverySent, recordSendAttempt, requeueDelivery } from "../store/deliveries.ts";
+import { getOffer, recordLateSend, saveOfferState } from "../store/offers.ts";
+import { getOpening, lockOpening } from "../store/openings.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Deps } from "./deps.ts";
 import { failAndFallBack } from "./fall-back.ts";
-import { reachOf } from "./reach.ts";
-import { hashSecret, newSecret } from "./secrets.ts";
+import { prepareDelivery } from "./prepare-delivery.ts";
 
 /** Sends what is due at `now`; returns how many deliveries it took from the queue. */
 export async function dispatchDue(deps: Deps, now: Date, limit = 50): Promise<number> {
@@ -39,14 +27,10 @@ export async function dispatchDelivery(deps: Deps, deliveryId: string, now: Date
   if (claimed) await dispatchOne(deps, claimed, now);
 }
 
-interface Prepared {
-  message: OutgoingMessage;
-  tokenHash: string | null;
-}
 
 async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
   const prepared = await inTransaction(deps.db, async (tx) => {
-    const p = await prepare(deps, tx, d, now);
+    const p = await prepareDelivery(deps, tx, d, now);
     if (p) await recordSendAttempt(tx, d.id, p.message.to, p.tokenHash, now);
     return p;
   });
@@ -72,71 +56,6 @@ async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
     const said = prepared.message.links.reduce((b, link) => b.replaceAll(link, link.replace(/\/o\/[^/]*$/, "/o/…")), prepared.message.body);
     if (sent && d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, said, now);
   });
-}
-
-/** Checks everything again and renders the message; null when it is not to be sent now. */
-async function prepare(deps: Deps, tx: Tx, d: Delivery, now: Date): Promise<Prepared | null> {
-  const clinic = (await getClinic(tx, d.clinicId))!;
-  const settings = await settingsIn(tx, d.clinicId);
-  const patient = d.patientId ? await getPatient(tx, d.clinicId, d.patientId) : null;
-  if (!patient) {
-    await markDeliveryFailed(tx, d.id, "no patient", now);
-    return null;
-  }
-  const to = addressOf(d, patient);
-  if (!to || !canUse(d.channel, reachOf(patient))) {
-    await failAndFallBack(tx, d, "no consent or contact for this channel", now);
-    return null;
-  }
-  const zone = patientZone(patient.timezone, clinic.timezone);
-  const base = { clinicId: d.clinicId, deliveryId: d.id, channel: d.channel, to };
-
-  if (d.kind === "CONFIRMATION") {
-    const appointment = await getAppointment(tx, d.clinicId, String(d.payload.appointmentId));
-    if (!appointment) return (await markDeliveryFailed(tx, d.id, "no appointment", now), null);
-    const body = confirmationSms({ clinicName: clinic.name, slotStart: appointment.start, patientZone: zone, clinicZone: clinic.timezone });
-    return { message: { ...base, subject: `${clinic.name}: you're booked`, body, links: [], validUntil: appointment.start }, tokenHash: null };
-  }
-
-  const offer = d.offerId ? await getOffer(tx, d.clinicId, d.offerId) : null;
-  const opening = offer ? await getOpening(tx, d.clinicId, offer.openingId) : null;
-  if (!offer || !opening || !isLive(offer.status)) {
-    await markDeliveryFailed(tx, d.id, "offer no longer live", now);
-    return null;
-  }
-  if (offer.status === "SCHEDULED") {
-    // The caps are checked again at send time: other offers may have reached the patient meanwhile.
-    const sent = await sentOfferCounts(tx, d.clinicId, offer.patientId, now, offer.id);
-    if (sent.lastDay >= settings.dailyCapPerPatient || sent.lastWeek >= settings.weeklyCapPerPatient) {
-      await markDeliveryFailed(tx, d.id, "patient message cap reached", now);
-      await withdrawLiveOffers(tx, d.clinicId, { entryId: offer.entryId }, now, "cap");
-      await wakeOpening(tx, d.clinicId, opening.id, now);
-      return null;
-    }
-  }
-  const allowed = nextAllowedSend(now, zone, settings.quietHours);
-  if (allowed.getTime() > now.getTime()) {
-    await requeueDelivery(tx, d.id, allowed, now, "quiet hours");
-    return null;
-  }
-  const hold = offer.holdExpiresAt ?? holdUntil(now, offer.holdMinutes, opening.start, settings.cutoffMinutes);
-  if (!hold || hold.getTime() <= now.getTime()) {
-    // Too late for a useful hold: the offer ends here and the opening's flow moves on.
-    await markDeliveryFailed(tx, d.id, "too late to offer", now);
-    await withdrawLiveOffers(tx, d.clinicId, { entryId: offer.entryId }, now, "too_late");
-    await releaseEntry(tx, d.clinicId, offer.entryId, settings.maxNotificationsPerEntry, now);
-    await wakeOpening(tx, d.clinicId, opening.id, now);
-    return null;
-  }
-  const token = newSecret("o");
-  const link = `${deps.config.publicUrl}/o/${token}`;
-  const text = { clinicName: clinic.name, slotStart: opening.start, patientZone: zone, clinicZone: clinic.timezone, link, holdExpiresAt: hold };
-  const email = offerEmail(text);
-  const message: OutgoingMessage =
-    d.channel === "EMAIL"
-      ? { ...base, subject: email.subject, body: email.text, links: [link], validUntil: hold }
-      : { ...base, subject: null, body: offerSms(text), links: [link], validUntil: hold };
-  return { message, tokenHash: hashSecret(token) };
 }
 
 // A SENDING row this old belongs to a runner that died between claiming it and recording the result.
@@ -192,7 +111,4 @@ async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string | null, n
   deps.log.info({ offerId: offer.id, deliveryId: d.id, channel: d.channel }, "offer sent");
 }
 
-function addressOf(d: Delivery, p: Patient): string | null {
-  return d.channel === "EMAIL" ? p.email : d.channel === "SMS" || d.channel === "VOICE" ? p.phone : p.id;
-}
 

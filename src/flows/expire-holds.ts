@@ -4,7 +4,8 @@ import { decide, evolveAll } from "../core/offer.ts";
 import { inTransaction } from "../store/db.ts";
 import { getOffer, lockExpiredHolds, saveOfferState } from "../store/offers.ts";
 import { lockOpening, wakeOpening } from "../store/openings.ts";
-import { releaseEntry } from "../store/waitlist.ts";
+import { closeOutreachOfOffer } from "../store/outreach.ts";
+import { releaseEntry, setEntryStatus } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Deps } from "./deps.ts";
 
@@ -23,6 +24,8 @@ export async function expireDueHolds(deps: Deps, now: Date, limit = 50): Promise
       await saveOfferState(tx, offer, evolveAll(offer, decision.value), now);
       const settings = await settingsIn(tx, offer.clinicId);
       await releaseEntry(tx, offer.clinicId, offer.entryId, settings.maxNotificationsPerEntry, now);
+      // Staff were asked to call (every channel had failed) and the hold ran out: nobody reached them.
+      if (await closeOutreachOfOffer(tx, offer.clinicId, offer.id, now)) await setEntryStatus(tx, offer.clinicId, offer.entryId, "UNREACHABLE", now);
       await wakeOpening(tx, offer.clinicId, offer.openingId, now);
       await audit(tx, { clinicId: offer.clinicId, actor: "system" }, now, {
         action: "offer.expired",

@@ -23,6 +23,7 @@ import { waitlistRoutes } from "./routes/waitlist.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { publicRoutes } from "./routes/public.ts";
 import { devRoutes } from "./routes/dev.ts";
+import { outreachRoutes } from "./routes/outreach.ts";
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -112,6 +113,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   waitlistRoutes(app, deps);
   notificationRoutes(app, deps);
   publicRoutes(app, deps);
+  outreachRoutes(app, deps);
   devRoutes(app, deps);
   return app;
 }

@@ -129,11 +129,12 @@ test("fallback: an SMS the provider reports FAILED goes out by email after the f
   assert.deepEqual(trail.deliveries.map((d: any) => [d.channel, d.status]), [["SMS", "UNDELIVERED"], ["EMAIL", "SENT"]]);
 });
 
-test("fallback: no usable channel left for an offer never reached → entry UNREACHABLE, the opening moves on", async () => {
+async function offerWithNoChannelLeft(staffAlertEmail?: string) {
   const s = await aStaffedClinic(ctx);
+  if (staffAlertEmail) await call(ctx, "PATCH", "/api/booking/settings", { key: s.clinic.key, body: { staffAlertEmail } });
   const entry = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
-  await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(30), end: inHours(31) } });
-  // Consent withdrawn between the offer and its sending.
+  const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(30), end: inHours(31) } });
+  // The offer is made, then consent is withdrawn before it goes out: no channel is left.
   const { advanceOpening } = await import("../../src/flows/advance-opening.ts");
   const { lockDueOpenings } = await import("../../src/store/openings.ts");
   await inTransaction(ctx.deps.db, async (tx) => {
@@ -141,8 +142,47 @@ test("fallback: no usable channel left for an offer never reached → entry UNRE
   });
   await call(ctx, "PATCH", `/api/booking/patients/${s.patient.id}`, { key: s.clinic.key, body: { smsConsent: false } });
   await runDue(ctx.deps, ctx.clock.now());
-  const e = await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key });
-  assert.equal(e.body.status, "UNREACHABLE");
+  return { s, entry, openingId: opening.body.id as string };
+}
+
+test("every channel failed: a high-priority outreach task due in 1 h, staff alerted by email, the offer held for the call", async () => {
+  const { s, entry } = await offerWithNoChannelLeft("desk@clinic.example");
+  const tasks = (await call(ctx, "GET", "/api/booking/outreach-tasks?status=OPEN", { key: s.clinic.key })).body.items;
+  assert.equal(tasks.length, 1);
+  assert.equal(tasks[0].priority, "high");
+  assert.equal(tasks[0].patientId, s.patient.id);
+  assert.equal(tasks[0].deadline, new Date(ctx.clock.now().getTime() + 3_600_000).toISOString());
   const n = (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entry.id}`, { key: s.clinic.key })).body.items[0];
-  assert.equal(n.status, "WITHDRAWN");
+  assert.equal(n.status, "PENDING");
+  assert.equal(n.id, tasks[0].notificationId);
+  assert.equal((await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key })).body.status, "NOTIFIED");
+  const mail = (await call(ctx, "GET", "/api/dev/outbox?to=desk%40clinic.example", { key: s.clinic.key })).body.items;
+  assert.equal(mail.length, 1);
+  assert.doesNotMatch(mail[0].body, /Pat|Example|\+1617/, "the staff email names no patient");
+
+  const done = await call(ctx, "POST", `/api/booking/outreach-tasks/${tasks[0].id}/complete`, { key: s.clinic.key, body: { outcome: "NO_ANSWER", note: "voicemail" } });
+  assert.equal(done.status, 200);
+  assert.equal(done.body.status, "DONE");
+  assert.equal(done.body.outcome, "NO_ANSWER");
+  assert.equal((await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key })).body.status, "UNREACHABLE");
+  const after = (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entry.id}`, { key: s.clinic.key })).body.items[0];
+  assert.equal(after.status, "WITHDRAWN");
+});
+
+test("outreach: staff reach the patient and book them through the same claim", async () => {
+  const { s, entry, openingId } = await offerWithNoChannelLeft();
+  const task = (await call(ctx, "GET", "/api/booking/outreach-tasks?status=OPEN", { key: s.clinic.key })).body.items[0];
+  const done = await call(ctx, "POST", `/api/booking/outreach-tasks/${task.id}/complete`, { key: s.clinic.key, body: { outcome: "BOOKED" } });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  assert.equal((await call(ctx, "GET", `/api/booking/openings/${openingId}`, { key: s.clinic.key })).body.status, "FILLED");
+  assert.equal((await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key })).body.status, "BOOKED");
+});
+
+test("outreach: nobody calls before the hold ends → the entry is UNREACHABLE and the task closes as NO_ANSWER", async () => {
+  const { s, entry } = await offerWithNoChannelLeft();
+  ctx.clock.advanceMinutes(61);
+  await runDue(ctx.deps, ctx.clock.now());
+  assert.equal((await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key })).body.status, "UNREACHABLE");
+  const tasks = (await call(ctx, "GET", "/api/booking/outreach-tasks?status=DONE", { key: s.clinic.key })).body.items;
+  assert.equal(tasks[0].outcome, "NO_ANSWER");
 });

@@ -30,8 +30,16 @@ export async function aWorld(ctx: TestContext, over: { timezone?: string } = {})
   });
   assert.equal(issued.status, 201, `aWorld: api key: ${JSON.stringify(issued.body)}`);
 
+  // An open outreach task (as when every channel failed for the live offer).
+  const { rows } = await ctx.deps.db.query(
+    `INSERT INTO outreach_tasks (clinic_id, offer_id, patient_id, deadline, priority, status, notes, created_at)
+     VALUES ($1, $2, $3, $4, 'high', 'OPEN', 'test', $4) RETURNING id`,
+    [s.clinic.id, notified.body.id, patient2.id, ctx.clock.now()],
+  );
+
   return {
     ...s,
+    outreach: { id: rows[0].id as string },
     appointment,
     opening,
     entry,

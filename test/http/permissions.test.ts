@@ -87,6 +87,13 @@ const ROUTES: Route[] = [
     body: () => ({ response: "DECLINED" }),
   },
   { route: "GET /api/booking/waitlist/analytics/conversion", permission: "booking:view_analytics" },
+  { route: "GET /api/booking/outreach-tasks", permission: "booking:manage_waitlist" },
+  {
+    route: "POST /api/booking/outreach-tasks/:id/complete",
+    permission: "booking:manage_waitlist",
+    id: (f) => f.outreach.id,
+    body: () => ({ outcome: "NO_ANSWER" }),
+  },
 ];
 
 const target = (r: Route, f: Fixture) => request(r.route, r.id?.(f));

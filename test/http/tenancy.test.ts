@@ -69,6 +69,7 @@ const ID_ROUTES: IdRoute[] = [
   { route: "POST /api/booking/waitlist/:id/book", id: (w) => w.entry.id, body: (w) => ({ slotId: w.opening.id }) },
   { route: "GET /api/booking/waitlist/match/:slotId", id: (w) => w.opening.id },
   { route: "PUT /api/booking/waitlist/notifications/:id/response", id: (w) => w.offer.id, body: () => ({ response: "DECLINED" }) },
+  { route: "POST /api/booking/outreach-tasks/:id/complete", id: (w) => w.outreach.id, body: () => ({ outcome: "NO_ANSWER" }) },
 ];
 
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
@@ -252,6 +253,7 @@ const LIST_ROUTES: ListRoute[] = [
   { path: "/api/booking/waitlist", ids: (w) => [w.entry.id] },
   { path: "/api/booking/api-keys", ids: (w) => [w.apiKey.id] },
   { path: "/api/booking/waitlist/notifications", ids: (w) => [w.offer.id] },
+  { path: "/api/booking/outreach-tasks", ids: (w) => [w.outreach.id] },
   // Filters naming another clinic's rows find nothing either.
   { path: "/api/booking/appointments?patientId=:patient", ids: (w) => [w.appointment.id] },
   { path: "/api/booking/waitlist?patientId=:patient", ids: (w) => [w.entry.id] },

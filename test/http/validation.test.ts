@@ -324,6 +324,16 @@ const BODY_ROUTES: BodyRoute[] = [
       ["boolean", { response: true }, ["/response"]],
     ],
   },
+  {
+    route: "POST /api/booking/outreach-tasks/:id/complete",
+    id: (f) => f.outreach.id,
+    valid: () => ({ outcome: "NO_ANSWER", note: "left a voicemail" }),
+    cases: [
+      ["empty", () => ({}), ["/outcome"]],
+      ["unknown outcome, note not text", { outcome: "MAYBE", note: 5 }, ["/outcome", "/note"]],
+      ["note with a NUL", { note: "a\u0000b" }, ["/note"]],
+    ],
+  },
 ];
 
 const target = (r: { route: string; id?: (f: Fixture) => string }, f: Fixture) => request(r.route, r.id?.(f));
@@ -412,6 +422,7 @@ const ID_ROUTES: [string, (f: Fixture) => string, object?][] = [
   ["POST /api/booking/waitlist/:id/book", (f) => f.entry.id, { slotId: U }],
   ["GET /api/booking/waitlist/match/:slotId", (f) => f.opening.id],
   ["PUT /api/booking/waitlist/notifications/:id/response", (f) => f.offer.id, { response: "DECLINED" }],
+  ["POST /api/booking/outreach-tasks/:id/complete", (f) => f.outreach.id, { outcome: "NO_ANSWER" }],
 ];
 
 test("validation: an id in the path that is not a UUID is 404 not_found on every route", async () => {
