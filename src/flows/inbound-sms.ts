@@ -1,37 +1,123 @@
-// Text replies from patients: YES/Y/1 accepts and NO/N/2 declines the sender's live offer.
-// (Consent keywords — STOP, START, HELP — arrive with the real channels.)
+// Texts from patients. STOP-family words and clear free-text revocations revoke SMS consent at once
+// (one confirmation is sent); START restores it; HELP answers with the clinic's name and number;
+// YES/NO accept or decline the sender's live offer; anything else gets "reply YES or NO" and is
+// shown to staff. A provider retrying its webhook never makes us act twice.
+import { readInbound, replyText } from "../core/keywords.ts";
 import { normalisePhone } from "../core/phone.ts";
 import { ok, type Result } from "../core/result.ts";
-import type { Deps } from "./deps.ts";
+import type { Patient } from "../core/types.ts";
+import { getClinic } from "../store/clinics.ts";
+import { inTransaction } from "../store/db.ts";
+import { insertDelivery } from "../store/deliveries.ts";
+import { inboundSeen, recordInbound } from "../store/inbound.ts";
+import { insertStaffAlert } from "../store/outreach.ts";
+import { patientsByPhone, setConsent } from "../store/patients.ts";
 import { acceptOffer } from "./claim-opening.ts";
+import { audit, type Deps } from "./deps.ts";
 import { declineOffer } from "./respond-to-offer.ts";
 
-export type InboundAction = "accepted" | "declined" | "slot_filled" | "offer_expired" | "no_live_offer" | "not_understood";
+export type InboundAction =
+  | "accepted" | "declined" | "slot_filled" | "offer_expired" | "no_live_offer"
+  | "opted_out" | "opted_in" | "help" | "not_understood" | "unknown_sender";
 
-const YES = new Set(["YES", "Y", "1", "YEP", "YEAH", "OK"]);
-const NO = new Set(["NO", "N", "2", "NOPE"]);
-
-export function readReply(body: string): "yes" | "no" | null {
-  const word = body.trim().toUpperCase().replace(/[.!]+$/, "");
-  return YES.has(word) ? "yes" : NO.has(word) ? "no" : null;
+export interface Inbound {
+  /** The clinic the receiving number belongs to; null: any clinic on this instance. */
+  clinicId: string | null;
+  from: string;
+  body: string;
+  providerMessageId: string | null;
 }
 
-/** `clinicId` null: any clinic (the admin's dev view); a real provider number belongs to one clinic. */
-export async function handleInboundSms(deps: Deps, clinicId: string | null, from: string, body: string): Promise<Result<{ action: InboundAction }>> {
-  const phone = normalisePhone(from, "US", "/from");
+export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Result<{ action: InboundAction; reply: string | null }>> {
+  const phone = normalisePhone(input.from, "US", "/from");
   if (!phone.ok) return phone;
+  if (input.providerMessageId) {
+    const seen = await inboundSeen(deps.db, input.providerMessageId);
+    if (seen) return ok({ action: seen.action as InboundAction, reply: null });
+  }
+  const kind = readInbound(input.body);
+  const now = deps.clock.now();
+
+  let action: InboundAction;
+  let replyKind: Parameters<typeof replyText>[0] | null = null;
+  let clinicId: string | null = null;
+  if (kind === "yes" || kind === "no" || kind === "other") {
+    const live = await liveOfferFor(deps, phone.value, input.clinicId);
+    clinicId = live?.clinicId ?? null;
+    if (!live) {
+      action = kind === "other" ? "not_understood" : "no_live_offer";
+      replyKind = kind === "other" ? null : "no_offer";
+    } else if (kind === "other") {
+      action = "not_understood";
+      replyKind = "not_understood";
+    } else {
+      const caller = { clinicId: live.clinicId, actor: `patient:sms:${live.offerId}` };
+      const answered = kind === "yes" ? await acceptOffer(deps, caller, live.offerId) : await declineOffer(deps, caller, live.offerId);
+      action = answered.ok ? (kind === "yes" ? "accepted" : "declined") : answered.code === "slot_filled" ? "slot_filled" : "offer_expired";
+      replyKind = answered.ok ? null : action === "slot_filled" ? "taken" : "ended";
+    }
+  } else {
+    action = kind === "stop" ? "opted_out" : kind === "start" ? "opted_in" : "help";
+    replyKind = kind === "stop" ? "stopped" : kind === "start" ? "started" : "help";
+  }
+
+  return inTransaction(deps.db, async (tx) => {
+    const patients = await patientsByPhone(tx, phone.value, clinicId ?? input.clinicId);
+    if (patients.length === 0) return ok({ action: "unknown_sender" as const, reply: null });
+    if (kind === "stop" || kind === "start") {
+      for (const p of patients) await changeSmsConsent(tx, p, kind === "stop", input.body, now);
+    }
+    const patient = patients.find((p) => p.clinicId === clinicId) ?? patients[0]!;
+    const recorded = await recordInbound(tx, {
+      clinicId: patient.clinicId,
+      patientId: patient.id,
+      from: phone.value,
+      body: input.body.slice(0, 1600),
+      action,
+      providerMessageId: input.providerMessageId,
+      at: now,
+    });
+    if (!recorded) return ok({ action, reply: null }); // a concurrent retry of the same webhook got here first
+    const clinic = (await getClinic(tx, patient.clinicId))!;
+    const reply = replyKind ? replyText(replyKind, clinic.name, deps.config.channels.clinicPhone) : null;
+    if (reply) {
+      // Sent even after STOP: the one confirmation carriers require. It goes to the number, not by consent.
+      await insertDelivery(tx, {
+        clinicId: patient.clinicId,
+        offerId: null,
+        patientId: null,
+        kind: "NOTICE",
+        channel: "SMS",
+        dueAt: now,
+        payload: { to: phone.value, text: reply, subject: null },
+        at: now,
+      });
+    }
+    if (action === "not_understood") {
+      await insertStaffAlert(tx, { clinicId: patient.clinicId, kind: "inbound", subjectId: recorded.id, message: "A patient replied with a message that needs a person.", at: now });
+    }
+    return ok({ action, reply });
+  });
+}
+
+async function changeSmsConsent(tx: import("../store/db.ts").Tx, p: Patient, stop: boolean, body: string, now: Date) {
+  if (p.consent.SMS.granted === !stop) return;
+  const source = stop ? `sms:${body.trim().slice(0, 20).toUpperCase()}` : "sms:START";
+  await setConsent(tx, { clinicId: p.clinicId, patientId: p.id, channel: "SMS", granted: !stop, source, at: now });
+  await audit(tx, { clinicId: p.clinicId, actor: `patient:${p.id}` }, now, {
+    action: stop ? "consent.revoked" : "consent.granted",
+    entity: "patient",
+    entityId: p.id,
+    after: { channel: "SMS", granted: !stop, source },
+  });
+}
+
+async function liveOfferFor(deps: Deps, phone: string, clinicId: string | null): Promise<{ offerId: string; clinicId: string } | null> {
   const { rows } = await deps.db.query(
     `SELECT o.id, o.clinic_id FROM offers o JOIN patients p ON p.clinic_id = o.clinic_id AND p.id = o.patient_id
      WHERE p.phone = $1 AND o.status = 'PENDING' AND ($2::uuid IS NULL OR o.clinic_id = $2)
      ORDER BY o.sent_at DESC LIMIT 1`,
-    [phone.value, clinicId],
+    [phone, clinicId],
   );
-  const live = rows[0] as { id: string; clinic_id: string } | undefined;
-  const reply = readReply(body);
-  if (!live) return ok({ action: "no_live_offer" });
-  if (!reply) return ok({ action: "not_understood" });
-  const caller = { clinicId: live.clinic_id, actor: `patient:sms:${live.id}` };
-  const result = reply === "yes" ? await acceptOffer(deps, caller, live.id) : await declineOffer(deps, caller, live.id);
-  if (result.ok) return ok({ action: reply === "yes" ? "accepted" : "declined" });
-  return ok({ action: result.code === "slot_filled" ? "slot_filled" : "offer_expired" });
+  return rows[0] ? { offerId: rows[0].id, clinicId: rows[0].clinic_id } : null;
 }

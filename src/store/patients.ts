@@ -94,3 +94,26 @@ export async function noShowCount(q: Queryable, clinicId: string, patientId: str
   );
   return rows[0].n;
 }
+
+/** Every patient record with this phone (in one clinic, or in all when `clinicId` is null). */
+export async function patientsByPhone(q: Queryable, phone: string, clinicId: string | null): Promise<Patient[]> {
+  const { rows } = await q.query(
+    "SELECT * FROM patients WHERE phone = $1 AND ($2::uuid IS NULL OR clinic_id = $2) ORDER BY created_at, id FOR UPDATE",
+    [phone, clinicId],
+  );
+  return rows.map(parse);
+}
+
+/** A consent change the patient made themselves (STOP/START): current state, with when and how. */
+export async function setConsent(
+  q: Queryable,
+  p: { clinicId: string; patientId: string; channel: "SMS" | "VOICE" | "EMAIL"; granted: boolean; source: string; at: Date },
+): Promise<void> {
+  const col = p.channel.toLowerCase();
+  await q.query(
+    `UPDATE patients SET ${col}_consent = $3, ${col}_consent_at = $4, ${col}_consent_source = $5, updated_at = $4
+     WHERE clinic_id = $1 AND id = $2`,
+    [p.clinicId, p.patientId, p.granted, p.at, p.source],
+  );
+  await recordConsentEvent(q, { clinicId: p.clinicId, patientId: p.patientId, channel: p.channel, granted: p.granted, source: p.source, at: p.at });
+}

@@ -64,7 +64,7 @@ export function devRoutes(app: App, deps: Deps) {
       },
     },
     async (request, reply) => {
-      const result = await handleInboundSms(deps, request.caller?.clinicId ?? null, request.body.from, request.body.body);
+      const result = await handleInboundSms(deps, { clinicId: request.caller?.clinicId ?? null, from: request.body.from, body: request.body.body, providerMessageId: null });
       return sendResult(reply, result, 200, (v) => v);
     },
   );
