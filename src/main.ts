@@ -1,9 +1,10 @@
 // Starting and stopping the service: database (embedded or server), migrations, HTTP.
 import pg from "pg";
-import { outboxChannels } from "./channels/outbox.ts";
+import { configureChannels } from "./channels/configure.ts";
 import { ManualClock, systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { ensureAdminToken } from "./flows/authenticate.ts";
+import { ensurePushKeys } from "./flows/push-keys.ts";
 import type { Deps, Logger } from "./flows/deps.ts";
 import { buildApp, type App } from "./http/app.ts";
 import { startWorker } from "./jobs/runner.ts";
@@ -44,6 +45,8 @@ export interface Service {
   clock: Clock;
   /** The admin token, only on the first start that generated it. */
   generatedAdminToken: string | null;
+  /** Which adapter carries each channel. */
+  live: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -59,20 +62,23 @@ export async function startService(config: Config): Promise<Service> {
     throw e;
   }
   const clock = config.testClock && !config.production ? new ManualClock(new Date()) : systemClock;
-  const deps: Deps = { db, clock, config, log: logger, channels: outboxChannels(db) };
+  const push = await ensurePushKeys(db, config, clock.now());
+  const configured = configureChannels(config, db, push);
+  const deps: Deps = { db, clock, config, log: logger, channels: configured.channels, pushPublicKey: push.publicKey };
   const generatedAdminToken = await ensureAdminToken(deps);
   const app = await buildApp(deps, { logger });
   await app.listen({ port: config.port, host: config.host });
   const worker = await startWorker(deps);
-  logger.info({ database: database.kind, port: config.port }, "backfill is serving");
+  logger.info({ database: database.kind, port: config.port, channels: configured.live }, "backfill is serving");
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       await app.close();
       await worker.stop();
+      await configured.close();
       await db.end();
       await database.stop();
     })());
-  return { app, deps, clock, generatedAdminToken, stop };
+  return { app, deps, clock, generatedAdminToken, live: configured.live, stop };
 }

@@ -119,7 +119,11 @@ export function webPush(cfg: PushConfig, subscriptions: PushSubscriptionStore, o
       if (subs.length === 0) return { ok: false, permanent: true, reason: "no push subscription" };
       const payload = pushPayload(m);
       const outcomes = await Promise.all(subs.map((s) => sendOne(s, payload, m, now)));
-      for (const [i, o] of outcomes.entries()) if (o.kind === "gone") await subscriptions.remove(subs[i]!.id);
+      for (const [i, o] of outcomes.entries()) {
+        // Best effort: failing to forget a dead subscription must not turn a sent message into an error;
+        // it is tried again (and removed) on the next send.
+        if (o.kind === "gone") await subscriptions.remove(subs[i]!.id).catch(() => undefined);
+      }
 
       const sent = outcomes.find((o) => o.kind === "sent");
       if (sent && sent.kind === "sent") return { ok: true, providerMessageId: sent.id };

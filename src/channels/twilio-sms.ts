@@ -65,7 +65,7 @@ async function lookupMessage(cfg: TwilioConfig, d: Delivery, opts: Required<Twil
   // and would be missed, and "not found" leads to a second send.
   const messages = await listAll(cfg, "Messages.json", "messages", new URLSearchParams({ To: d.toAddress }), opts);
   if (!messages) return { sent: "unknown" };
-  const tokenHash = (d as Delivery & { tokenHash?: string | null }).tokenHash ?? null;
+  const tokenHash = d.tokenHash;
   if (tokenHash) {
     // Each attempt mints a new link token, so a message carrying this one is this attempt's, and no such
     // message means the attempt never reached Twilio.

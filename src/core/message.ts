@@ -55,3 +55,17 @@ export function offerEmail(t: OfferText): { subject: string; text: string } {
 export function confirmationSms(c: { clinicName: string; slotStart: Date; patientZone: string; clinicZone: string }): string {
   return `${c.clinicName}: you're booked for ${slotTime(c.slotStart, c.patientZone, c.clinicZone)}. See you then!`;
 }
+
+/** What the phone call says (plain words, no link): the clinic, the day and time, until when it is held. */
+export function offerSpoken(t: Omit<OfferText, "link">): string {
+  const day = DateTime.fromJSDate(t.slotStart, { zone: t.patientZone }).setLocale("en-US").toFormat("cccc, LLLL d 'at' h:mm a");
+  return (
+    `Hello, this is ${t.clinicName}. An appointment has opened up on ${day}. ` +
+    `We are holding it for you until ${clock(t.holdExpiresAt, t.patientZone)}.`
+  );
+}
+
+/** A web push notification: the time and the hold; tapping it opens the offer page. */
+export function offerPush(t: OfferText): string {
+  return `An appointment opened up ${slotTime(t.slotStart, t.patientZone, t.clinicZone)}. Held for you until ${clock(t.holdExpiresAt, t.patientZone)} — tap to book.`;
+}

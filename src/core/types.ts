@@ -201,6 +201,8 @@ export interface Delivery {
   toAddress: string | null;
   payload: Record<string, unknown>;
   providerMessageId: string | null;
+  /** sha256 of the booking link's token this message carried (offers only). */
+  tokenHash: string | null;
   failureReason: string | null;
   attemptCount: number;
   dueAt: Date | null;

@@ -6,7 +6,7 @@ import type { Appointment, AppointmentSource } from "../core/types.ts";
 import { insertAppointment } from "../store/appointments.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
 import { withdrawLiveOffers } from "../store/offers.ts";
-import { fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
+import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
 
@@ -57,15 +57,20 @@ export async function bookIn(
 
   await audit(tx, caller, at, { action: "appointment.booked", entity: "appointment", entityId: appointment.id, after: appointment });
   for (const opening of openings) {
-    const filled = await fillOpeningIfOpen(tx, caller.clinicId, opening.id, appointment.id, at);
-    if (!filled) continue;
-    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { openingId: opening.id }, at);
+    // The provider's own opening is FILLED by this booking; another provider's opening on the same
+    // chair can no longer be offered and is CLOSED (it was not filled: no revenue was recovered).
+    const sameProvider = opening.providerId === input.providerId;
+    const changed = sameProvider
+      ? await fillOpeningIfOpen(tx, caller.clinicId, opening.id, appointment.id, at)
+      : await closeOpeningIfOpen(tx, caller.clinicId, opening.id, at);
+    if (!changed) continue;
+    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { openingId: opening.id }, at, sameProvider ? "filled" : "closed");
     await audit(tx, caller, at, {
-      action: "opening.filled",
+      action: sameProvider ? "opening.filled" : "opening.closed",
       entity: "opening",
       entityId: opening.id,
       before: opening,
-      after: { ...filled, withdrawnOfferIds: withdrawn },
+      after: { ...changed, withdrawnOfferIds: withdrawn },
     });
   }
   return ok(appointment);

@@ -65,10 +65,13 @@ async function bookInto(
   if (opening.status !== "OPEN") {
     return withAlternatives(fail("slot_filled", `the slot is ${opening.status}`), await alternativesFor(tx, entry, opening, settings, now));
   }
+  // Staff may book a service longer than the opening when the time after it is free: the exclusion
+  // constraint, not the opening's length, decides (a conflict comes back as slot_filled).
   // A live offer of this very opening to this entry is accepted rather than withdrawn. (One made to
   // another entry of the patient's, for another service, is withdrawn with the rest: that entry
   // goes back to ACTIVE instead of staying NOTIFIED behind an accepted offer it did not get.)
-  const live = await liveOfferOfPatient(tx, caller.clinicId, entry.patientId, true);
+  // Read, not locked: locking another opening's offer before that opening would invert the lock order.
+  const live = await liveOfferOfPatient(tx, caller.clinicId, entry.patientId);
   const decision = live && live.openingId === opening.id && live.entryId === entry.id ? decide({ type: "accept", now }, live) : null;
   const accepted = live && decision?.ok ? await saveOfferState(tx, live, evolveAll(live, decision.value), now) : null;
   const booked = await bookEntryIn(tx, caller, entry, opening, settings, now);

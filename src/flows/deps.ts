@@ -18,6 +18,8 @@ export interface Deps {
   log: Logger;
   /** Where each channel's messages go: real providers when configured, else the dev outbox. */
   channels: Channels;
+  /** The VAPID public key browsers subscribe with (absent: web push is off). */
+  pushPublicKey?: string | null;
 }
 
 /** Who asks: the clinic they act for and how they are named in the audit log (ids, never names). */

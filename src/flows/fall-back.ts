@@ -16,7 +16,7 @@ import { getPatient } from "../store/patients.ts";
 import { setEntryStatus } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit } from "./deps.ts";
-import { reachOf } from "./reach.ts";
+import { reachFor } from "./reach.ts";
 
 export type FallBack = "next_channel" | "unreachable" | "outreach" | "nothing";
 
@@ -30,7 +30,8 @@ export async function failAndFallBack(tx: Tx, d: Delivery, reason: string, now: 
   const settings = await settingsIn(tx, d.clinicId);
   const tried = new Set((await deliveriesOfOffers(tx, d.clinicId, [offer.id])).filter((x) => x.kind === "OFFER").map((x) => x.channel));
   const plan = (Array.isArray(d.payload.plan) ? (d.payload.plan as Channel[]) : settings.channelOrder).filter((c) => !tried.has(c));
-  const next = patient ? plan.find((c) => canUse(c, reachOf(patient))) : undefined;
+  const reach = patient ? await reachFor(tx, patient) : null;
+  const next = reach ? plan.find((c) => canUse(c, reach)) : undefined;
   if (next) {
     await insertDelivery(tx, {
       clinicId: d.clinicId,

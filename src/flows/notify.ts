@@ -14,7 +14,7 @@ import { getEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import type { Caller, Deps } from "./deps.ts";
 import { dispatchDelivery } from "./dispatch-deliveries.ts";
-import { reachOf } from "./reach.ts";
+import { reachFor } from "./reach.ts";
 import { makeOffer, offerToMatch } from "./make-offer.ts";
 import { matchOpening, type Match } from "./match-opening.ts";
 
@@ -44,7 +44,7 @@ export async function notifyEntry(
     return makeOffer(tx, caller, {
       opening,
       entry,
-      reach: reachOf(patient),
+      reach: await reachFor(tx, patient),
       patientTimezone: patient.timezone,
       settings,
       now,

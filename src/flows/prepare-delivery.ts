@@ -4,7 +4,7 @@
 import type { OutgoingMessage } from "../channels/channel.ts";
 import { canUse } from "../core/channels.ts";
 import { holdUntil } from "../core/hold.ts";
-import { confirmationSms, offerEmail, offerSms } from "../core/message.ts";
+import { confirmationSms, offerEmail, offerPush, offerSms } from "../core/message.ts";
 import { isLive } from "../core/offer.ts";
 import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
 import type { Delivery, Patient } from "../core/types.ts";
@@ -20,7 +20,7 @@ import { releaseEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import type { Deps } from "./deps.ts";
 import { failAndFallBack } from "./fall-back.ts";
-import { reachOf } from "./reach.ts";
+import { reachFor } from "./reach.ts";
 import { hashSecret, newSecret } from "./secrets.ts";
 
 export interface Prepared {
@@ -41,7 +41,7 @@ export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date
   const patient = d.patientId ? await getPatient(tx, d.clinicId, d.patientId) : null;
   if (!patient) return (await markDeliveryFailed(tx, d.id, "no patient", now), null);
   const to = addressOf(d, patient);
-  if (!to || !canUse(d.channel, reachOf(patient))) {
+  if (!to || !canUse(d.channel, await reachFor(tx, patient))) {
     await failAndFallBack(tx, d, "no consent or contact for this channel", now);
     return null;
   }
@@ -91,7 +91,9 @@ export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date
   const message: OutgoingMessage =
     d.channel === "EMAIL"
       ? { ...base, subject: email.subject, body: email.text, links: [link], validUntil: hold, calendar }
-      : { ...base, subject: null, body: offerSms(text), links: [link], validUntil: hold };
+      : d.channel === "PUSH"
+        ? { ...base, subject: clinic.name, body: offerPush(text), links: [link], validUntil: hold }
+        : { ...base, subject: null, body: offerSms(text), links: [link], validUntil: hold };
   return { message, tokenHash: hashSecret(token) };
 }
 

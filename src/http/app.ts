@@ -24,6 +24,7 @@ import { notificationRoutes } from "./routes/notifications.ts";
 import { publicRoutes } from "./routes/public.ts";
 import { devRoutes } from "./routes/dev.ts";
 import { outreachRoutes } from "./routes/outreach.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -114,6 +115,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   notificationRoutes(app, deps);
   publicRoutes(app, deps);
   outreachRoutes(app, deps);
+  webhookRoutes(app, deps);
   devRoutes(app, deps);
   return app;
 }

@@ -23,6 +23,7 @@ SELECT e.*, s.duration_minutes, s.active AS service_active, s.price_cents,
   p.phone, p.email, p.timezone AS patient_timezone, p.preferred_channel,
   p.sms_consent, p.voice_consent, p.email_consent,
   EXISTS (SELECT 1 FROM offers o WHERE o.opening_id = $2 AND o.entry_id = e.id) AS already_offered,
+  EXISTS (SELECT 1 FROM push_subscriptions ps WHERE ps.clinic_id = e.clinic_id AND ps.patient_id = e.patient_id) AS push_subscribed,
   EXISTS (SELECT 1 FROM offers o WHERE o.clinic_id = e.clinic_id AND o.patient_id = e.patient_id AND o.status IN ('SCHEDULED', 'PENDING')) AS patient_live,
   (SELECT count(*) FROM offers o WHERE o.patient_id = e.patient_id AND o.created_at > $6::timestamptz - interval '1 day'
      AND NOT (o.status = 'WITHDRAWN' AND o.sent_at IS NULL)) AS last_day,
@@ -60,7 +61,7 @@ export async function candidateRows(q: Queryable, params: unknown[]): Promise<Ca
       phone: r.phone,
       email: r.email,
       preferredChannel: r.preferred_channel,
-      pushSubscribed: false,
+      pushSubscribed: r.push_subscribed,
       consent: {
         SMS: { granted: r.sms_consent, at: null, source: null },
         VOICE: { granted: r.voice_consent, at: null, source: null },

@@ -15,6 +15,7 @@ export function parseDelivery(r: any): Delivery {
     toAddress: r.to_address,
     payload: r.payload,
     providerMessageId: r.provider_message_id,
+    tokenHash: r.token_hash,
     failureReason: r.failure_reason,
     attemptCount: r.attempt_count,
     dueAt: r.due_at,
@@ -164,5 +165,17 @@ export async function claimDelivery(q: Queryable, id: string, now: Date): Promis
      RETURNING *`,
     [id, now],
   );
+  return rows[0] ? parseDelivery(rows[0]) : null;
+}
+
+/** For provider callbacks (authenticated by signature): the delivery a provider id belongs to. */
+export async function findDeliveryByProviderId(q: Queryable, providerMessageId: string): Promise<Delivery | null> {
+  const { rows } = await q.query("SELECT * FROM deliveries WHERE provider_message_id = $1", [providerMessageId]);
+  return rows[0] ? parseDelivery(rows[0]) : null;
+}
+
+/** For the voice webhook (authenticated by signature): the call's delivery, whichever clinic it is. */
+export async function findDeliveryById(q: Queryable, id: string): Promise<Delivery | null> {
+  const { rows } = await q.query("SELECT * FROM deliveries WHERE id = $1", [id]);
   return rows[0] ? parseDelivery(rows[0]) : null;
 }

@@ -152,6 +152,14 @@ export async function withdrawLiveOffers(
   reason = "filled",
 ): Promise<string[]> {
   const [column, id] = "openingId" in by ? ["opening_id", by.openingId] : ["entry_id", by.entryId];
+  if (!("openingId" in by)) {
+    // Lock order as everywhere: the offers' openings before the offers (they are woken below).
+    await q.query(
+      `SELECT id FROM openings WHERE clinic_id = $1 AND id IN (SELECT opening_id FROM offers WHERE clinic_id = $1 AND entry_id = $2
+         AND status IN ('SCHEDULED', 'PENDING')) ORDER BY id FOR UPDATE`,
+      [clinicId, by.entryId],
+    );
+  }
   const { rows } = await q.query(
     `UPDATE offers SET status = 'WITHDRAWN', hold_released = true, withdraw_reason = $4, updated_at = $3
      WHERE clinic_id = $1 AND ${column} = $2 AND status IN ('SCHEDULED', 'PENDING')
@@ -160,9 +168,10 @@ export async function withdrawLiveOffers(
   );
   if (rows.length > 0 && !("openingId" in by)) {
     // Withdrawn for the entry's sake (removed, booked elsewhere): their openings' flow moves on now,
-    // or it would wait for the cut-off with nobody holding an offer. Lock the openings first, then
-    // look (a new statement, a new snapshot): a decline or an expiry of the same opening's last other
-    // offer, running at the same time, holds that lock too, so one of the two always sees the other.
+    // or it would wait for the cut-off with nobody holding an offer. The openings are locked (again:
+    // an offer may have appeared meanwhile) before looking, in a new statement with a new snapshot: a
+    // decline or an expiry of the same opening's last other offer holds that lock too, so one of the
+    // two always sees the other's change.
     const openingIds = [...new Set(rows.map((r) => r.opening_id as string))].sort();
     await q.query("SELECT id FROM openings WHERE clinic_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE", [clinicId, openingIds]);
     await q.query(

@@ -179,3 +179,13 @@ export async function wakeIdleOpenings(q: Queryable, clinicId: string, now: Date
     [clinicId, now],
   );
 }
+
+/** Closes an open opening that can no longer be offered (its chair was booked by another provider, staff closed it). */
+export async function closeOpeningIfOpen(q: Queryable, clinicId: string, id: string, at: Date): Promise<Opening | null> {
+  const { rows } = await q.query(
+    `UPDATE openings SET status = 'CLOSED', closed_at = $3, next_wave_at = NULL, updated_at = $3
+     WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
+    [clinicId, id, at],
+  );
+  return rows[0] ? parseOpening(rows[0]) : null;
+}

@@ -1,7 +1,7 @@
 // The patient's side: no API key, the booking link's token is the credential. GET never changes state.
 import { Type } from "typebox";
 import type { Deps } from "../../flows/deps.ts";
-import { acceptAlternativeByToken, acceptByToken, declineByToken, viewOffer } from "../../flows/public-offer.ts";
+import { acceptAlternativeByToken, acceptByToken, declineByToken, subscribeToPush, viewOffer } from "../../flows/public-offer.ts";
 import type { App } from "../app.ts";
 import { AlternativeJson } from "../entities.ts";
 import { sendProblem, sendResult } from "../problem.ts";
@@ -81,6 +81,38 @@ export function publicRoutes(app: App, deps: Deps) {
     async (request, reply) => {
       const result = await declineByToken(deps, request.params.token);
       return sendResult(reply, result, 200, (o) => ({ status: o.status }));
+    },
+  );
+
+  app.get(
+    "/api/public/push-key",
+    { schema: { tags, ...noAuth, summary: "The VAPID public key for web push opt-in", response: { 200: Type.Object({ publicKey: Nullable(Type.String()) }) } } },
+    async () => ({ publicKey: deps.pushPublicKey ?? null }),
+  );
+
+  app.post(
+    "/api/public/offers/:token/push-subscription",
+    {
+      schema: {
+        tags,
+        ...noAuth,
+        summary: "Opt in to web push for future openings (a browser PushSubscription)",
+        params: TokenParams,
+        body: Type.Object(
+          {
+            endpoint: Type.String({ minLength: 10, maxLength: 2000 }),
+            keys: Type.Object({ p256dh: Type.String({ minLength: 40, maxLength: 200 }), auth: Type.String({ minLength: 10, maxLength: 100 }) }, { additionalProperties: true }),
+            expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ subscribed: Type.Boolean() }), ...publicProblems },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await subscribeToPush(deps, request.params.token, { endpoint: b.endpoint, p256dh: b.keys.p256dh, auth: b.keys.auth });
+      return sendResult(reply, result, 201, (v) => v);
     },
   );
 

@@ -1,0 +1,53 @@
+// The offer by phone: Twilio fetches what to say when the patient answers. 1 books (the same claim
+// as the link), 2 declines; an answering machine gets a short message with the clinic's number.
+import { offerCallTwiml, machineTwiml, sayTwiml, digitChoice } from "../channels/twiml.ts";
+import { offerSpoken } from "../core/message.ts";
+import { isLive } from "../core/offer.ts";
+import { patientZone } from "../core/quiet-hours.ts";
+import { getClinic } from "../store/clinics.ts";
+import { findDeliveryById } from "../store/deliveries.ts";
+import { getOffer } from "../store/offers.ts";
+import { getOpening } from "../store/openings.ts";
+import { getPatient } from "../store/patients.ts";
+import { acceptOffer } from "./claim-opening.ts";
+import type { Deps } from "./deps.ts";
+import { declineOffer } from "./respond-to-offer.ts";
+
+export async function voiceTwiml(
+  deps: Deps,
+  deliveryId: string,
+  call: { answeredBy: string | null; digits: string | null; step: "answer" | "gather"; machine: boolean },
+): Promise<string> {
+  const delivery = await findDeliveryById(deps.db, deliveryId);
+  const offer = delivery?.offerId ? await getOffer(deps.db, delivery.clinicId, delivery.offerId) : null;
+  if (!delivery || !offer) return sayTwiml("Sorry, we could not find this call. Goodbye.");
+  const clinic = (await getClinic(deps.db, delivery.clinicId))!;
+  const clinicPhone = deps.config.channels.clinicPhone;
+  if (call.machine) return machineTwiml({ clinicName: clinic.name, clinicPhone });
+  if (!isLive(offer.status) && !(call.step === "gather" && offer.status === "ACCEPTED")) {
+    return sayTwiml(`This is ${clinic.name}. The appointment we called about is no longer available. You stay on our waitlist. Goodbye.`);
+  }
+  const caller = { clinicId: delivery.clinicId, actor: `patient:voice:${offer.id}` };
+  if (call.step === "gather") {
+    const choice = digitChoice(call.digits ?? undefined);
+    if (choice === "accept") {
+      const claimed = await acceptOffer(deps, caller, offer.id);
+      if (claimed.ok) return sayTwiml(`You're booked. We'll see you then. Goodbye.`);
+      return sayTwiml(claimed.code === "slot_filled" ? "Sorry, that time was just taken. You stay on our waitlist. Goodbye." : "Sorry, this offer has ended. You stay on our waitlist. Goodbye.");
+    }
+    if (choice === "decline") {
+      await declineOffer(deps, caller, offer.id);
+      return sayTwiml("Thank you. We'll offer the time to someone else, and you stay on our waitlist. Goodbye.");
+    }
+  }
+  const opening = (await getOpening(deps.db, delivery.clinicId, offer.openingId))!;
+  const patient = await getPatient(deps.db, delivery.clinicId, offer.patientId);
+  const text = offerSpoken({
+    clinicName: clinic.name,
+    slotStart: opening.start,
+    patientZone: patientZone(patient?.timezone ?? null, clinic.timezone),
+    clinicZone: clinic.timezone,
+    holdExpiresAt: offer.holdExpiresAt ?? opening.start,
+  });
+  return offerCallTwiml({ text, gatherAction: `${deps.config.publicUrl}/webhooks/twilio/voice/${deliveryId}?step=gather` });
+}
