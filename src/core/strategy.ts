@@ -68,3 +68,22 @@ export function planWave(input: WaveInput): WavePlan | null {
     }
   }
 }
+
+/** The next wave for an opening under a clinic's settings. */
+export function nextWave(
+  settings: { strategy: Strategy; waveSize: number; holdMinutes: number; cutoffMinutes: number },
+  opening: { start: Date; waveCount: number },
+  now: Date,
+  candidates: number,
+): WavePlan | null {
+  return planWave({
+    strategy: settings.strategy,
+    waveSize: settings.waveSize,
+    holdMinutes: settings.holdMinutes,
+    cutoffMinutes: settings.cutoffMinutes,
+    now,
+    slotStart: opening.start,
+    waveNumber: opening.waveCount + 1,
+    candidates,
+  });
+}

@@ -1,7 +1,7 @@
 // The waitlist flow for one opening: whenever it is due (next_wave_at), either send the next wave,
 // wait for live offers to end, look again later, or expire it when it is too late to offer.
 import { lastOfferMoment } from "../core/hold.ts";
-import { planWave } from "../core/strategy.ts";
+import { nextWave } from "../core/strategy.ts";
 import { addMinutes } from "../core/time.ts";
 import type { Opening } from "../core/types.ts";
 import type { Tx } from "../store/db.ts";
@@ -44,16 +44,7 @@ export async function advanceOpening(tx: Tx, opening: Opening, now: Date, backlo
   const matches = now.getTime() < lastOfferMoment(opening.start, settings.cutoffMinutes).getTime()
     ? await matchOpening(tx, opening, settings, now)
     : [];
-  const plan = planWave({
-    strategy: settings.strategy,
-    waveSize: settings.waveSize,
-    holdMinutes: settings.holdMinutes,
-    cutoffMinutes: settings.cutoffMinutes,
-    now,
-    slotStart: opening.start,
-    waveNumber: opening.waveCount + 1,
-    candidates: matches.length,
-  });
+  const plan = nextWave(settings, opening, now, matches.length);
   if (!plan) {
     await setNextWave(tx, opening.clinicId, opening.id, minDate(addMinutes(now, RECHECK_MINUTES), cutoffAt), now);
     return "nobody";

@@ -3,7 +3,7 @@
 // answer, so a notification made outside quiet hours comes back PENDING with its hold running.
 import { capReached } from "../core/caps.ts";
 import { fail, invalid, notFound, ok, type Result } from "../core/result.ts";
-import { planWave, type WavePlan } from "../core/strategy.ts";
+import { nextWave, type WavePlan } from "../core/strategy.ts";
 import type { Channel, Offer, Opening } from "../core/types.ts";
 import { patientOfferUsage } from "../store/candidates.ts";
 import { inTransaction } from "../store/db.ts";
@@ -85,16 +85,7 @@ export async function notifyMatches(deps: Deps, caller: Caller, slotIds: string[
         continue;
       }
       const matches = await matchOpening(tx, opening, settings, now);
-      const plan = planWave({
-        strategy: settings.strategy,
-        waveSize: settings.waveSize,
-        holdMinutes: settings.holdMinutes,
-        cutoffMinutes: settings.cutoffMinutes,
-        now,
-        slotStart: opening.start,
-        waveNumber: opening.waveCount + 1,
-        candidates: matches.length,
-      });
+      const plan = nextWave(settings, opening, now, matches.length);
       if (!plan) {
         skipped.push({ entryId: null, slotId, reason: matches.length === 0 ? "no_candidates" : "too_late" });
         continue;
