@@ -9,7 +9,7 @@ import { migrate } from "./store/migrate.ts";
 const USAGE = `Usage: backfill <command>
 
 Commands:
-  serve [--demo]   run the service (default). --demo seeds a demo clinic and prints its API key
+  serve [--demo]   run the service (default). --demo seeds a demo clinic and prints its dashboard login and API key
   migrate          apply database migrations and exit
   help             show this text
 
@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   if (flags.includes("--demo")) {
     const demo = await seedDemo(service.deps);
     console.log(`\nDemo clinic "${demo.clinicName}" (${demo.timezone}) is ready:`);
+    console.log(`  Dashboard: ${url}/login  (${demo.staff.map((s) => `${s.email} (${s.role.replace("_", " ")})`).join(", ")} / ${demo.staffPassword})`);
     console.log(`  API key:   ${demo.apiKey}`);
     console.log(`  Outbox:    ${url}/api/dev/outbox  (messages patients would receive; one offer is already out)`);
     console.log(`  Try:       curl -H "Authorization: Bearer ${demo.apiKey}" ${url}/api/booking/waitlist`);

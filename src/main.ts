@@ -11,6 +11,7 @@ import { startWorker } from "./jobs/runner.ts";
 import { createLogger } from "./log.ts";
 import { createPool } from "./store/db.ts";
 import { startEmbeddedPostgres } from "./store/embedded-postgres.ts";
+import { startLiveEvents } from "./web/live.ts";
 import { migrate } from "./store/migrate.ts";
 
 export interface Database {
@@ -64,7 +65,8 @@ export async function startService(config: Config): Promise<Service> {
   const clock = config.testClock && !config.production ? new ManualClock(new Date()) : systemClock;
   const push = await ensurePushKeys(db, config, clock.now());
   const configured = configureChannels(config, db, push);
-  const deps: Deps = { db, clock, config, log: logger, channels: configured.channels, pushPublicKey: push.publicKey };
+  const live = await startLiveEvents(db, logger);
+  const deps: Deps = { db, clock, config, log: logger, channels: configured.channels, pushPublicKey: push.publicKey, live };
   const generatedAdminToken = await ensureAdminToken(deps);
   const app = await buildApp(deps, { logger });
   await app.listen({ port: config.port, host: config.host });
@@ -75,6 +77,7 @@ export async function startService(config: Config): Promise<Service> {
   const stop = () =>
     (stopping ??= (async () => {
       await app.close();
+      await live.stop();
       await worker.stop();
       await configured.close();
       await db.end();

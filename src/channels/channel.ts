@@ -27,7 +27,7 @@ export interface ChannelAdapter {
   send(message: OutgoingMessage, now: Date): Promise<SendResult>;
   /**
    * Did a send for this delivery reach the provider? Never guess: "unknown" when it cannot tell. The
-   * row carries what was recorded before the call: to_address, token_hash (the link's), updated_at.
+   * row carries what was recorded before the call: to_address, token_hash (the link's), body_hash (the text's), updated_at.
    */
   lookup(delivery: Delivery): Promise<LookupResult>;
 }

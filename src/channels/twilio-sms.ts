@@ -24,7 +24,7 @@ export function validityPeriod(validUntil: Date | null, now: Date): number | nul
 
 /** The form Twilio receives for one SMS. */
 export function smsForm(cfg: TwilioConfig, publicUrl: string, m: OutgoingMessage, now: Date): URLSearchParams {
-  const form = new URLSearchParams({ To: m.to, Body: m.body, StatusCallback: `${publicUrl}/webhooks/twilio/sms-status` });
+  const form = new URLSearchParams({ To: m.to, Body: m.body, StatusCallback: `${publicUrl}/webhooks/twilio/sms-status?delivery=${encodeURIComponent(m.deliveryId)}` });
   // A Messaging Service picks the sender from its pool (and handles STOP itself); else the one number.
   if (cfg.messagingServiceSid) form.set("MessagingServiceSid", cfg.messagingServiceSid);
   else if (cfg.from) form.set("From", cfg.from);
@@ -35,6 +35,9 @@ export function smsForm(cfg: TwilioConfig, publicUrl: string, m: OutgoingMessage
 
 // How far before the recorded attempt a message without a link still counts as possibly ours (clock skew).
 const SKEW_MS = 24 * 60 * 60 * 1000;
+// A message with the attempt's exact text counts as the attempt's from this long before it was recorded
+// (our clock against Twilio's, and date_created's whole seconds).
+const ATTEMPT_SKEW_MS = 5 * 60 * 1000;
 
 export function twilioSms(cfg: TwilioConfig, publicUrl: string, options: TwilioOptions = {}): ChannelAdapter {
   const opts = { ...DEFAULTS, ...options };
@@ -72,9 +75,19 @@ async function lookupMessage(cfg: TwilioConfig, d: Delivery, opts: Required<Twil
     const mine = messages.find((msg) => typeof msg?.body === "string" && tokensIn(msg.body).some((t) => sha256Hex(t) === tokenHash));
     return mine ? { sent: true, providerMessageId: String(mine.sid) } : { sent: false };
   }
-  // No link to recognise it by: any message to this number around the attempt might be ours.
+  const created = (msg: any) => twilioDate(msg?.date_created)?.getTime() ?? Infinity;
+  if (d.bodyHash) {
+    // No link, but the exact text was recorded: one message with it, created since the attempt, is this
+    // attempt's. Two are ambiguous (the same text twice); an earlier one is another delivery's.
+    const attempt = d.updatedAt.getTime() - ATTEMPT_SKEW_MS;
+    const same = messages.filter((msg) => typeof msg?.body === "string" && sha256Hex(msg.body) === d.bodyHash && created(msg) >= attempt);
+    if (same.length === 1) return { sent: true, providerMessageId: String(same[0].sid) };
+    if (same.length > 1) return { sent: "unknown" };
+  }
+  // Nothing to recognise it by (or a text Twilio may have altered: a trial prefix, smart encoding): any
+  // message to this number around the attempt might be ours.
   const since = d.updatedAt.getTime() - SKEW_MS;
-  const recent = messages.some((msg) => (twilioDate(msg?.date_created)?.getTime() ?? Infinity) >= since);
+  const recent = messages.some((msg) => created(msg) >= since);
   return recent ? { sent: "unknown" } : { sent: false };
 }
 

@@ -16,7 +16,7 @@ export function callForm(from: string, publicUrl: string, m: OutgoingMessage): U
     From: from,
     Url: `${publicUrl}/webhooks/twilio/voice/${encodeURIComponent(m.deliveryId)}`,
     Method: "POST",
-    StatusCallback: `${publicUrl}/webhooks/twilio/voice-status`,
+    StatusCallback: `${publicUrl}/webhooks/twilio/voice-status?delivery=${encodeURIComponent(m.deliveryId)}`,
     StatusCallbackMethod: "POST",
     // Only the final status (completed, busy, no-answer, failed, canceled): that is all we record.
     StatusCallbackEvent: "completed",

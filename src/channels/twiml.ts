@@ -30,10 +30,14 @@ export function offerCallTwiml(o: { text: string; gatherAction: string }): strin
   );
 }
 
-/** For an answering machine: no offer details, only who called and the number to call back. */
-export function machineTwiml(o: { clinicName: string; clinicPhone: string | null }): string {
+/**
+ * For an answering machine: no details, only who called, why (`about`: an offer by default) and the
+ * number to call back.
+ */
+export function machineTwiml(o: { clinicName: string; clinicPhone: string | null; about?: string }): string {
   const callBack = o.clinicPhone ? `Please call us back at ${spokenPhone(o.clinicPhone)}.` : "Please call the clinic.";
-  return response(say(`Hello, this is ${o.clinicName}. An earlier appointment may be available for you. ${callBack} Goodbye.`) + `<Hangup/>`);
+  const about = o.about ?? "An earlier appointment may be available for you.";
+  return response(say(`Hello, this is ${o.clinicName}. ${about} ${callBack} Goodbye.`) + `<Hangup/>`);
 }
 
 /** A single spoken message, then the call ends (answers to a key press, "offer no longer available"…). */

@@ -58,11 +58,20 @@ export function confirmationSms(c: { clinicName: string; slotStart: Date; patien
 
 /** What the phone call says (plain words, no link): the clinic, the day and time, until when it is held. */
 export function offerSpoken(t: Omit<OfferText, "link">): string {
-  const day = DateTime.fromJSDate(t.slotStart, { zone: t.patientZone }).setLocale("en-US").toFormat("cccc, LLLL d 'at' h:mm a");
+  const day = spokenDay(t.slotStart, t.patientZone);
   return (
     `Hello, this is ${t.clinicName}. An appointment has opened up on ${day}. ` +
     `We are holding it for you until ${clock(t.holdExpiresAt, t.patientZone)}.`
   );
+}
+
+/** What a confirmation call says to the person who answers: the clinic, the day and time. */
+export function confirmationSpoken(c: { clinicName: string; slotStart: Date; patientZone: string }): string {
+  return `Hello, this is ${c.clinicName}. You're booked for ${spokenDay(c.slotStart, c.patientZone)}. We'll see you then. Goodbye.`;
+}
+
+function spokenDay(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).setLocale("en-US").toFormat("cccc, LLLL d 'at' h:mm a");
 }
 
 /** A web push notification: the time and the hold; tapping it opens the offer page. */

@@ -11,3 +11,18 @@ export type Permission = (typeof PERMISSIONS)[number];
 export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
 }
+
+/** Staff roles (dashboard logins) and the API permissions each carries. */
+export const STAFF_ROLES = ["admin", "front_desk", "viewer"] as const;
+
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const ROLE_PERMISSIONS: Record<StaffRole, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  front_desk: ["booking:manage_waitlist", "booking:manage_schedule", "booking:view_analytics"],
+  viewer: ["booking:view_analytics"],
+};
+
+export function isStaffRole(value: string): value is StaffRole {
+  return (STAFF_ROLES as readonly string[]).includes(value);
+}

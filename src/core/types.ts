@@ -203,6 +203,8 @@ export interface Delivery {
   providerMessageId: string | null;
   /** sha256 of the booking link's token this message carried (offers only). */
   tokenHash: string | null;
+  /** sha256 of the exact text of the last attempt, recorded before the provider call (reconciliation). */
+  bodyHash: string | null;
   failureReason: string | null;
   attemptCount: number;
   dueAt: Date | null;

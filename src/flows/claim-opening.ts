@@ -10,7 +10,7 @@ import type { Settings } from "../core/settings.ts";
 import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
 import { getAppointment } from "../store/appointments.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
-import { insertDelivery } from "../store/deliveries.ts";
+import { deliveriesOfOffers, insertDelivery } from "../store/deliveries.ts";
 import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
 import { getOpening, lockOpening } from "../store/openings.ts";
 import { getEntry, markEntryBooked } from "../store/waitlist.ts";
@@ -102,14 +102,22 @@ function refuseFilled(detail?: string) {
   return fail("slot_filled", detail ?? "this opening has been filled");
 }
 
+/** The confirmation goes by the channel that reached the patient (the last offer message that got through). */
 export async function queueConfirmation(tx: Tx, offer: Offer | { clinicId: string; patientId: string; channel: Offer["channel"] }, appointment: Appointment, now: Date) {
-  if (!offer.channel || offer.channel === "MANUAL") return;
+  let channel = offer.channel;
+  if ("id" in offer) {
+    const reached = (await deliveriesOfOffers(tx, offer.clinicId, [offer.id]))
+      .filter((d) => d.kind === "OFFER" && (d.status === "SENT" || d.status === "DELIVERED"))
+      .at(-1);
+    channel = reached?.channel ?? channel;
+  }
+  if (!channel || channel === "MANUAL") return;
   await insertDelivery(tx, {
     clinicId: offer.clinicId,
     offerId: "id" in offer ? offer.id : null,
     patientId: offer.patientId,
     kind: "CONFIRMATION",
-    channel: offer.channel,
+    channel,
     dueAt: now,
     payload: { appointmentId: appointment.id },
     at: now,

@@ -4,6 +4,7 @@ import type { Channels } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
 import { recordAudit } from "../store/audit.ts";
 import type { Pool, Queryable } from "../store/db.ts";
+import type { LiveEvents } from "../web/live.ts";
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -20,6 +21,8 @@ export interface Deps {
   channels: Channels;
   /** The VAPID public key browsers subscribe with (absent: web push is off). */
   pushPublicKey?: string | null;
+  /** Committed status changes of offers and openings, for live pages (absent: pages are not live). */
+  live?: LiveEvents;
 }
 
 /** Who asks: the clinic they act for and how they are named in the audit log (ids, never names). */

@@ -6,13 +6,17 @@ import { decide, evolveAll } from "../core/offer.ts";
 import { addMinutes } from "../core/time.ts";
 import type { Delivery } from "../core/types.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
-import { claimDelivery, claimDueDeliveries, lockStaleSending, markDeliverySent, recordSendAttempt, requeueDelivery } from "../store/deliveries.ts";
+import {
+  claimDelivery, claimDueDeliveries, findDeliveryByProviderId, lockOwnClaim, lockStaleSending, markDeliverySent, recordSendAttempt,
+  requeueDelivery,
+} from "../store/deliveries.ts";
 import { getOffer, recordLateSend, saveOfferState } from "../store/offers.ts";
 import { getOpening, lockOpening } from "../store/openings.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Deps } from "./deps.ts";
 import { failAndFallBack } from "./fall-back.ts";
 import { prepareDelivery } from "./prepare-delivery.ts";
+import { hashSecret } from "./secrets.ts";
 
 /** Sends what is due at `now`; returns how many deliveries it took from the queue. */
 export async function dispatchDue(deps: Deps, now: Date, limit = 50): Promise<number> {
@@ -30,8 +34,12 @@ export async function dispatchDelivery(deps: Deps, deliveryId: string, now: Date
 
 async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
   const prepared = await inTransaction(deps.db, async (tx) => {
+    // Taken back by another runner since the claim (stale to it): not ours to send any more.
+    if (!(await lockOwnClaim(tx, d.id, d.attemptCount))) return null;
     const p = await prepareDelivery(deps, tx, d, now);
-    if (p) await recordSendAttempt(tx, d.id, p.message.to, p.tokenHash, now);
+    // Stamped with the hand-over's own time, not the drain's start: the stale limit counts from here.
+    const at = new Date(Math.max(now.getTime(), deps.clock.now().getTime()));
+    if (p) await recordSendAttempt(tx, d.id, { toAddress: p.message.to, tokenHash: p.tokenHash, bodyHash: hashSecret(p.message.body), at });
     return p;
   });
   if (!prepared) return;
@@ -70,10 +78,15 @@ export async function reconcileStale(deps: Deps, now: Date, limit = 50): Promise
   return inTransaction(deps.db, async (tx) => {
     const stale = await lockStaleSending(tx, addMinutes(now, -STALE_SENDING_MINUTES), limit);
     for (const d of stale) {
-      const found = await deps.channels[d.channel].lookup(d);
+      let found = await deps.channels[d.channel].lookup(d);
+      // A message another delivery already holds is not this one's (the same text to the same number twice).
+      const holder = found.sent === true ? await findDeliveryByProviderId(tx, found.providerMessageId) : null;
+      if (holder && holder.id !== d.id) found = { sent: "unknown" };
       if (found.sent === true) {
         await markDeliverySent(tx, d.id, { providerMessageId: found.providerMessageId, at: now });
-        if (d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, null, now);
+        // It went out when it was handed over (the row's last touch, just before the provider call): the
+        // hold runs from then, as the message itself said, not from this late discovery.
+        if (d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, null, now, d.updatedAt);
       } else if (found.sent === false) {
         await requeueDelivery(tx, d.id, now, now, "reconciled: not sent");
       } else {
@@ -85,21 +98,21 @@ export async function reconcileStale(deps: Deps, now: Date, limit = 50): Promise
   });
 }
 
-/** The first delivery handed to a channel starts the hold: SCHEDULED → PENDING. */
-async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string | null, now: Date): Promise<void> {
+/** The first delivery handed to a channel starts the hold (from `handedAt`): SCHEDULED → PENDING. */
+async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string | null, now: Date, handedAt = now): Promise<void> {
   const first = await getOffer(tx, d.clinicId, d.offerId!);
   if (!first) return;
   // Withdrawn while its message was on the way: it reached the patient all the same, so it counts
   // against their caps (which count sent offers).
-  if (first.status !== "SCHEDULED") return recordLateSend(tx, d.clinicId, first.id, now);
+  if (first.status !== "SCHEDULED") return recordLateSend(tx, d.clinicId, first.id, handedAt);
   await lockOpening(tx, d.clinicId, first.openingId); // lock order: opening, then offer
   const offer = (await getOffer(tx, d.clinicId, d.offerId!, true))!;
-  if (offer.status !== "SCHEDULED") return recordLateSend(tx, d.clinicId, offer.id, now);
+  if (offer.status !== "SCHEDULED") return recordLateSend(tx, d.clinicId, offer.id, handedAt);
   const opening = (await getOpening(tx, d.clinicId, offer.openingId))!;
   const settings = await settingsIn(tx, d.clinicId);
-  const hold = holdUntil(now, offer.holdMinutes, opening.start, settings.cutoffMinutes);
+  const hold = holdUntil(handedAt, offer.holdMinutes, opening.start, settings.cutoffMinutes);
   if (!hold) return;
-  const decision = decide({ type: "send", now, holdExpiresAt: hold }, offer);
+  const decision = decide({ type: "send", now: handedAt, holdExpiresAt: hold }, offer);
   if (!decision.ok) return;
   const saved = await saveOfferState(tx, offer, { ...evolveAll(offer, decision.value), message: body }, now);
   await audit(tx, { clinicId: d.clinicId, actor: "system" }, now, {

@@ -1,7 +1,7 @@
 // The patient's side: the booking link's token is the credential. Opening the link only reads.
 import { invalid, notFound, ok, type Result } from "../core/result.ts";
 import { patientZone } from "../core/quiet-hours.ts";
-import type { Appointment, Offer } from "../core/types.ts";
+import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
 import { getClinic } from "../store/clinics.ts";
 import { findDeliveryByTokenHash } from "../store/deliveries.ts";
 import { getOffer } from "../store/offers.ts";
@@ -24,6 +24,9 @@ export interface PublicOffer {
   patientTimezone: string;
   clinicTimezone: string;
   holdExpiresAt: Date | null;
+  /** For the offer page (never sent as JSON): the opening's and the entry's current rows. */
+  opening: Opening;
+  entry: WaitlistEntry;
 }
 
 async function resolve(deps: Deps, token: string): Promise<{ caller: Caller; offerId: string } | null> {
@@ -56,6 +59,8 @@ export async function viewOffer(deps: Deps, token: string): Promise<Result<Publi
     patientTimezone: patientZone(patient!.timezone, clinic!.timezone),
     clinicTimezone: clinic!.timezone,
     holdExpiresAt: offer.holdExpiresAt,
+    opening: opening!,
+    entry: entry!,
   });
 }
 

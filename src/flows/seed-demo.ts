@@ -2,6 +2,7 @@
 // 30 patients, 20 waitlist entries and a week of appointments, made through the same flows the API
 // uses. Phones are in the fictional 555-01XX range and emails at example.com.
 import { DateTime } from "luxon";
+import { randomBytes } from "node:crypto";
 import type { Priority, TimeWindow } from "../core/types.ts";
 import { addResource, addService } from "./add-resource.ts";
 import { addToWaitlist } from "./add-to-waitlist.ts";
@@ -10,6 +11,7 @@ import { cancelAppointment } from "./cancel-appointment.ts";
 import { createClinic } from "./create-clinic.ts";
 import type { Caller, Deps } from "./deps.ts";
 import { registerPatient } from "./register-patient.ts";
+import { createStaffUser } from "./staff-login.ts";
 
 const TIMEZONE = "America/New_York";
 const FIRST = ["Ava", "Liam", "Mia", "Noah", "Zoe", "Ethan", "Isla", "Lucas", "Nora", "Mateo", "Ivy", "Leo", "Ruby", "Owen", "Elena",
@@ -23,7 +25,17 @@ export interface Demo {
   clinicName: string;
   timezone: string;
   apiKey: string;
+  /** Dashboard logins made for the demo (front desk and admin), sharing one generated password. */
+  staff: { email: string; role: string }[];
+  staffPassword: string;
 }
+
+// The demo's dashboard logins. The password is made fresh each run (and printed): a demo left running
+// on a reachable host must not open with a password everyone knows.
+const DEMO_STAFF = [
+  { email: "frontdesk@demo.example", name: "Front Desk (demo)", role: "front_desk" },
+  { email: "admin@demo.example", name: "Clinic Admin (demo)", role: "admin" },
+] as const;
 
 export async function seedDemo(deps: Deps): Promise<Demo> {
   const clinicName = "Bright Smile Dental & Aesthetics (demo)";
@@ -124,5 +136,14 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
   // A patient cancels tomorrow's first appointment: the waitlist flow offers it on its own, and the
   // offer shows up in the dev outbox (GET /api/dev/outbox).
   if (booked[0]) must(await cancelAppointment(deps, caller, booked[0], { by: "patient", reason: "demo: called to cancel" }));
-  return { clinicId: caller.clinicId, clinicName, timezone: TIMEZONE, apiKey: created.value.apiKey };
+  const staffPassword = `demo-${randomBytes(9).toString("base64url")}`;
+  for (const s of DEMO_STAFF) must(await createStaffUser(deps, caller, { ...s, password: staffPassword }));
+  return {
+    clinicId: caller.clinicId,
+    clinicName,
+    timezone: TIMEZONE,
+    apiKey: created.value.apiKey,
+    staff: DEMO_STAFF.map((s) => ({ email: s.email, role: s.role })),
+    staffPassword,
+  };
 }

@@ -1,9 +1,12 @@
 // The offer by phone: Twilio fetches what to say when the patient answers. 1 books (the same claim
 // as the link), 2 declines; an answering machine gets a short message with the clinic's number.
+// A booking accepted by phone is confirmed by phone too: that call says the booking, nothing to press.
 import { offerCallTwiml, machineTwiml, sayTwiml, digitChoice } from "../channels/twiml.ts";
-import { offerSpoken } from "../core/message.ts";
+import { confirmationSpoken, offerSpoken } from "../core/message.ts";
 import { isLive } from "../core/offer.ts";
 import { patientZone } from "../core/quiet-hours.ts";
+import type { Delivery } from "../core/types.ts";
+import { getAppointment } from "../store/appointments.ts";
 import { getClinic } from "../store/clinics.ts";
 import { findDeliveryById } from "../store/deliveries.ts";
 import { getOffer } from "../store/offers.ts";
@@ -19,6 +22,7 @@ export async function voiceTwiml(
   call: { answeredBy: string | null; digits: string | null; step: "answer" | "gather"; machine: boolean },
 ): Promise<string> {
   const delivery = await findDeliveryById(deps.db, deliveryId);
+  if (delivery?.kind === "CONFIRMATION") return confirmationTwiml(deps, delivery, call.machine);
   const offer = delivery?.offerId ? await getOffer(deps.db, delivery.clinicId, delivery.offerId) : null;
   if (!delivery || !offer) return sayTwiml("Sorry, we could not find this call. Goodbye.");
   const clinic = (await getClinic(deps.db, delivery.clinicId))!;
@@ -51,3 +55,20 @@ export async function voiceTwiml(
   });
   return offerCallTwiml({ text, gatherAction: `${deps.config.publicUrl}/webhooks/twilio/voice/${deliveryId}?step=gather` });
 }
+
+/** A booking confirmed by phone (the offer was answered by voice): its offer is no longer live, and that is fine. */
+async function confirmationTwiml(deps: Deps, delivery: Delivery, machine: boolean): Promise<string> {
+  const clinic = (await getClinic(deps.db, delivery.clinicId))!;
+  const clinicPhone = deps.config.channels.clinicPhone;
+  const id = delivery.payload.appointmentId;
+  const appointment = !machine && typeof id === "string" ? await getAppointment(deps.db, delivery.clinicId, id) : null;
+  // A machine (or a booking since cancelled) hears no details: who called and the number to call back.
+  if (!appointment || !ACTIVE.has(appointment.status)) {
+    return machineTwiml({ clinicName: clinic.name, clinicPhone, about: "We are calling about your appointment." });
+  }
+  const patient = delivery.patientId ? await getPatient(deps.db, delivery.clinicId, delivery.patientId) : null;
+  const zone = patientZone(patient?.timezone ?? null, clinic.timezone);
+  return sayTwiml(confirmationSpoken({ clinicName: clinic.name, slotStart: appointment.start, patientZone: zone }));
+}
+
+const ACTIVE = new Set(["BOOKED", "CONFIRMED", "CHECKED_IN"]);

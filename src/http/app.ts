@@ -22,7 +22,9 @@ import { settingsRoutes } from "./routes/settings.ts";
 import { waitlistRoutes } from "./routes/waitlist.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { publicRoutes } from "./routes/public.ts";
+import { offerPageRoutes } from "./routes/offer-page.ts";
 import { devRoutes } from "./routes/dev.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
 import { outreachRoutes } from "./routes/outreach.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
@@ -114,8 +116,10 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   waitlistRoutes(app, deps);
   notificationRoutes(app, deps);
   publicRoutes(app, deps);
+  offerPageRoutes(app, deps);
   outreachRoutes(app, deps);
   webhookRoutes(app, deps);
   devRoutes(app, deps);
+  dashboardRoutes(app, deps);
   return app;
 }

@@ -16,6 +16,7 @@ export function parseDelivery(r: any): Delivery {
     payload: r.payload,
     providerMessageId: r.provider_message_id,
     tokenHash: r.token_hash,
+    bodyHash: r.body_hash,
     failureReason: r.failure_reason,
     attemptCount: r.attempt_count,
     dueAt: r.due_at,
@@ -79,21 +80,35 @@ export async function deliveriesOfOffers(q: Queryable, clinicId: string, offerId
 /** Back to the queue (quiet hours began, a transient error): not sent, due again at `dueAt`. */
 export async function requeueDelivery(q: Queryable, id: string, dueAt: Date, at: Date, reason: string | null): Promise<void> {
   await q.query(
-    `UPDATE deliveries SET status = 'QUEUED', due_at = $2, failure_reason = $4, token_hash = NULL, updated_at = $3
+    `UPDATE deliveries SET status = 'QUEUED', due_at = $2, failure_reason = $4, token_hash = NULL, body_hash = NULL, updated_at = $3
      WHERE id = $1 AND status = 'SENDING'`,
     [id, dueAt, at, reason],
   );
 }
 
 /**
- * Just before the provider call: the address and the link's token hash are kept on the SENDING row,
- * so a message that went out before a crash still has a working link after reconciliation.
+ * Just before the provider call: the address, the link's token hash and the text's hash are kept on the
+ * SENDING row, so a message that went out before a crash is recognised (and its link works) afterwards.
  */
-export async function recordSendAttempt(q: Queryable, id: string, toAddress: string, tokenHash: string | null, at: Date): Promise<void> {
+export async function recordSendAttempt(
+  q: Queryable,
+  id: string,
+  a: { toAddress: string; tokenHash: string | null; bodyHash: string; at: Date },
+): Promise<void> {
   await q.query(
-    "UPDATE deliveries SET to_address = $2, token_hash = COALESCE($3, token_hash), updated_at = $4 WHERE id = $1 AND status = 'SENDING'",
-    [id, toAddress, tokenHash, at],
+    `UPDATE deliveries SET to_address = $2, token_hash = COALESCE($3, token_hash), body_hash = $4, updated_at = $5
+     WHERE id = $1 AND status = 'SENDING'`,
+    [id, a.toAddress, a.tokenHash, a.bodyHash, a.at],
   );
+}
+
+/**
+ * Locks a claimed row if it is still this claim's (SENDING, same attempt): another runner may have taken it
+ * back meanwhile (a drain that outlasts the stale limit has its claims reconciled, re-queued, re-claimed).
+ */
+export async function lockOwnClaim(q: Queryable, id: string, attemptCount: number): Promise<boolean> {
+  const { rowCount } = await q.query("SELECT 1 FROM deliveries WHERE id = $1 AND status = 'SENDING' AND attempt_count = $2 FOR UPDATE", [id, attemptCount]);
+  return rowCount === 1;
 }
 
 export async function markDeliverySent(q: Queryable, id: string, s: { providerMessageId: string | null; at: Date }): Promise<boolean> {

@@ -36,7 +36,7 @@ function aCall(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
 function aDelivery(over: Partial<Delivery> = {}): Delivery {
   return {
     id: "d1", clinicId: "c1", offerId: "o1", patientId: "p1", kind: "OFFER", channel: "VOICE", status: "SENDING", toAddress: aNumber(),
-    payload: {}, providerMessageId: null, tokenHash: null, failureReason: null, attemptCount: 1, dueAt: NOW, sentAt: null, deliveredAt: null,
+    payload: {}, providerMessageId: null, tokenHash: null, bodyHash: null, failureReason: null, attemptCount: 1, dueAt: NOW, sentAt: null, deliveredAt: null,
     createdAt: NOW, updatedAt: new Date(), ...over,
   };
 }
@@ -50,7 +50,7 @@ test("voice send: one Call with our TwiML Url for the delivery, the status callb
   assert.equal(calls.length, 1);
   assert.deepEqual(calls[0]!.params, {
     To: m.to, From: "+15005550006", Url: `${PUBLIC}/webhooks/twilio/voice/3f1c9a52-0000-4000-8000-000000000001`, Method: "POST",
-    StatusCallback: `${PUBLIC}/webhooks/twilio/voice-status`, StatusCallbackMethod: "POST", StatusCallbackEvent: "completed",
+    StatusCallback: `${PUBLIC}/webhooks/twilio/voice-status?delivery=${m.deliveryId}`, StatusCallbackMethod: "POST", StatusCallbackEvent: "completed",
     MachineDetection: "DetectMessageEnd", Timeout: "30",
   });
 });
@@ -120,7 +120,7 @@ test("answered by a machine: the short call-back message, no gather; the final s
   assert.equal(answered.gather, null);
   assert.equal((await fake.sendVoiceStatus(r.providerMessageId, "completed")).status, 200);
   const hit = sink.hits.at(-1)!;
-  assert.deepEqual([hit.path, hit.valid], ["/webhooks/twilio/voice-status", true]);
+  assert.deepEqual([hit.path.split("?")[0], hit.valid], ["/webhooks/twilio/voice-status", true]);
   assert.deepEqual(parseVoiceStatus(hit.params), { callSid: r.providerMessageId, status: "DELIVERED", answeredBy: "machine_end_beep", errorCode: null });
 });
 

@@ -38,7 +38,7 @@ function aMessage(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
 function aDelivery(over: Partial<Delivery> = {}): Delivery {
   return {
     id: "d1", clinicId: "c1", offerId: "o1", patientId: "p1", kind: "OFFER", channel: "SMS", status: "SENDING", toAddress: aNumber(),
-    payload: {}, providerMessageId: null, tokenHash: null, failureReason: null, attemptCount: 1, dueAt: NOW, sentAt: null, deliveredAt: null,
+    payload: {}, providerMessageId: null, tokenHash: null, bodyHash: null, failureReason: null, attemptCount: 1, dueAt: NOW, sentAt: null, deliveredAt: null,
     createdAt: NOW, updatedAt: new Date(), ...over,
   };
 }
@@ -126,7 +126,7 @@ test("SMS send: one Message with To, From, Body, the public StatusCallback and a
   assert.equal(r.ok && r.providerMessageId, sent[0]!.sid);
   assert.match(sent[0]!.sid, /^SM[0-9a-f]{32}$/);
   assert.deepEqual(sent[0]!.params, {
-    To: m.to, Body: m.body, StatusCallback: `${PUBLIC}/webhooks/twilio/sms-status`, From: "+15005550006", ValidityPeriod: "90",
+    To: m.to, Body: m.body, StatusCallback: `${PUBLIC}/webhooks/twilio/sms-status?delivery=${m.deliveryId}`, From: "+15005550006", ValidityPeriod: "90",
   });
 });
 
@@ -205,6 +205,28 @@ test("SMS lookup without a token: a recent message to the number is unknown, non
   assert.deepEqual(await sms.lookup(aDelivery({ kind: "CONFIRMATION", toAddress: aNumber(), tokenHash: null })), { sent: false });
 });
 
+test("SMS lookup without a link, by the attempt's recorded text: one since the attempt → sent; two → unknown; none → as before", async () => {
+  const sms = twilioSms(fake.config(), PUBLIC);
+  const to = aNumber();
+  const body = "Elm Dental: you're unsubscribed and will get no more texts. Reply START to resubscribe.";
+  const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+  const attemptAt = new Date(Date.now() - 1_000);
+  const notice = (over: Partial<Delivery> = {}) =>
+    aDelivery({ kind: "NOTICE", offerId: null, patientId: null, toAddress: to, tokenHash: null, bodyHash: sha(body), updatedAt: attemptAt, ...over });
+  await sms.send(aMessage({ to, body: `Another text ${aLink().link}` }), NOW);
+  const mine = await sms.send(aMessage({ to, body }), NOW);
+  assert.ok(mine.ok);
+  assert.deepEqual(await sms.lookup(notice()), { sent: true, providerMessageId: mine.providerMessageId });
+  // The same text, but created well before this attempt: another delivery's. A recent message → unknown, never "sent".
+  assert.deepEqual(await sms.lookup(notice({ updatedAt: new Date(Date.now() + 3_600_000) })), { sent: "unknown" });
+  // Only other texts to the number: Twilio may have altered ours (trial prefix, smart encoding) → unknown, not "not sent".
+  assert.deepEqual(await sms.lookup(notice({ bodyHash: sha("something else") })), { sent: "unknown" });
+  assert.deepEqual(await sms.lookup(notice({ toAddress: aNumber() })), { sent: false }, "nothing to the number: not sent");
+  // The same text twice since the attempt: which one is this attempt's cannot be told.
+  await sms.send(aMessage({ to, body }), NOW);
+  assert.deepEqual(await sms.lookup(notice()), { sent: "unknown" });
+});
+
 test("SMS lookup follows next_page_uri; more pages than allowed, or Twilio down, is unknown", async () => {
   const to = aNumber();
   const { link, tokenHash } = aLink();
@@ -232,7 +254,7 @@ test("SMS status callback: signed over the public URL, verified there although i
   const answer = await fake.sendSmsStatus(r.providerMessageId, "undelivered", { ErrorCode: "30003" });
   assert.equal(answer.status, 200);
   const hit = sink.hits.at(-1)!;
-  assert.equal(hit.path, "/webhooks/twilio/sms-status");
+  assert.equal(hit.path, `/webhooks/twilio/sms-status?delivery=${m.deliveryId}`);
   assert.equal(hit.valid, true);
   assert.deepEqual(parseSmsStatus(hit.params), { messageSid: r.providerMessageId, status: "UNDELIVERED", errorCode: "30003", permanent: false });
   assert.equal(fake.messages.find((x) => x.sid === r.providerMessageId)!.status, "undelivered");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ChannelAdapter } from "../../src/channels/channel.ts";
+import { dispatchDue } from "../../src/flows/dispatch-deliveries.ts";
 import { runDue } from "../../src/jobs/runner.ts";
 import { inTransaction } from "../../src/store/db.ts";
 import { claimDueDeliveries } from "../../src/store/deliveries.ts";
@@ -103,6 +104,72 @@ test("a channel that cannot tell: the delivery fails rather than risk a duplicat
   const [after] = await deliveriesOf(entry.id);
   assert.equal(after.status, "FAILED");
   assert.match(after.failure_reason, /unknown/);
+});
+
+test("a provider message another delivery already holds is not this one's: unknown → FAILED, not SENT with a shared id", async () => {
+  const { entry } = await anOfferQueued();
+  ctx.clock.advanceMinutes(1);
+  const real = ctx.deps.channels.SMS;
+  let held = "";
+  ctx.deps.channels.SMS = {
+    async send() { throw new Error("timeout"); },
+    async lookup() { return { sent: true, providerMessageId: held }; },
+  };
+  try {
+    await runDue(ctx.deps, ctx.clock.now());
+    const [stuck] = await deliveriesOf(entry.id);
+    assert.equal(stuck.status, "SENDING");
+    const other = await ctx.deps.db.query("SELECT id, provider_message_id FROM deliveries WHERE status = 'SENT' AND provider_message_id IS NOT NULL LIMIT 1");
+    held = other.rows[0].provider_message_id;
+    ctx.clock.advanceMinutes(6);
+    await runDue(ctx.deps, ctx.clock.now());
+  } finally {
+    ctx.deps.channels.SMS = real;
+  }
+  const [after] = await deliveriesOf(entry.id);
+  assert.equal(after.status, "FAILED");
+  assert.equal(after.provider_message_id, null);
+  assert.match(after.failure_reason, /unknown/);
+});
+
+test("two runners: rows a long drain claimed and another runner took back as stale are not sent again by the first", async () => {
+  const s = await aStaffedClinic(ctx);
+  const t0 = ctx.clock.now();
+  const to = ["+16175550161", "+16175550162", "+16175550163"];
+  const { rows: made } = await ctx.deps.db.query(
+    `INSERT INTO deliveries (clinic_id, kind, channel, status, payload, due_at, created_at, updated_at)
+     SELECT $1, 'NOTICE', 'SMS', 'QUEUED', jsonb_build_object('to', n, 'text', 'Test Clinic: HELP text'), $2, $2, $2 FROM unnest($3::text[]) AS n
+     RETURNING id`,
+    [s.clinic.id, t0, to],
+  );
+  const ids = made.map((r) => r.id as string);
+  // Runner 1's drain is slow: each hand-over takes 3 minutes of its drain, and the second one is held open.
+  const real = ctx.deps.channels.SMS;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inSecond = new Promise<void>((resolve) => (entered = resolve));
+  let calls = 0;
+  const slow: ChannelAdapter = {
+    lookup: real.lookup,
+    async send(m, now) {
+      ctx.clock.advanceMinutes(3);
+      if (++calls === 2) {
+        entered();
+        await gate;
+      }
+      return real.send(m, now);
+    },
+  };
+  const runner1 = dispatchDue({ ...ctx.deps, channels: { ...ctx.deps.channels, SMS: slow } }, t0, 10);
+  await inSecond;
+  // Runner 2, 6 minutes after runner 1's drain began: what runner 1 claimed then looks stale to it.
+  await runDue(ctx.deps, ctx.clock.now());
+  release();
+  await runner1;
+  for (const id of ids) assert.equal(await outboxCount(id), 1, `delivery ${id} sent exactly once`);
+  const { rows } = await ctx.deps.db.query("SELECT status FROM deliveries WHERE id = ANY($1::uuid[])", [ids]);
+  assert.deepEqual(rows.map((r) => r.status), ["SENT", "SENT", "SENT"]);
 });
 
 test("fallback: an SMS the provider reports FAILED goes out by email after the fallback delay; with no channel left the entry is UNREACHABLE", async () => {

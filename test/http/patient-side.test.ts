@@ -109,6 +109,9 @@ test("opening the link (page and JSON) five times changes nothing", async () => 
     assert.equal((await call(ctx, "GET", `/o/${token}`)).status, 200);
     assert.equal((await call(ctx, "GET", `/api/public/offers/${token}`)).status, 200);
     assert.equal((await call(ctx, "HEAD" as "GET", `/o/${token}`)).status, 200);
+    // And what the page itself fetches: its alternatives and (once booked) its calendar file.
+    assert.equal((await call(ctx, "GET", `/api/public/offers/${token}/alternatives`)).status, 200);
+    assert.equal((await call(ctx, "GET", `/o/${token}/calendar.ics`)).status, 404);
   }
   assert.deepEqual(await snapshot(clinic.id), before);
 });

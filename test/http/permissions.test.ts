@@ -39,6 +39,11 @@ const ROUTES: Route[] = [
   { route: "PATCH /api/booking/settings", permission: "clinic:admin", body: () => ({ holdMinutes: 90 }) },
   { route: "POST /api/booking/api-keys", permission: "clinic:admin", body: () => ({ name: "kiosk", permissions: ["booking:view_analytics"] }) },
   { route: "GET /api/booking/api-keys", permission: "clinic:admin" },
+  {
+    route: "POST /api/booking/staff-users",
+    permission: "clinic:admin",
+    body: () => ({ email: "desk@clinic.example", name: "Front desk", password: "correct horse battery", role: "front_desk" }),
+  },
   { route: "DELETE /api/booking/api-keys/:id", permission: "clinic:admin", id: (f) => f.apiKey.id },
   { route: "POST /api/booking/providers", permission: "booking:manage_schedule", body: () => ({ name: "Dr. New" }) },
   { route: "GET /api/booking/providers", permission: "booking:manage_schedule" },

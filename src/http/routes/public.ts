@@ -6,7 +6,6 @@ import type { App } from "../app.ts";
 import { AlternativeJson } from "../entities.ts";
 import { sendProblem, sendResult } from "../problem.ts";
 import { Id, Instant, Nullable, Problem } from "../schemas.ts";
-import { offerPage } from "../../web/offer-page.ts";
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
 const publicProblems = { 404: Problem, 409: Problem, 410: Problem, 422: Problem, 429: Problem };
@@ -18,12 +17,6 @@ export function publicRoutes(app: App, deps: Deps) {
   const noAuth = { security: [] };
   // Link scanners and browsers must never cache a page whose status changes.
   const noStore = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
-
-  app.get("/o/:token", { schema: { tags, ...noAuth, params: TokenParams, hide: true } }, async (request, reply) => {
-    const view = await viewOffer(deps, request.params.token);
-    reply.headers(noStore).type("text/html; charset=utf-8");
-    return reply.code(view.ok ? 200 : 404).send(offerPage(view.ok ? view.value : null, request.params.token, deps.clock.now()));
-  });
 
   app.get(
     "/api/public/offers/:token",

@@ -1,13 +1,14 @@
 import { Type } from "typebox";
-import { PERMISSIONS } from "../../core/permissions.ts";
+import { PERMISSIONS, STAFF_ROLES, type StaffRole } from "../../core/permissions.ts";
 import { changeSettings, getSettings } from "../../flows/change-settings.ts";
 import type { Deps } from "../../flows/deps.ts";
 import { issueApiKey, listKeys, revokeKey } from "../../flows/issue-api-key.ts";
+import { createStaffUser } from "../../flows/staff-login.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { ApiKeyJson, SettingsJson, SettingsPatch } from "../entities.ts";
 import { sendResult } from "../problem.ts";
-import { Enum, IdParams, Name, problems } from "../schemas.ts";
+import { Enum, Id, IdParams, Instant, Name, problems } from "../schemas.ts";
 import { apiKeyJson, settingsJson } from "../views.ts";
 
 export function settingsRoutes(app: App, deps: Deps) {
@@ -58,5 +59,39 @@ export function settingsRoutes(app: App, deps: Deps) {
     "/api/booking/api-keys/:id",
     { onRequest: admin, schema: { tags, params: IdParams, response: { 200: ApiKeyJson, ...problems(404) } } },
     async (request, reply) => sendResult(reply, await revokeKey(deps, callerOf(request), request.params.id), 200, apiKeyJson),
+  );
+
+  app.post(
+    "/api/booking/staff-users",
+    {
+      onRequest: admin,
+      schema: {
+        tags,
+        summary: "Create a dashboard login (password stored as scrypt); roles: admin (all permissions), front_desk, viewer",
+        body: Type.Object(
+          {
+            email: Type.String({ minLength: 3, maxLength: 320 }),
+            name: Name,
+            password: Type.String({ minLength: 8, maxLength: 1024 }),
+            role: Enum(STAFF_ROLES),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ id: Id, email: Type.String(), name: Type.String(), role: Enum(STAFF_ROLES), createdAt: Instant }),
+          ...problems(409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { email: string; name: string; password: string; role: StaffRole };
+      return sendResult(reply, await createStaffUser(deps, callerOf(request), body), 201, (u) => ({
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role: u.role,
+        createdAt: u.createdAt.toISOString(),
+      }));
+    },
   );
 }

@@ -1,0 +1,72 @@
+// Appointments (GET /appointments): the next two weeks' active appointments, by day, each with a
+// Cancel form. Cancelling frees the time: it becomes an opening and the waitlist flow starts.
+import { DateTime } from "luxon";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { cancelAppointment } from "../../flows/cancel-appointment.ts";
+import type { App } from "../../http/app.ts";
+import { directory, patientNames, upcomingAppointments } from "../../store/dashboard.ts";
+import { html, type Html } from "../html.ts";
+import { nameOf, timeOnly } from "./format.ts";
+import { csrfField, errorSummary, statusBadge } from "./layout.ts";
+import { formErrors, formOf, isId, one, seeOther, staffOf, statusOf, type FormErrors, type Kit } from "./kit.ts";
+
+const DAYS = 14;
+
+async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, failed?: { id: string; errors: FormErrors; status: number }) {
+  const staff = staffOf(request);
+  const { deps } = kit;
+  const zone = staff.timezone;
+  const now = deps.clock.now();
+  const to = DateTime.fromJSDate(now, { zone }).plus({ days: DAYS }).endOf("day").toJSDate();
+  const [appointments, dir] = await Promise.all([
+    upcomingAppointments(deps.db, staff.caller.clinicId, now, to),
+    directory(deps.db, staff.caller.clinicId),
+  ]);
+  const names = await patientNames(deps.db, staff.caller.clinicId, appointments.map((a) => a.patientId));
+  const byDay = new Map<string, Html[]>();
+  for (const a of appointments) {
+    const day = DateTime.fromJSDate(a.start, { zone }).setLocale("en-US").toFormat("cccc d LLLL");
+    const rows = byDay.get(day) ?? [];
+    rows.push(html`<tr data-appointment="${a.id}"><td>${timeOnly(a.start, zone)}–${timeOnly(a.end, zone)}</td>
+<td>${names.get(a.patientId) ?? "—"}</td><td>${nameOf(dir.services, a.serviceId)}</td>
+<td>${nameOf(dir.providers, a.providerId)}${a.chairId ? html`<br><span class="muted small">${nameOf(dir.chairs, a.chairId)}</span>` : ""}</td>
+<td>${statusBadge(a.status)}${a.source === "WAITLIST" ? html` <span class="muted small">from waitlist</span>` : ""}</td>
+<td>${failed?.id === a.id ? errorSummary(failed.errors.detail, failed.errors.errors, {}) : ""}
+<form method="post" action="/appointments/${a.id}/cancel" class="inline">${csrfField(staff.csrf)}
+<select name="by" aria-label="Cancelled by"><option value="patient">by patient</option><option value="staff">by staff</option></select>
+<button type="submit" class="danger">Cancel</button></form></td></tr>`);
+    byDay.set(day, rows);
+  }
+  const body = byDay.size
+    ? [...byDay].map(([day, rows]) => html`<h2>${day}</h2><div class="table-wrap"><table class="cards">
+<thead><tr><th>Time</th><th>Patient</th><th>Service</th><th>Provider</th><th>Status</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`)
+    : html`<p class="muted">No appointments in the next ${DAYS} days.</p>`;
+  return kit.page(request, reply, {
+    title: "Appointments",
+    active: "/appointments",
+    status: failed?.status,
+    body: html`<p class="muted small">The next ${DAYS} days. Cancelling turns the time into an opening; the waitlist flow offers it on its own (see <a href="/">Today</a>).</p>${body}`,
+  });
+}
+
+export function appointmentRoutes(app: App, kit: Kit) {
+  app.get("/appointments", { schema: { hide: true }, preHandler: kit.guard("booking:manage_schedule") }, (request, reply) =>
+    render(kit, request, reply),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/appointments/:id/cancel",
+    { schema: { hide: true }, preHandler: kit.guard("booking:manage_schedule") },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!isId(id)) return kit.notFound(request, reply);
+      const form = formOf(request);
+      const by = one(form, "by") === "staff" ? "staff" : "patient";
+      const reason = one(form, "reason").slice(0, 500) || undefined;
+      const result = await cancelAppointment(kit.deps, staffOf(request).caller, id, { by, reason });
+      if (result.ok) return seeOther(reply, "/appointments", "cancelled");
+      if (result.code === "not_found") return kit.notFound(request, reply);
+      return render(kit, request, reply, { id, errors: formErrors(result), status: statusOf(result) });
+    },
+  );
+}

@@ -1,0 +1,64 @@
+// How the dashboard writes times, money and names: in the clinic's zone, for people.
+import { DateTime } from "luxon";
+import { html, type Html } from "../html.ts";
+
+export function when(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).setLocale("en-US").toFormat("ccc d LLL, h:mm a");
+}
+
+export function timeOnly(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).setLocale("en-US").toFormat("h:mm a");
+}
+
+export function span(start: Date, end: Date, zone: string): string {
+  return `${when(start, zone)}–${timeOnly(end, zone)}`;
+}
+
+export function money(cents: number): string {
+  return new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 }).format(cents / 100);
+}
+
+export function percent(ratio: number): string {
+  return `${Math.round(ratio * 1000) / 10}%`;
+}
+
+export function minutesText(m: number | null): string {
+  if (m === null) return "—";
+  if (m < 60) return `${Math.round(m)} min`;
+  const h = Math.floor(m / 60);
+  const rest = Math.round(m - h * 60);
+  return rest ? `${h} h ${rest} min` : `${h} h`;
+}
+
+/** "HH:MM" local time → the instant in `zone` on `date` ("YYYY-MM-DD"); null when either is malformed. */
+export function localInstant(date: string, time: string, zone: string): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return null;
+  const dt = DateTime.fromISO(`${date}T${time}`, { zone });
+  return dt.isValid ? dt.toJSDate() : null;
+}
+
+export function localDay(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).toISODate()!;
+}
+
+/**
+ * A hold's countdown: server-rendered text that the page's script keeps ticking (data-until).
+ * Without script it still says how long was left when the page was made.
+ */
+export function countdown(until: Date | null, now: Date): Html | "" {
+  if (!until) return "";
+  const left = Math.max(0, Math.round((until.getTime() - now.getTime()) / 1000));
+  const text = left === 0 ? "expired" : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`;
+  return html`<span class="countdown" data-until="${until.toISOString()}" data-now="${now.toISOString()}">${text}</span>`;
+}
+
+export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+export function windowText(w: { weekdays: number[]; start: string; end: string }): string {
+  return `${w.weekdays.map((d) => WEEKDAYS[d - 1]).join(" ")} ${w.start}–${w.end}`;
+}
+
+export function nameOf(list: { id: string; name: string }[], id: string | null | undefined, fallback = "—"): string {
+  if (!id) return fallback;
+  return list.find((x) => x.id === id)?.name ?? fallback;
+}
