@@ -111,10 +111,16 @@ export async function lockOwnClaim(q: Queryable, id: string, attemptCount: numbe
   return rowCount === 1;
 }
 
+/**
+ * The provider took the message. Usually the row is SENDING; a status callback may have beaten us
+ * here (matched by the delivery id in its URL) and moved it to SENT or DELIVERED already — then the
+ * provider's id and the send time are still recorded, and the status is left where it is.
+ */
 export async function markDeliverySent(q: Queryable, id: string, s: { providerMessageId: string | null; at: Date }): Promise<boolean> {
   const { rowCount } = await q.query(
-    `UPDATE deliveries SET status = 'SENT', provider_message_id = $2, sent_at = $3, updated_at = $3
-     WHERE id = $1 AND status = 'SENDING'`,
+    `UPDATE deliveries SET status = CASE WHEN status = 'SENDING' THEN 'SENT' ELSE status END,
+       provider_message_id = COALESCE(provider_message_id, $2), sent_at = COALESCE(sent_at, $3), updated_at = $3
+     WHERE id = $1 AND (status = 'SENDING' OR (status IN ('SENT', 'DELIVERED') AND provider_message_id IS NULL))`,
     [id, s.providerMessageId, s.at],
   );
   return rowCount === 1;
