@@ -62,7 +62,7 @@ test("accepted without a clinic phone: 'call the clinic', by name", () => {
   const booked = { appointmentId: "a1", start: new Date("2026-03-03T14:00:00Z"), end: new Date("2026-03-03T15:00:00Z"), providerName: "Dr A", serviceName: "Cleaning", cancelled: false };
   const doc = renderOfferPage({ page: aPage({ state: "accepted", booked }), token: "o_x", clinicPhone: null, pushEnabled: true, flash: null }, "n");
   assert.match(doc, /Please call Bright Smiles as early as you can/);
-  assert.doesNotMatch(doc, /tel:/);
+  assert.doesNotMatch(doc, /href="tel:/);
   assert.doesNotMatch(doc, /id="push"/, "no opt-in once booked");
   const cancelled = renderOfferPage({ page: aPage({ state: "accepted", booked: { ...booked, cancelled: true } }), token: "o_x", clinicPhone: null, pushEnabled: false, flash: null }, "n");
   assert.match(cancelled, /This appointment was cancelled/);
