@@ -76,7 +76,7 @@ test("POST /api/booking/staff-users: 201, a taken email is 409, a bad one 422; d
   assert.equal(again.status, 409);
   const bad = await call(ctx, "POST", "/api/booking/staff-users", { key: clinic.key, body: { email: "not an email", name: "X", password: "short", role: "boss" } });
   assert.equal(bad.status, 422);
-  assert.deepEqual([...new Set(bad.body.errors.map((e: { path: string }) => e.path))].sort(), ["/password", "/role"]);
+  assert.deepEqual([...new Set(bad.body.errors.map((e: { path: string }) => e.path))].sort(), ["/email", "/password", "/role"]);
   const docs = await call(ctx, "GET", "/docs/json");
   assert.ok(docs.body.paths["/api/booking/staff-users"].post.responses["201"]);
   assert.equal(Object.keys(docs.body.paths).filter((p) => p === "/login" || p === "/" || p.startsWith("/waitlist")).length, 0, "pages are not API");
@@ -196,3 +196,37 @@ test("tenancy: another clinic's ids are 404 pages, and nothing changes", async (
   assert.ok(!waitlist.body.includes(a.entry.id));
 });
 
+
+test("GET /events: an event stream for the session's clinic; its changes are announced, another clinic's are not", async () => {
+  // Without LISTEN (deps.live absent) the stream polls the clinic's board every 2 s: real waits, bounded.
+  const a = await aWorld(ctx);
+  const b = await aWorld(ctx);
+  const { agent } = await loggedIn(ctx, a.clinic.key);
+  const base = await ctx.app.listen({ host: "127.0.0.1", port: 0 });
+  const abort = new AbortController();
+  const res = await fetch(`${base}/events`, { headers: { cookie: `bf_session=${agent.cookies.get("bf_session")}` }, signal: abort.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type")!, /^text\/event-stream/);
+  const reader = res.body!.getReader();
+  let seen = "";
+  let pending: ReturnType<typeof reader.read> | null = null; // one read at a time, kept across waits
+  const until = async (pattern: RegExp, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(seen)) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      pending ??= reader.read();
+      const chunk = await Promise.race([pending, new Promise<null>((r) => setTimeout(() => r(null), left))]);
+      if (chunk === null) return false;
+      pending = null;
+      seen += new TextDecoder().decode(chunk.value);
+    }
+    return true;
+  };
+  assert.ok(await until(/retry: \d+/, 2_000), "the stream opens");
+  await call(ctx, "POST", `/api/booking/appointments/${b.appointment.id}/cancel`, { key: b.clinic.key, body: { by: "staff" } });
+  assert.equal(await until(/event: change/, 4_500), false, "another clinic's change is not announced");
+  await call(ctx, "POST", `/api/booking/appointments/${a.appointment.id}/cancel`, { key: a.clinic.key, body: { by: "staff" } });
+  assert.ok(await until(/event: change/, 4_500), "the clinic's own change is announced");
+  abort.abort();
+});

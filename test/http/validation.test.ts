@@ -101,6 +101,18 @@ const BODY_ROUTES: BodyRoute[] = [
     ],
   },
   {
+    route: "POST /api/booking/staff-users",
+    valid: () => ({ email: "desk@clinic.example", name: "Front desk", password: "correct horse battery", role: "front_desk" }),
+    cases: [
+      ["empty", () => ({}), ["/email", "/name", "/password", "/role"]],
+      ["not an email", { email: "front desk" }, ["/email"]],
+      ["short password", { password: "short" }, ["/password"]],
+      ["unknown role", { role: "owner" }, ["/role"]],
+      ["blank name", { name: " " }, ["/name"]],
+      ["a login cannot name its clinic", { clinicId: U }, ["/clinicId"]],
+    ],
+  },
+  {
     route: "PATCH /api/booking/settings",
     valid: () => ({ holdMinutes: 90 }),
     cases: [

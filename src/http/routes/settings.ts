@@ -70,7 +70,7 @@ export function settingsRoutes(app: App, deps: Deps) {
         summary: "Create a dashboard login (password stored as scrypt); roles: admin (all permissions), front_desk, viewer",
         body: Type.Object(
           {
-            email: Type.String({ minLength: 3, maxLength: 320 }),
+            email: Type.String({ format: "email", maxLength: 320 }),
             name: Name,
             password: Type.String({ minLength: 8, maxLength: 1024 }),
             role: Enum(STAFF_ROLES),

@@ -17,8 +17,8 @@ export function hbars(title: string, bars: Bar[], max?: number): Html {
   const top = max ?? Math.max(1, ...bars.map((b) => b.value));
   const row = 34;
   const width = 560;
-  const labelW = 90;
-  const barW = width - labelW - 110;
+  const labelW = 80;
+  const barW = width - labelW - 160;
   const height = Math.max(1, bars.length) * row + 16;
   return html`<svg class="chart" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">
 <title>${title}</title>

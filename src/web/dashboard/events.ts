@@ -66,7 +66,7 @@ export function eventRoutes(app: App, kit: Kit) {
     for (const res of open) res.end();
   });
 
-  app.get("/events", { schema: { hide: true }, preHandler: kit.guard(undefined, { fragment: true }) }, async (request, reply) => {
+  app.get("/events", { exposeHeadRoute: false, schema: { hide: true }, preHandler: kit.guard(undefined, { fragment: true }) }, async (request, reply) => {
     const { caller } = staffOf(request);
     const tokenHash = hashSecret(cookies(request)[SESSION_COOKIE]!);
     reply.hijack();

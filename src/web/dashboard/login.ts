@@ -47,7 +47,8 @@ export function loginRoutes(app: App, kit: Kit) {
     const next = safeNext((request.query as { next?: string }).next);
     const token = cookies(request)[SESSION_COOKIE];
     if (token && (await authenticateSession(deps, token))) return reply.redirect(next, 303);
-    return sendHtml(reply, 200, loginPage(freshToken(reply), next, "", null));
+    // An open login form keeps its token (two tabs both work); a new visitor gets one.
+    return sendHtml(reply, 200, loginPage(cookies(request)[LOGIN_COOKIE] ?? freshToken(reply), next, "", null));
   });
 
   // Stricter than the global limit: one IP gets 20 password guesses a minute (a person needs a few).
