@@ -1,0 +1,44 @@
+// When an appointment reminder goes out (API.md "Lifecycle", Reminders). Pure: every instant is an argument.
+import { isQuiet, lastAllowedBefore, nextAllowedSend, type QuietHours } from "./quiet-hours.ts";
+
+const HOUR = 3_600_000;
+/** A reminder deferred to the end of quiet hours must still arrive at least this long before the start. */
+export const MIN_DEFERRED_LEAD_MS = 2 * HOUR;
+
+export interface ReminderInput {
+  start: Date;
+  /** Settings `reminderHoursBefore`; may be fractional, must be ≥ 0. */
+  hoursBefore: number;
+  /** The patient's zone (see patientZone). */
+  zone: string;
+  quiet: QuietHours;
+}
+
+/**
+ * The instant to send the reminder, or null when none should be sent.
+ *
+ * - Due at `start − hoursBefore`; sent then when that instant is outside quiet hours.
+ * - If it is quiet: deferred to the end of the quiet window (nextAllowedSend) when that is still at least
+ *   2 h before the start; otherwise moved back to the last allowed minute before it (lastAllowedBefore).
+ * - null when no allowed instant exists before the start (lastAllowedBefore found none).
+ * - null when hoursBefore is 0: the due time is the start itself, and a reminder is never sent at or after
+ *   the start — whether or not the start is quiet. (No "last minute before" fallback: a 0 setting means
+ *   "at the start", which has no meaning for a reminder.)
+ * The result is always strictly before `start` and never inside the patient's quiet hours.
+ */
+export function reminderTime(input: ReminderInput): Date | null {
+  const { start, hoursBefore, zone, quiet } = input;
+  if (!Number.isFinite(hoursBefore) || hoursBefore < 0) {
+    throw new RangeError(`reminderTime: hoursBefore must be a non-negative number, got ${hoursBefore}`);
+  }
+  const due = new Date(start.getTime() - hoursBefore * HOUR);
+  if (due.getTime() >= start.getTime()) return null;
+  if (!isQuiet(due, zone, quiet)) return due;
+
+  const deferred = nextAllowedSend(due, zone, quiet);
+  if (start.getTime() - deferred.getTime() >= MIN_DEFERRED_LEAD_MS) return deferred;
+
+  const earlier = lastAllowedBefore(due, zone, quiet);
+  // lastAllowedBefore answers at or before `due`, so it is before the start; keep the guard for safety.
+  return earlier !== null && earlier.getTime() < start.getTime() ? earlier : null;
+}
