@@ -129,7 +129,8 @@ async function stage(deps: Deps, clock: ManualClock, name: string, slot: number)
     await bookAppointment(deps, caller, { patientId: booker.id, providerId: provider.id, serviceId: service.id, start }),
     "booking",
   );
-  const { opening } = unwrap(await cancelAppointment(deps, caller, appointment.id, { by: "patient" }), "cancel");
+  const cancelled = unwrap(await cancelAppointment(deps, caller, appointment.id, { by: "patient", confirm: true }), "cancel");
+  const opening = cancelled.cancelled ? cancelled.opening : null;
   if (!opening) throw new Error("the cancellation made no opening");
   const t = performance.now();
   await runDue(deps, clock.now());

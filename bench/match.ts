@@ -290,9 +290,9 @@ async function main() {
       if (!booked.ok) throw new Error(`booking in clinic ${c}: ${booked.code} ${booked.detail}`);
 
       const t0 = performance.now();
-      const cancelled = await cancelAppointment(deps, caller, booked.value.id, { by: "patient", reason: "bench" });
+      const cancelled = await cancelAppointment(deps, caller, booked.value.id, { by: "patient", reason: "bench", confirm: true });
       const t1 = performance.now();
-      if (!cancelled.ok || !cancelled.value.opening) throw new Error(`cancel in clinic ${c} made no opening`);
+      if (!cancelled.ok || !cancelled.value.cancelled || !cancelled.value.opening) throw new Error(`cancel in clinic ${c} made no opening`);
       const opening = cancelled.value.opening;
       const advance = await inTransaction(pool, async (tx) => {
         const [due] = await lockDueOpenings(tx, clock.now(), 1);

@@ -9,6 +9,7 @@ import { liveOffersOfOpening, withdrawLiveOffers } from "../store/offers.ts";
 import { expireOpening, setNextWave } from "../store/openings.ts";
 import { markPassedOver } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
+import { closeForClosure, closureOf } from "./closures.ts";
 import { audit, type Caller } from "./deps.ts";
 import { offerToMatch } from "./make-offer.ts";
 import { matchOpening } from "./match-opening.ts";
@@ -18,13 +19,20 @@ const RECHECK_MINUTES = 30;
 // Fairness: the best fitting entries not in the first wave are marked passed over (bounded work).
 const PASSED_OVER_LIMIT = 50;
 
-export type Advance = "expired" | "waiting" | "wave" | "nobody";
+export type Advance = "expired" | "waiting" | "wave" | "nobody" | "closed";
 
 /** `opening` is locked by the caller. */
 export async function advanceOpening(tx: Tx, opening: Opening, now: Date, backlog: { index: number }): Promise<Advance> {
   const caller: Caller = { clinicId: opening.clinicId, actor: "system" };
   const settings = await settingsIn(tx, opening.clinicId);
   const cutoffAt = addMinutes(opening.start, -settings.cutoffMinutes);
+
+  // Openings inside a closure are never offered: close it and withdraw whatever is live.
+  const closure = await closureOf(tx, opening);
+  if (closure) {
+    await closeForClosure(tx, caller, opening, closure, now);
+    return "closed";
+  }
 
   if (now.getTime() >= cutoffAt.getTime()) {
     const withdrawn = await withdrawLiveOffers(tx, opening.clinicId, { openingId: opening.id }, now, "expired");

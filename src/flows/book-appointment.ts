@@ -4,6 +4,7 @@ import { appointmentEnd } from "../core/appointment.ts";
 import { fail, invalid, ok, type Result } from "../core/result.ts";
 import type { Appointment, AppointmentSource } from "../core/types.ts";
 import { insertAppointment } from "../store/appointments.ts";
+import { waivePendingCancellationFees } from "../store/charges.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
 import { withdrawLiveOffers } from "../store/offers.ts";
 import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
@@ -72,6 +73,18 @@ export async function bookIn(
       before: opening,
       after: { ...changed, withdrawnOfferIds: withdrawn },
     });
+    // Refilling a cancelled appointment's time waives its still-pending cancellation fee.
+    if (sameProvider && opening.sourceAppointmentId) {
+      for (const charge of await waivePendingCancellationFees(tx, caller.clinicId, opening.sourceAppointmentId, at)) {
+        await audit(tx, caller, at, {
+          action: "charge.waived",
+          entity: "charge",
+          entityId: charge.id,
+          before: { ...charge, status: "PENDING" },
+          after: { ...charge, refilledBy: appointment.id, openingId: opening.id },
+        });
+      }
+    }
   }
   return ok(appointment);
 }

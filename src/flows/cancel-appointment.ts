@@ -1,27 +1,65 @@
 // Cancelling frees the time: what is still ahead becomes an OPEN opening, and the waitlist flow
 // picks it up after the clinic's debounce (the opening's next_wave_at is the queue).
 import { decideCancel, decideCheckIn } from "../core/appointment.ts";
+import { cancellationFee, policyFor, type FeeReason } from "../core/fees.ts";
 import { notFound, ok, type Result } from "../core/result.ts";
 import { addMinutes } from "../core/time.ts";
 import type { Appointment, CancelledBy, Opening } from "../core/types.ts";
 import { getAppointment, setAppointmentStatus } from "../store/appointments.ts";
 import { attempt, inTransaction } from "../store/db.ts";
+import { insertCharge } from "../store/charges.ts";
 import { insertOpening } from "../store/openings.ts";
+import { getService } from "../store/services.ts";
+import { getEntry, returnEntryToWaitlist } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 
+export type CancelOutcome =
+  /** A fee applies and the caller did not confirm: nothing changed. */
+  | { cancelled: false; requiresConfirmation: true; cancellationFeeCents: number; feeReason: FeeReason }
+  | { cancelled: true; appointment: Appointment; opening: Opening | null; cancellationFeeCents: number; gracePeriodActive: boolean };
+
+/**
+ * Cancels an appointment. `by: "patient"` applies the service category's cancellation policy (staff
+ * cancellations are free); a fee needs `confirm: true`, else the answer is a quote and nothing changes.
+ * A confirmed fee is a PENDING charge due at the slot's start. A waitlist booking cancelled within its
+ * grace period is free and its entry returns to the waitlist.
+ */
 export async function cancelAppointment(
   deps: Deps,
   caller: Caller,
   id: string,
-  input: { by: CancelledBy; reason?: string },
-): Promise<Result<{ appointment: Appointment; opening: Opening | null }>> {
+  input: { by: CancelledBy; reason?: string; confirm?: boolean },
+): Promise<Result<CancelOutcome>> {
   const at = deps.clock.now();
   return inTransaction(deps.db, async (tx) => {
     const before = await getAppointment(tx, caller.clinicId, id, true);
     if (!before) return notFound("appointment");
     const decision = decideCancel(before, at);
     if (!decision.ok) return decision;
+
+    let feeCents = 0;
+    let feeReason: FeeReason | null = null;
+    let gracePeriodActive = false;
+    if (input.by === "patient") {
+      const service = (await getService(tx, caller.clinicId, before.serviceId))!;
+      const settings = await settingsIn(tx, caller.clinicId);
+      const fee = cancellationFee({
+        priceCents: service.priceCents,
+        policy: policyFor(settings.cancellationPolicies, service.category),
+        fromWaitlist: before.source === "WAITLIST" && before.fromWaitlistEntryId !== null,
+        bookedAt: before.bookedAt,
+        now: at,
+        start: before.start,
+      });
+      feeCents = fee.feeCents;
+      feeReason = fee.reason;
+      gracePeriodActive = fee.gracePeriodActive;
+      if (feeCents > 0 && input.confirm !== true) {
+        return ok({ cancelled: false as const, requiresConfirmation: true as const, cancellationFeeCents: feeCents, feeReason });
+      }
+    }
+
     const appointment = (await setAppointmentStatus(tx, caller.clinicId, id, ["BOOKED", "CONFIRMED"], {
       status: "CANCELLED",
       at,
@@ -29,6 +67,26 @@ export async function cancelAppointment(
       cancelReason: input.reason ?? null,
     }))!;
     await audit(tx, caller, at, { action: "appointment.cancelled", entity: "appointment", entityId: id, before, after: appointment });
+    if (feeCents > 0) {
+      const charge = await insertCharge(tx, {
+        clinicId: caller.clinicId,
+        patientId: appointment.patientId,
+        appointmentId: appointment.id,
+        kind: "CANCELLATION_FEE",
+        amountCents: feeCents,
+        reason: feeReason!,
+        dueAt: appointment.start,
+        at,
+      });
+      await audit(tx, caller, at, { action: "charge.created", entity: "charge", entityId: charge.id, after: charge });
+    }
+    if (gracePeriodActive && appointment.fromWaitlistEntryId) {
+      const entryBefore = await getEntry(tx, caller.clinicId, appointment.fromWaitlistEntryId, true);
+      const entry = await returnEntryToWaitlist(tx, caller.clinicId, appointment.fromWaitlistEntryId, appointment.id, at);
+      if (entry) {
+        await audit(tx, caller, at, { action: "waitlist.entry_returned", entity: "waitlist_entry", entityId: entry.id, before: entryBefore, after: entry });
+      }
+    }
 
     let opening: Opening | null = null;
     const freed = decision.value.freed;
@@ -51,7 +109,7 @@ export async function cancelAppointment(
       );
       if (opening) await audit(tx, caller, at, { action: "opening.created", entity: "opening", entityId: opening.id, after: opening });
     }
-    return ok({ appointment, opening });
+    return ok({ cancelled: true as const, appointment, opening, cancellationFeeCents: feeCents, gracePeriodActive });
   });
 }
 

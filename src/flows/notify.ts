@@ -12,6 +12,7 @@ import { lockOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
 import { getEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
+import { closedFailure, closureOf } from "./closures.ts";
 import type { Caller, Deps } from "./deps.ts";
 import { dispatchDelivery } from "./dispatch-deliveries.ts";
 import { reachFor } from "./reach.ts";
@@ -29,6 +30,8 @@ export async function notifyEntry(
     const opening = await lockOpening(tx, caller.clinicId, input.slotId);
     if (!opening) return notFound("slot", "/slotId");
     if (opening.status !== "OPEN") return fail("slot_filled", `the slot is ${opening.status}`);
+    const closure = await closureOf(tx, opening);
+    if (closure) return closedFailure(opening, closure);
     const entry = await getEntry(tx, caller.clinicId, entryId, true);
     if (!entry) return notFound("waitlist entry");
     const settings = await settingsIn(tx, caller.clinicId);
@@ -84,6 +87,8 @@ export async function notifyMatches(deps: Deps, caller: Caller, slotIds: string[
         skipped.push({ entryId: null, slotId, reason: "slot_filled" });
         continue;
       }
+      const closure = await closureOf(tx, opening);
+      if (closure) return closedFailure(opening, closure);
       const matches = await matchOpening(tx, opening, settings, now);
       const plan = nextWave(settings, opening, now, matches.length);
       if (!plan) {

@@ -135,7 +135,7 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
   }
   // A patient cancels tomorrow's first appointment: the waitlist flow offers it on its own, and the
   // offer shows up in the dev outbox (GET /api/dev/outbox).
-  if (booked[0]) must(await cancelAppointment(deps, caller, booked[0], { by: "patient", reason: "demo: called to cancel" }));
+  if (booked[0]) must(await cancelAppointment(deps, caller, booked[0], { by: "patient", reason: "demo: called to cancel", confirm: true }));
   const staffPassword = `demo-${randomBytes(9).toString("base64url")}`;
   for (const s of DEMO_STAFF) must(await createStaffUser(deps, caller, { ...s, password: staffPassword }));
   return {

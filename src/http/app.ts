@@ -14,6 +14,8 @@ import { bearer } from "./auth.ts";
 import { errorHandler, sendProblem } from "./problem.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { appointmentRoutes } from "./routes/appointments.ts";
+import { chargeRoutes } from "./routes/charges.ts";
+import { closureRoutes } from "./routes/closures.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openingRoutes } from "./routes/openings.ts";
 import { patientRoutes } from "./routes/patients.ts";
@@ -112,7 +114,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   scheduleRoutes(app, deps);
   patientRoutes(app, deps);
   appointmentRoutes(app, deps);
+  chargeRoutes(app, deps);
   openingRoutes(app, deps);
+  closureRoutes(app, deps);
   waitlistRoutes(app, deps);
   notificationRoutes(app, deps);
   publicRoutes(app, deps);

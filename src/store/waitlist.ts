@@ -159,3 +159,13 @@ export async function markEntryBooked(
   );
   return rows.map((r) => r.id);
 }
+
+/** A waitlist booking cancelled within its grace period: the entry is ACTIVE again, preferences untouched. */
+export async function returnEntryToWaitlist(q: Queryable, clinicId: string, id: string, appointmentId: string, at: Date): Promise<WaitlistEntry | null> {
+  const { rows } = await q.query(
+    `UPDATE waitlist_entries SET status = 'ACTIVE', booked_appointment_id = NULL, updated_at = $4
+     WHERE clinic_id = $1 AND id = $2 AND status = 'BOOKED' AND booked_appointment_id = $3 RETURNING *`,
+    [clinicId, id, appointmentId, at],
+  );
+  return rows[0] ? parseEntry(rows[0]) : null;
+}

@@ -30,6 +30,10 @@ export async function aWorld(ctx: TestContext, over: { timezone?: string } = {})
   });
   assert.equal(issued.status, 201, `aWorld: api key: ${JSON.stringify(issued.body)}`);
 
+  // A clinic closure far ahead (nothing else falls inside it).
+  const closed = await call(ctx, "POST", "/api/booking/closures", { key: s.clinic.key, body: { start: inHours(500), end: inHours(502), reason: "training" } });
+  assert.equal(closed.status, 201, `aWorld: closure: ${JSON.stringify(closed.body)}`);
+
   // An open outreach task (as when every channel failed for the live offer).
   const { rows } = await ctx.deps.db.query(
     `INSERT INTO outreach_tasks (clinic_id, offer_id, patient_id, deadline, priority, status, notes, created_at)
@@ -40,6 +44,7 @@ export async function aWorld(ctx: TestContext, over: { timezone?: string } = {})
   return {
     ...s,
     outreach: { id: rows[0].id as string },
+    closure: { id: closed.body.closure.id as string },
     appointment,
     opening,
     entry,

@@ -122,7 +122,7 @@ test("cancelling an appointment in progress frees only the rest of it; one that 
   assert.equal(res.body.opening.end, inHours(0.5));
 
   const over = await anAppointment(ctx, s.clinic, { ...base, start: inHours(-3) });
-  const res2 = await call(ctx, "POST", `/api/booking/appointments/${over.id}/cancel`, { key: s.clinic.key, body: { by: "patient" } });
+  const res2 = await call(ctx, "POST", `/api/booking/appointments/${over.id}/cancel`, { key: s.clinic.key, body: { by: "patient", confirm: true } });
   assert.equal(res2.status, 200);
   assert.equal(res2.body.opening, null);
 });

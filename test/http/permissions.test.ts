@@ -59,6 +59,7 @@ const ROUTES: Route[] = [
   { route: "GET /api/booking/patients", permission: "booking:manage_schedule" },
   { route: "GET /api/booking/patients/:id", permission: "booking:manage_schedule", id: (f) => f.patient.id },
   { route: "PATCH /api/booking/patients/:id", permission: "booking:manage_schedule", id: (f) => f.patient.id, body: () => ({ lastName: "Smith" }) },
+  { route: "GET /api/booking/patients/:id/charges", permission: "booking:manage_schedule", id: (f) => f.patient.id },
   {
     route: "POST /api/booking/appointments",
     permission: "booking:manage_schedule",
@@ -75,6 +76,13 @@ const ROUTES: Route[] = [
   },
   { route: "GET /api/booking/openings", permission: "booking:manage_schedule" },
   { route: "GET /api/booking/openings/:id", permission: "booking:manage_schedule", id: (f) => f.opening.id },
+  {
+    route: "POST /api/booking/closures",
+    permission: "booking:manage_schedule",
+    body: () => ({ start: inHours(600), end: inHours(601), reason: "holiday" }),
+  },
+  { route: "GET /api/booking/closures", permission: "booking:manage_schedule" },
+  { route: "DELETE /api/booking/closures/:id", permission: "booking:manage_schedule", id: (f) => f.closure.id },
   { route: "POST /api/booking/waitlist", permission: "booking:manage_waitlist", body: (f) => ({ patientId: f.patient.id, serviceId: f.service.id }) },
   { route: "GET /api/booking/waitlist", permission: "booking:manage_waitlist" },
   { route: "GET /api/booking/waitlist/:id", permission: "booking:manage_waitlist", id: (f) => f.entry.id },

@@ -227,6 +227,8 @@ const BODY_ROUTES: BodyRoute[] = [
       ["empty", () => ({}), ["/by"]],
       ["who cancels is not free text", { by: "doctor" }, ["/by"]],
       ["case matters", { by: "STAFF" }, ["/by"]],
+      ["confirm is a boolean", { confirm: "yes" }, ["/confirm"]],
+      ["confirm is not a list", { confirm: [true] }, ["/confirm"]],
       ["reason as a number", { reason: 5 }, ["/reason"]],
       ["reason too long", { reason: "x".repeat(501) }, ["/reason"]],
       ["NUL in the reason", { reason: NUL }, ["/reason"]],
@@ -244,6 +246,20 @@ const BODY_ROUTES: BodyRoute[] = [
       ["a leap second", { end: "2026-06-30T23:59:60Z" }, ["/end"]],
       ["chair not a UUID", { chairId: 7 }, ["/chairId"]],
       ["the service is not chosen for a new slot", { serviceId: U }, ["/serviceId"]],
+    ],
+  },
+  {
+    route: "POST /api/booking/closures",
+    valid: (f) => ({ providerId: f.provider.id, start: inHours(400), end: inHours(401), reason: "staff training" }),
+    cases: [
+      ["empty", () => ({}), ["/start", "/end", "/reason"]],
+      ["end before start", { start: inHours(400), end: inHours(399) }, ["/end"]],
+      ["end equal to start", { start: inHours(400), end: inHours(400) }, ["/end"]],
+      ["not instants", { start: "tomorrow", end: "2026-03-02" }, ["/start", "/end"]],
+      ["provider not a UUID", { providerId: 7 }, ["/providerId"]],
+      ["reason as a number", { reason: 5 }, ["/reason"]],
+      ["reason too long", { reason: "x".repeat(501) }, ["/reason"]],
+      ["NUL in the reason", { reason: NUL }, ["/reason"]],
     ],
   },
   {
@@ -422,10 +438,12 @@ test("validation: a body over the size limit is a 413 problem, not a 5xx", async
 const ID_ROUTES: [string, (f: Fixture) => string, object?][] = [
   ["GET /api/booking/patients/:id", (f) => f.patient.id],
   ["PATCH /api/booking/patients/:id", (f) => f.patient.id, { lastName: "X" }],
+  ["GET /api/booking/patients/:id/charges", (f) => f.patient.id],
   ["GET /api/booking/appointments/:id", (f) => f.appointment.id],
   ["POST /api/booking/appointments/:id/cancel", (f) => f.appointment.id, { by: "staff" }],
   ["POST /api/booking/appointments/:id/check-in", (f) => f.appointment.id],
   ["GET /api/booking/openings/:id", (f) => f.appointment.id],
+  ["DELETE /api/booking/closures/:id", (f) => f.closure.id],
   ["GET /api/booking/waitlist/:id", (f) => f.entry.id],
   ["PATCH /api/booking/waitlist/:id", (f) => f.entry.id, { notes: "x" }],
   ["DELETE /api/booking/waitlist/:id", (f) => f.entry.id],
@@ -449,7 +467,7 @@ test("validation: an id in the path that is not a UUID is 404 not_found on every
   assert.deepEqual(await fingerprint(ctx), before);
 });
 
-const LISTS = ["providers", "chairs", "services", "patients", "appointments", "openings", "waitlist", "waitlist/notifications"];
+const LISTS = ["providers", "chairs", "services", "patients", "appointments", "openings", "closures", "waitlist", "waitlist/notifications"];
 const badCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
 
 test("validation: bad query strings on every list are 422 naming the parameter", async () => {
@@ -476,6 +494,8 @@ test("validation: bad query strings on every list are 422 naming the parameter",
     ["appointments", "patientId=nope", "patientId"],
     ["openings", "status=NOPE", "status"],
     ["openings", "from=2026-03-02", "from"],
+    ["closures", "from=2026-03-02", "from"],
+    ["closures", "to=soon", "to"],
     ["waitlist", "status=NOPE", "status"],
     ["waitlist", "serviceId=123", "serviceId"],
     ["waitlist/notifications", "status=NOPE", "status"],

@@ -82,28 +82,51 @@ export function appointmentRoutes(app: App, deps: Deps) {
       onRequest: guard,
       schema: {
         tags,
-        summary: "Cancel; the freed time becomes an OPEN opening and the waitlist flow starts on its own",
+        summary:
+          "Cancel; the freed time becomes an OPEN opening and the waitlist flow starts on its own. " +
+          "A patient cancellation with a fee answers a quote (cancelled: false) unless confirm: true",
         params: IdParams,
         body: Type.Object(
           {
             by: Type.Union([Type.Literal("patient"), Type.Literal("staff")]),
             reason: Type.Optional(Text(500)),
+            confirm: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ cancelled: Type.Boolean(), appointment: AppointmentJson, opening: Nullable(OpeningJson) }),
+          200: Type.Union([
+            Type.Object({
+              cancelled: Type.Literal(true),
+              appointment: AppointmentJson,
+              opening: Nullable(OpeningJson),
+              cancellationFeeCents: Type.Integer(),
+              gracePeriodActive: Type.Boolean(),
+            }),
+            Type.Object({
+              cancelled: Type.Literal(false),
+              requiresConfirmation: Type.Literal(true),
+              cancellationFeeCents: Type.Integer(),
+              feeReason: Type.String(),
+            }),
+          ]),
           ...problems(404, 409),
         },
       },
     },
     async (request, reply) => {
       const result = await cancelAppointment(deps, callerOf(request), request.params.id, request.body);
-      return sendResult(reply, result, 200, (v) => ({
-        cancelled: true,
-        appointment: appointmentJson(v.appointment),
-        opening: v.opening ? openingJson(v.opening) : null,
-      }));
+      return sendResult(reply, result, 200, (v) =>
+        v.cancelled
+          ? {
+              cancelled: true,
+              appointment: appointmentJson(v.appointment),
+              opening: v.opening ? openingJson(v.opening) : null,
+              cancellationFeeCents: v.cancellationFeeCents,
+              gracePeriodActive: v.gracePeriodActive,
+            }
+          : v,
+      );
     },
   );
 

@@ -63,7 +63,8 @@ export function appointmentRoutes(app: App, kit: Kit) {
       const form = formOf(request);
       const by = one(form, "by") === "staff" ? "staff" : "patient";
       const reason = one(form, "reason").slice(0, 500) || undefined;
-      const result = await cancelAppointment(kit.deps, staffOf(request).caller, id, { by, reason });
+      // Staff cancel here on the patient's word: the fee (if any) is accepted, as `confirm: true` in the API.
+      const result = await cancelAppointment(kit.deps, staffOf(request).caller, id, { by, reason, confirm: true });
       if (result.ok) return seeOther(reply, "/appointments", "cancelled");
       if (result.code === "not_found") return kit.notFound(request, reply);
       return render(kit, request, reply, { id, errors: formErrors(result), status: statusOf(result) });

@@ -1,0 +1,56 @@
+// Charges (`booking:manage_schedule`): GET /api/booking/patients/:id/charges lists fees and deposits.
+import { Type } from "typebox";
+import type { Deps } from "../../flows/deps.ts";
+import { listChargesOf } from "../../flows/list-charges.ts";
+import type { Charge } from "../../store/charges.ts";
+import type { App } from "../app.ts";
+import { callerOf, requireKey } from "../auth.ts";
+import { sendResult } from "../problem.ts";
+import { Id, IdParams, Instant, problems } from "../schemas.ts";
+
+export const ChargeJson = Type.Object(
+  {
+    id: Id,
+    patientId: Id,
+    appointmentId: Id,
+    kind: Type.Union([Type.Literal("CANCELLATION_FEE"), Type.Literal("DEPOSIT"), Type.Literal("PREPAYMENT")]),
+    amountCents: Type.Integer(),
+    status: Type.Union([Type.Literal("PENDING"), Type.Literal("CHARGED"), Type.Literal("WAIVED")]),
+    reason: Type.String(),
+    dueAt: Instant,
+    createdAt: Instant,
+    updatedAt: Instant,
+  },
+  { additionalProperties: true },
+);
+
+export const chargeJson = (c: Charge) => ({
+  id: c.id,
+  patientId: c.patientId,
+  appointmentId: c.appointmentId,
+  kind: c.kind,
+  amountCents: c.amountCents,
+  status: c.status,
+  reason: c.reason,
+  dueAt: c.dueAt.toISOString(),
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+});
+
+export function chargeRoutes(app: App, deps: Deps) {
+  const guard = requireKey(deps, "booking:manage_schedule");
+  app.get(
+    "/api/booking/patients/:id/charges",
+    {
+      onRequest: guard,
+      schema: {
+        tags: ["patients"],
+        summary: "A patient's charges (cancellation fees: PENDING until the slot starts, WAIVED when the time is refilled)",
+        params: IdParams,
+        response: { 200: Type.Object({ items: Type.Array(ChargeJson) }), ...problems(404) },
+      },
+    },
+    async (request, reply) =>
+      sendResult(reply, await listChargesOf(deps, callerOf(request), request.params.id), 200, (items) => ({ items: items.map(chargeJson) })),
+  );
+}
