@@ -25,6 +25,10 @@ export interface Settings {
   fallbackDelayMinutes: number;
   alternativesHorizonHours: number;
   noShowGraceMinutes: number;
+  /** First no-show: the apologetic message offers this discount on rebooking. */
+  noShowDiscountPercent: number;
+  /** Second no-show: the deposit future bookings require. */
+  noShowDepositCents: number;
   dailyCapPerPatient: number;
   weeklyCapPerPatient: number;
   reminderHoursBefore: number;
@@ -61,6 +65,8 @@ export function defaultSettings(timezone: string): Settings {
     fallbackDelayMinutes: 2,
     alternativesHorizonHours: 48,
     noShowGraceMinutes: 5,
+    noShowDiscountPercent: 10,
+    noShowDepositCents: 5000,
     dailyCapPerPatient: 1,
     weeklyCapPerPatient: 3,
     reminderHoursBefore: 24,

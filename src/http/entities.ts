@@ -38,6 +38,8 @@ export const SettingsFields = {
   fallbackDelayMinutes: Type.Integer({ minimum: 0, maximum: 1440 }),
   alternativesHorizonHours: Type.Integer({ minimum: 1, maximum: 720 }),
   noShowGraceMinutes: Type.Integer({ minimum: 0, maximum: 240 }),
+  noShowDiscountPercent: Type.Integer({ minimum: 0, maximum: 100 }),
+  noShowDepositCents: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
   dailyCapPerPatient: Type.Integer({ minimum: 0, maximum: 100 }),
   weeklyCapPerPatient: Type.Integer({ minimum: 0, maximum: 700 }),
   reminderHoursBefore: Type.Integer({ minimum: 0, maximum: 336 }),

@@ -5,6 +5,7 @@ import { advanceOpening } from "../flows/advance-opening.ts";
 import type { Deps } from "../flows/deps.ts";
 import { dispatchDue, reconcileStale } from "../flows/dispatch-deliveries.ts";
 import { expireDueHolds } from "../flows/expire-holds.ts";
+import { markDueNoShows } from "../flows/mark-no-shows.ts";
 import { inTransaction } from "../store/db.ts";
 import { lockDueOpenings } from "../store/openings.ts";
 
@@ -12,6 +13,7 @@ export interface Drained {
   waves: number;
   sent: number;
   expired: number;
+  noShows: number;
 }
 
 async function advanceDueOpenings(deps: Deps, now: Date, limit = 50): Promise<number> {
@@ -32,15 +34,17 @@ async function advanceDueOpenings(deps: Deps, now: Date, limit = 50): Promise<nu
 
 /** Runs every piece of due work until nothing is due at `now` (bounded, in case of a bug). */
 export async function runDue(deps: Deps, now: Date): Promise<Drained> {
-  const total: Drained = { waves: 0, sent: 0, expired: 0 };
+  const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0 };
   for (let round = 0; round < 200; round++) {
+    const noShows = await markDueNoShows(deps, now);
     const expired = await expireDueHolds(deps, now);
     const waves = await advanceDueOpenings(deps, now);
     const sent = (await reconcileStale(deps, now)) + (await dispatchDue(deps, now));
     total.expired += expired;
     total.waves += waves;
     total.sent += sent;
-    if (expired + waves + sent === 0) break;
+    total.noShows += noShows;
+    if (noShows + expired + waves + sent === 0) break;
   }
   return total;
 }

@@ -27,6 +27,8 @@ test("the defaults, as the contract lists them", () => {
     fallbackDelayMinutes: 2,
     alternativesHorizonHours: 48,
     noShowGraceMinutes: 5,
+    noShowDiscountPercent: 10,
+    noShowDepositCents: 5000,
     dailyCapPerPatient: 1,
     weeklyCapPerPatient: 3,
     reminderHoursBefore: 24,

@@ -21,6 +21,8 @@ const documentedDefaults = (timezone: string) => ({
   fallbackDelayMinutes: 2,
   alternativesHorizonHours: 48,
   noShowGraceMinutes: 5,
+  noShowDiscountPercent: 10,
+  noShowDepositCents: 5000,
   dailyCapPerPatient: 1,
   weeklyCapPerPatient: 3,
   reminderHoursBefore: 24,

@@ -1,0 +1,136 @@
+// No-shows (API.md "Lifecycle"): an appointment not checked in `noShowGraceMinutes` after its start
+// becomes NO_SHOW. Staff are alerted; the patient's ladder (6-month count) applies: 1st an apologetic
+// message with a rebooking discount, 2nd a deposit for future bookings, 3rd and later prepayment.
+// The rest of the appointment becomes an opening (source NO_SHOW) when a service still fits.
+import { MIN_OPENING_MINUTES } from "../core/appointment.ts";
+import { MIN_HOLD_MINUTES } from "../core/hold.ts";
+import { channelPlan } from "../core/channels.ts";
+import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
+import { addMinutes, minutesBetween } from "../core/time.ts";
+import type { Appointment } from "../core/types.ts";
+import { setAppointmentStatus } from "../store/appointments.ts";
+import { attempt, inTransaction, type Tx } from "../store/db.ts";
+import { insertDelivery } from "../store/deliveries.ts";
+import { anyServiceFits, lockDueNoShows, setDepositRequired, setPrepaymentRequired } from "../store/no-shows.ts";
+import { insertOpening } from "../store/openings.ts";
+import { insertStaffAlert } from "../store/outreach.ts";
+import { getPatient, noShowCount } from "../store/patients.ts";
+import { getClinic } from "../store/clinics.ts";
+import { settingsIn } from "./change-settings.ts";
+import { audit, type Deps } from "./deps.ts";
+import { reachFor } from "./reach.ts";
+
+const FIVE_MINUTES = 5 * 60_000;
+
+/** `at` rounded up to the next whole 5 minutes (itself when already whole). */
+export function roundUpToFive(at: Date): Date {
+  return new Date(Math.ceil(at.getTime() / FIVE_MINUTES) * FIVE_MINUTES);
+}
+
+/** Marks every due no-show, one appointment per transaction. Returns how many were marked. */
+export async function markDueNoShows(deps: Deps, now: Date, limit = 50): Promise<number> {
+  let done = 0;
+  for (; done < limit; done++) {
+    const marked = await inTransaction(deps.db, async (tx) => {
+      const [appointment] = await lockDueNoShows(tx, now, 1);
+      if (!appointment) return false;
+      await markNoShow(tx, appointment, now);
+      return true;
+    });
+    if (!marked) break;
+  }
+  return done;
+}
+
+async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void> {
+  const system = { clinicId: before.clinicId, actor: "system" };
+  const appointment = await setAppointmentStatus(tx, before.clinicId, before.id, ["BOOKED", "CONFIRMED"], { status: "NO_SHOW", at: now });
+  if (!appointment) return; // changed meanwhile (checked in, cancelled)
+  await audit(tx, system, now, { action: "appointment.no_show", entity: "appointment", entityId: appointment.id, before, after: appointment });
+  const settings = await settingsIn(tx, appointment.clinicId);
+
+  // Staff: ids and times only, never a patient's name or number.
+  const message = `Appointment ${appointment.id} at ${appointment.start.toISOString()} was marked as a no-show.`;
+  await insertStaffAlert(tx, { clinicId: appointment.clinicId, kind: "no_show", subjectId: appointment.id, message, at: now });
+  if (settings.staffAlertEmail) {
+    await insertDelivery(tx, {
+      clinicId: appointment.clinicId,
+      offerId: null,
+      patientId: null,
+      kind: "NOTICE",
+      channel: "EMAIL",
+      dueAt: now,
+      payload: { to: settings.staffAlertEmail, subject: "Backfill: a no-show", text: message },
+      at: now,
+    });
+  }
+
+  // The ladder, on the patient's no-shows over the last 6 months (this one included).
+  const count = await noShowCount(tx, appointment.clinicId, appointment.patientId, now);
+  const patient = await getPatient(tx, appointment.clinicId, appointment.patientId, true);
+  if (patient) {
+    if (count === 1) {
+      const clinic = (await getClinic(tx, appointment.clinicId))!;
+      const channel = channelPlan(settings.channelOrder, await reachFor(tx, patient)).find((c) => c === "SMS" || c === "EMAIL");
+      const to = channel === "SMS" ? patient.phone : channel === "EMAIL" ? patient.email : null;
+      if (channel && to) {
+        const zone = patientZone(patient.timezone, clinic.timezone);
+        const discount = settings.noShowDiscountPercent;
+        const text =
+          `${clinic.name}: we missed you today and hope all is well. We'd be glad to find you a new time` +
+          (discount > 0 ? `, with ${discount}% off your next visit` : "") +
+          ". Reply to this message or call us to rebook.";
+        await insertDelivery(tx, {
+          clinicId: appointment.clinicId,
+          offerId: null,
+          patientId: null,
+          kind: "NOTICE",
+          channel,
+          dueAt: nextAllowedSend(now, zone, settings.quietHours),
+          payload: { to, subject: `${clinic.name}: we missed you`, text },
+          at: now,
+        });
+      }
+    } else if (count === 2) {
+      await setDepositRequired(tx, patient.clinicId, patient.id, settings.noShowDepositCents, now);
+      await audit(tx, system, now, {
+        action: "patient.deposit_required",
+        entity: "patient",
+        entityId: patient.id,
+        before: { depositRequiredCents: patient.depositRequiredCents },
+        after: { depositRequiredCents: settings.noShowDepositCents, noShowCount: count },
+      });
+    } else if (count >= 3 && !patient.prepaymentRequired) {
+      await setPrepaymentRequired(tx, patient.clinicId, patient.id, now);
+      await audit(tx, system, now, {
+        action: "patient.prepayment_required",
+        entity: "patient",
+        entityId: patient.id,
+        before: { prepaymentRequired: false },
+        after: { prepaymentRequired: true, noShowCount: count },
+      });
+    }
+  }
+
+  // The rest of the missed appointment, when a service still fits in it. It starts no sooner than an
+  // offer made now could still run its minimum hold before the cutoff (else it could never be offered).
+  const start = roundUpToFive(addMinutes(now, settings.cutoffMinutes + MIN_HOLD_MINUTES));
+  const minutes = minutesBetween(start, appointment.end);
+  if (minutes >= MIN_OPENING_MINUTES && (await anyServiceFits(tx, appointment.clinicId, minutes))) {
+    const opening = await attempt(tx, ["23P01"], () =>
+      insertOpening(tx, {
+        clinicId: appointment.clinicId,
+        providerId: appointment.providerId,
+        chairId: appointment.chairId,
+        serviceId: null,
+        start,
+        end: appointment.end,
+        source: "NO_SHOW",
+        sourceAppointmentId: appointment.id,
+        nextWaveAt: now,
+        at: now,
+      }),
+    );
+    if (opening) await audit(tx, system, now, { action: "opening.created", entity: "opening", entityId: opening.id, after: opening });
+  }
+}
