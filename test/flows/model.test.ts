@@ -123,11 +123,12 @@ async function checkAll(m: Model, r: Real, afterSweep: boolean) {
      WHERE f.clinic_id = $1 AND f.status = 'ACCEPTED' AND f.booked_appointment_id IS DISTINCT FROM o.filled_appointment_id`,
   );
   await expectNone(
-    "an ACCEPTED offer without an appointment for that patient that is active (or was cancelled after the accept)",
+    "an ACCEPTED offer without an appointment for that patient that is active (or was cancelled, or missed, after the accept)",
     `SELECT f.id, f.booked_appointment_id, a.patient_id, f.patient_id AS offer_patient, a.status FROM offers f
        LEFT JOIN appointments a ON a.id = f.booked_appointment_id
      WHERE f.clinic_id = $1 AND f.status = 'ACCEPTED' AND (a.id IS NULL OR a.patient_id <> f.patient_id
-       OR NOT (a.status IN ${ACTIVE} OR (a.status = 'CANCELLED' AND a.cancelled_at >= f.responded_at)))`,
+       OR NOT (a.status IN ${ACTIVE} OR (a.status = 'CANCELLED' AND a.cancelled_at >= f.responded_at)
+               OR (a.status = 'NO_SHOW' AND a.start_at >= f.responded_at)))`,
   );
   await expectNone(
     "an opening that is not OPEN still has live offers",
