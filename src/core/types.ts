@@ -157,7 +157,6 @@ export interface WaitlistEntry {
 
 export const OFFER_STATUSES = ["SCHEDULED", "PENDING", "ACCEPTED", "DECLINED", "EXPIRED", "WITHDRAWN"] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
-export const LIVE_OFFER_STATUSES: readonly OfferStatus[] = ["SCHEDULED", "PENDING"];
 
 export type OfferResponseValue = "ACCEPTED" | "DECLINED" | "NO_RESPONSE" | "EXPIRED";
 

@@ -3,7 +3,8 @@ import { notFound, ok, type Result } from "../core/result.ts";
 import { inTransaction } from "../store/db.ts";
 import { getOffer, withdrawLiveOffers } from "../store/offers.ts";
 import { wakeOpening } from "../store/openings.ts";
-import { completeOutreachTask, getOutreachTask, listOutreachTasks, type OutreachTask } from "../store/outreach.ts";
+import { listInbound } from "../store/inbound.ts";
+import { completeOutreachTask, getOutreachTask, listOutreachTasks, listStaffAlerts, type OutreachTask } from "../store/outreach.ts";
 import type { Page, PageRequest } from "../store/page.ts";
 import { setEntryStatus } from "../store/waitlist.ts";
 import { acceptOffer } from "./claim-opening.ts";
@@ -50,4 +51,13 @@ export async function completeOutreach(
 
 export function listOutreach(deps: Deps, caller: Caller, status: "OPEN" | "DONE" | undefined, page: PageRequest): Promise<Page<OutreachTask>> {
   return listOutreachTasks(deps.db, caller.clinicId, status, page);
+}
+
+/**
+ * What needs a person besides the tasks: recent staff alerts (a patient unreachable, a no-show…) and
+ * patients' texts we could not act on ("what time is it?"), newest first.
+ */
+export async function staffNotices(deps: Deps, caller: Caller) {
+  const [alerts, inbound] = await Promise.all([listStaffAlerts(deps.db, caller.clinicId, 20), listInbound(deps.db, caller.clinicId, 50)]);
+  return { alerts, unclearTexts: inbound.filter((m) => m.action === "not_understood").slice(0, 20) };
 }

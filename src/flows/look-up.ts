@@ -2,7 +2,7 @@
 import { notFound, ok, type Result } from "../core/result.ts";
 import type { Appointment, AppointmentStatus, EntryStatus, Opening, OpeningStatus, Patient, Provider, Service, WaitlistEntry } from "../core/types.ts";
 import { getAppointment, listAppointments } from "../store/appointments.ts";
-import { getOpening, listOpenings } from "../store/openings.ts";
+import { listOpenings } from "../store/openings.ts";
 import type { Page, PageRequest } from "../store/page.ts";
 import { getPatient, listPatients, noShowCount } from "../store/patients.ts";
 import { listResources, type ResourceTable } from "../store/providers.ts";
@@ -44,11 +44,6 @@ export function listAppointmentsOf(
   page: PageRequest,
 ): Promise<Page<Appointment>> {
   return listAppointments(deps.db, caller.clinicId, filter, page);
-}
-
-export async function findOpening(deps: Deps, caller: Caller, id: string): Promise<Result<Opening>> {
-  const o = await getOpening(deps.db, caller.clinicId, id);
-  return o ? ok(o) : notFound("opening");
 }
 
 export function listOpeningsOf(

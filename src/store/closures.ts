@@ -48,15 +48,6 @@ export async function insertClosure(q: Queryable, c: NewClosure): Promise<Closur
   return parseClosure(rows[0]);
 }
 
-/** An active (not removed) closure of the clinic. */
-export async function getActiveClosure(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Closure | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM closures WHERE clinic_id = $1 AND id = $2 AND deleted_at IS NULL${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
-  return rows[0] ? parseClosure(rows[0]) : null;
-}
-
 export async function softDeleteClosure(q: Queryable, clinicId: string, id: string, at: Date): Promise<Closure | null> {
   const { rows } = await q.query(
     `UPDATE closures SET deleted_at = $3 WHERE clinic_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`,

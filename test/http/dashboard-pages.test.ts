@@ -115,3 +115,15 @@ test("openings, outreach, settings and analytics forms call their flows; errors 
   assert.match(analytics.body, /aria-label="Filled openings by time from opening to booking"/);
   assert.equal((await agent.get("/analytics?from=2026-03-05&to=2026-03-01")).status, 422);
 });
+
+test("outreach page: staff see the alerts and the patients' texts that need a person", async () => {
+  const w = await aWorld(ctx);
+  const { agent } = await loggedIn(ctx, w.clinic.key);
+  const text = await call(ctx, "POST", "/api/dev/inbound-sms", { key: w.clinic.key, body: { from: "+16175550111", body: "is parking free?" } });
+  assert.equal(text.body.action, "not_understood");
+  const page = await agent.get("/outreach");
+  assert.equal(page.status, 200);
+  assert.match(page.body, /Texts that need a person/);
+  assert.match(page.body, /is parking free\?/);
+  assert.match(page.body, /A patient replied with a message that needs a person\./);
+});

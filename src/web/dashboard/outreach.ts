@@ -2,7 +2,7 @@
 // close the task here (POST /outreach/:id/complete → the same flow as the API: BOOKED books the offer,
 // DECLINED declines it, NO_ANSWER marks the entry unreachable).
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { completeOutreach, listOutreach, type Outcome } from "../../flows/complete-outreach.ts";
+import { completeOutreach, listOutreach, staffNotices, type Outcome } from "../../flows/complete-outreach.ts";
 import type { App } from "../../http/app.ts";
 import { getPatient } from "../../store/patients.ts";
 import { html } from "../html.ts";
@@ -39,8 +39,13 @@ ${t.status === "OPEN" ? html`<form method="post" action="/outreach/${t.id}/compl
 <div><label for="note-${t.id}">Note</label><input type="text" id="note-${t.id}" name="note" maxlength="2000"></div>
 <div><label>&nbsp;</label><button type="submit" class="primary">Close task</button></div></form>` : ""}</article>`);
   }
+  const notices = await staffNotices(deps, staff.caller);
   const body = html`<p class="small">${showDone ? html`<a href="/outreach">Show open tasks</a>` : html`<a href="/outreach?show=done">Show closed tasks</a>`}</p>
-${rows.length ? rows : html`<p class="muted">${showDone ? "No closed tasks." : "No open tasks: every offer reached its patient."}</p>`}`;
+${rows.length ? rows : html`<p class="muted">${showDone ? "No closed tasks." : "No open tasks: every offer reached its patient."}</p>`}
+<h2>Texts that need a person</h2>
+${notices.unclearTexts.length ? html`<ul class="texts">${notices.unclearTexts.map((m) => html`<li><span class="small muted">${when(m.receivedAt, zone)}</span> ${m.from}: “${m.body}”</li>`)}</ul>` : html`<p class="muted">None.</p>`}
+<h2>Alerts</h2>
+${notices.alerts.length ? html`<ul class="alerts">${notices.alerts.map((a) => html`<li><span class="small muted">${when(a.createdAt, zone)}</span> ${a.message}</li>`)}</ul>` : html`<p class="muted">None.</p>`}`;
   return kit.page(request, reply, { title: showDone ? "Outreach tasks (closed)" : "Outreach tasks", active: "/outreach", body, status: failed?.status });
 }
 
