@@ -7,6 +7,7 @@ import { insertAppointment } from "../store/appointments.ts";
 import { waivePendingCancellationFees } from "../store/charges.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
 import { withdrawLiveOffers } from "../store/offers.ts";
+import { resolveEntriesOfBooking } from "../store/waitlist.ts";
 import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
@@ -84,6 +85,15 @@ export async function bookIn(
           after: { ...charge, refilledBy: appointment.id, openingId: opening.id },
         });
       }
+    }
+  }
+  // Dedup (issue 6): booked outside the waitlist (staff, online, a reschedule), the patient is no longer
+  // waiting for this service; a waitlist booking resolves its entries in bookEntryIn instead.
+  if (!origin.fromWaitlistEntryId) {
+    const resolved = await resolveEntriesOfBooking(tx, caller.clinicId, { patientId: input.patientId, serviceId: input.serviceId, exceptId: null }, appointment.id, at);
+    for (const id of resolved) await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, at, "booked_elsewhere");
+    if (resolved.length > 0) {
+      await audit(tx, caller, at, { action: "waitlist_entry.resolved", entity: "appointment", entityId: appointment.id, after: { resolvedEntryIds: resolved } });
     }
   }
   return ok(appointment);

@@ -13,6 +13,7 @@ import { getService } from "../store/services.ts";
 import { getEntry, returnEntryToWaitlist } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
+import { flagIfFrequentCanceller } from "./flag-cancellers.ts";
 
 export type CancelOutcome =
   /** A fee applies and the caller did not confirm: nothing changed. */
@@ -67,6 +68,7 @@ export async function cancelAppointment(
       cancelReason: input.reason ?? null,
     }))!;
     await audit(tx, caller, at, { action: "appointment.cancelled", entity: "appointment", entityId: id, before, after: appointment });
+    if (input.by === "patient") await flagIfFrequentCanceller(tx, caller, appointment.patientId, at);
     if (feeCents > 0) {
       const charge = await insertCharge(tx, {
         clinicId: caller.clinicId,

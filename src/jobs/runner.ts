@@ -4,7 +4,9 @@
 import { advanceOpening } from "../flows/advance-opening.ts";
 import type { Deps } from "../flows/deps.ts";
 import { dispatchDue, reconcileStale } from "../flows/dispatch-deliveries.ts";
+import { expireDueEntries } from "../flows/expire-entries.ts";
 import { expireDueHolds } from "../flows/expire-holds.ts";
+import { clearStaleCancellerFlags } from "../flows/flag-cancellers.ts";
 import { markDueNoShows } from "../flows/mark-no-shows.ts";
 import { inTransaction } from "../store/db.ts";
 import { lockDueOpenings } from "../store/openings.ts";
@@ -35,16 +37,19 @@ async function advanceDueOpenings(deps: Deps, now: Date, limit = 50): Promise<nu
 /** Runs every piece of due work until nothing is due at `now` (bounded, in case of a bug). */
 export async function runDue(deps: Deps, now: Date): Promise<Drained> {
   const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0 };
+  await clearStaleCancellerFlags(deps, now);
   for (let round = 0; round < 200; round++) {
     const noShows = await markDueNoShows(deps, now);
     const expired = await expireDueHolds(deps, now);
+    // After hold expiry: an entry whose offer just ended and whose latest date has passed expires now.
+    const entriesExpired = await expireDueEntries(deps, now);
     const waves = await advanceDueOpenings(deps, now);
     const sent = (await reconcileStale(deps, now)) + (await dispatchDue(deps, now));
     total.expired += expired;
     total.waves += waves;
     total.sent += sent;
     total.noShows += noShows;
-    if (noShows + expired + waves + sent === 0) break;
+    if (noShows + expired + entriesExpired + waves + sent === 0) break;
   }
   return total;
 }

@@ -150,12 +150,27 @@ export async function markEntryBooked(
     `UPDATE waitlist_entries SET status = 'BOOKED', booked_appointment_id = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2`,
     [clinicId, entry.id, appointmentId, at],
   );
+  return resolveEntriesOfBooking(q, clinicId, { ...entry, exceptId: entry.id }, appointmentId, at);
+}
+
+/**
+ * Dedup: a patient booked for a service (by any path) is no longer waiting for it. Their open entries
+ * for that service (but `exceptId`) become BOOKED with the appointment; the caller withdraws their
+ * live offers. Returns the resolved entries' ids.
+ */
+export async function resolveEntriesOfBooking(
+  q: Queryable,
+  clinicId: string,
+  booking: { patientId: string; serviceId: string; exceptId: string | null },
+  appointmentId: string,
+  at: Date,
+): Promise<string[]> {
   const { rows } = await q.query(
     `UPDATE waitlist_entries SET status = 'BOOKED', booked_appointment_id = $5, updated_at = $6
-     WHERE clinic_id = $1 AND patient_id = $2 AND service_id = $3 AND id <> $4
+     WHERE clinic_id = $1 AND patient_id = $2 AND service_id = $3 AND ($4::uuid IS NULL OR id <> $4)
        AND status IN ('ACTIVE', 'NOTIFIED', 'EXHAUSTED', 'UNREACHABLE')
      RETURNING id`,
-    [clinicId, entry.patientId, entry.serviceId, entry.id, appointmentId, at],
+    [clinicId, booking.patientId, booking.serviceId, booking.exceptId, appointmentId, at],
   );
   return rows.map((r) => r.id);
 }
