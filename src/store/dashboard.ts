@@ -42,6 +42,23 @@ export async function patientNames(q: Queryable, clinicId: string, ids: string[]
   return new Map(rows.map((r) => [r.id, `${r.first_name} ${r.last_name}`]));
 }
 
+export interface Standing {
+  flags: string[];
+  depositRequiredCents: number;
+  prepaymentRequired: boolean;
+}
+
+/** What staff should know before booking a patient: flags (frequent_canceller), deposit, prepayment. */
+export async function patientStanding(q: Queryable, clinicId: string, ids: string[]): Promise<Map<string, Standing>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await q.query(
+    `SELECT id, flags, deposit_required_cents, prepayment_required FROM patients WHERE clinic_id = $1 AND id = ANY($2::uuid[])
+       AND (cardinality(flags) > 0 OR deposit_required_cents > 0 OR prepayment_required)`,
+    [clinicId, [...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, { flags: r.flags, depositRequiredCents: r.deposit_required_cents, prepaymentRequired: r.prepayment_required }]));
+}
+
 /** Patients to pick from, by name (the first 1000). */
 export async function patientChoices(q: Queryable, clinicId: string): Promise<Named[]> {
   const { rows } = await q.query(

@@ -127,3 +127,32 @@ test("outreach page: staff see the alerts and the patients' texts that need a pe
   assert.match(page.body, /is parking free\?/);
   assert.match(page.body, /A patient replied with a message that needs a person\./);
 });
+
+test("a patient's late cancellation from the dashboard is quoted first; confirming records the fee; the patient's standing shows", async () => {
+  ctx.clock.set(T0);
+  const s = await aStaffedClinic(ctx);
+  const appt = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: inHours(6) });
+  const { agent } = await loggedIn(ctx, s.clinic.key);
+  const quoted = await agent.post(`/appointments/${appt.id}/cancel`, { by: "patient", reason: "car trouble" });
+  assert.equal(quoted.status, 200);
+  assert.match(quoted.body, new RegExp(`data-quote="${appt.id}"`));
+  // Default policy (facial): 6 h before a 12 h notice / 12 h full-charge window → the full $150.00.
+  assert.match(quoted.body, /<strong data-fee>\$150<\/strong>/);
+  assert.match(quoted.body, /name="confirm" value="yes"/);
+  assert.match(quoted.body, /name="reason" value="car trouble"/);
+  assert.equal((await call(ctx, "GET", `/api/booking/appointments/${appt.id}`, { key: s.clinic.key })).body.status, "BOOKED", "a quote changes nothing");
+
+  const confirmed = await agent.post(`/appointments/${appt.id}/cancel`, { by: "patient", confirm: "yes", reason: "car trouble" });
+  assert.equal(confirmed.status, 303);
+  assert.equal((await call(ctx, "GET", `/api/booking/appointments/${appt.id}`, { key: s.clinic.key })).body.status, "CANCELLED");
+  const charges = (await call(ctx, "GET", `/api/booking/patients/${s.patient.id}/charges`, { key: s.clinic.key })).body.items;
+  assert.deepEqual(charges.map((c: { kind: string; amountCents: number; status: string }) => [c.kind, c.amountCents, c.status]), [["CANCELLATION_FEE", 15000, "PENDING"]]);
+
+  // A second patient cancellation within 30 days: the patient is flagged, and staff see it on the lists.
+  const again = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: inHours(72) });
+  assert.equal((await agent.post(`/appointments/${again.id}/cancel`, { by: "patient" })).status, 303);
+  await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: inHours(96) });
+  assert.match((await agent.get("/appointments")).body, /<span class="badge flag" data-flag="frequent canceller">frequent canceller<\/span>/);
+  await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
+  assert.match((await agent.get("/waitlist")).body, /data-flag="frequent canceller"/);
+});

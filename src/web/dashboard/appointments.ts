@@ -1,12 +1,14 @@
 // Appointments (GET /appointments): the next two weeks' active appointments, by day, each with a
-// Cancel form. Cancelling frees the time: it becomes an opening and the waitlist flow starts.
+// Cancel form. Cancelling frees the time: it becomes an opening and the waitlist flow starts. A patient's
+// cancellation that costs a fee is quoted first (as in the API): staff confirm it on a second screen.
 import { DateTime } from "luxon";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { cancelAppointment } from "../../flows/cancel-appointment.ts";
+import { getAppointment } from "../../store/appointments.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientNames, upcomingAppointments } from "../../store/dashboard.ts";
+import { directory, patientNames, patientStanding, upcomingAppointments } from "../../store/dashboard.ts";
 import { html, type Html } from "../html.ts";
-import { nameOf, timeOnly } from "./format.ts";
+import { money, nameOf, standingBadges, timeOnly, when } from "./format.ts";
 import { csrfField, errorSummary, statusBadge } from "./layout.ts";
 import { formErrors, formOf, isId, one, seeOther, staffOf, statusOf, type FormErrors, type Kit } from "./kit.ts";
 
@@ -22,13 +24,14 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fa
     upcomingAppointments(deps.db, staff.caller.clinicId, now, to),
     directory(deps.db, staff.caller.clinicId),
   ]);
-  const names = await patientNames(deps.db, staff.caller.clinicId, appointments.map((a) => a.patientId));
+  const ids = appointments.map((a) => a.patientId);
+  const [names, standing] = await Promise.all([patientNames(deps.db, staff.caller.clinicId, ids), patientStanding(deps.db, staff.caller.clinicId, ids)]);
   const byDay = new Map<string, Html[]>();
   for (const a of appointments) {
     const day = DateTime.fromJSDate(a.start, { zone }).setLocale("en-US").toFormat("cccc d LLLL");
     const rows = byDay.get(day) ?? [];
     rows.push(html`<tr data-appointment="${a.id}"><td>${timeOnly(a.start, zone)}–${timeOnly(a.end, zone)}</td>
-<td>${names.get(a.patientId) ?? "—"}</td><td>${nameOf(dir.services, a.serviceId)}</td>
+<td>${names.get(a.patientId) ?? "—"}${standingBadges(standing.get(a.patientId))}</td><td>${nameOf(dir.services, a.serviceId)}</td>
 <td>${nameOf(dir.providers, a.providerId)}${a.chairId ? html`<br><span class="muted small">${nameOf(dir.chairs, a.chairId)}</span>` : ""}</td>
 <td>${statusBadge(a.status)}${a.source === "WAITLIST" ? html` <span class="muted small">from waitlist</span>` : ""}</td>
 <td>${failed?.id === a.id ? errorSummary(failed.errors.detail, failed.errors.errors, {}) : ""}
@@ -63,11 +66,41 @@ export function appointmentRoutes(app: App, kit: Kit) {
       const form = formOf(request);
       const by = one(form, "by") === "staff" ? "staff" : "patient";
       const reason = one(form, "reason").slice(0, 500) || undefined;
-      // Staff cancel here on the patient's word: the fee (if any) is accepted, as `confirm: true` in the API.
-      const result = await cancelAppointment(kit.deps, staffOf(request).caller, id, { by, reason, confirm: true });
-      if (result.ok) return seeOther(reply, "/appointments", "cancelled");
+      // A fee is quoted first: only the confirmation screen's form carries confirm=yes.
+      const confirm = one(form, "confirm") === "yes";
+      const result = await cancelAppointment(kit.deps, staffOf(request).caller, id, { by, reason, confirm });
+      if (result.ok) {
+        const outcome = result.value;
+        if (outcome.cancelled) return seeOther(reply, "/appointments", "cancelled");
+        return quote(kit, request, reply, id, { feeCents: outcome.cancellationFeeCents, feeReason: outcome.feeReason, reason });
+      }
       if (result.code === "not_found") return kit.notFound(request, reply);
       return render(kit, request, reply, { id, errors: formErrors(result), status: statusOf(result) });
     },
   );
+}
+
+const FEE_REASONS: Record<string, string> = {
+  late_notice: "cancelled inside the notice period: part of the price",
+  full_charge: "cancelled too close to the start: the full price",
+};
+
+/** The quote: what cancelling on the patient's word costs, with Confirm and Keep. Nothing changed yet. */
+async function quote(kit: Kit, request: FastifyRequest, reply: FastifyReply, id: string, q: { feeCents: number; feeReason: string; reason?: string }) {
+  const staff = staffOf(request);
+  const appointment = await getAppointment(kit.deps.db, staff.caller.clinicId, id);
+  const names = appointment ? await patientNames(kit.deps.db, staff.caller.clinicId, [appointment.patientId]) : new Map<string, string>();
+  return kit.page(request, reply, {
+    title: "Confirm the cancellation fee",
+    active: "/appointments",
+    body: html`<div class="card" data-quote="${id}">
+<p>Cancelling ${appointment ? html`<strong>${names.get(appointment.patientId) ?? "this patient"}</strong>'s appointment on ${when(appointment.start, staff.timezone)}` : "this appointment"}
+on the patient's word costs a <strong data-fee>${money(q.feeCents)}</strong> cancellation fee (${FEE_REASONS[q.feeReason] ?? q.feeReason}).</p>
+<p class="muted small">The fee stays pending until the appointment's start and is waived automatically if the time is refilled from the waitlist first. A cancellation by staff is free.</p>
+<form method="post" action="/appointments/${id}/cancel" class="inline">${csrfField(staff.csrf)}
+<input type="hidden" name="by" value="patient"><input type="hidden" name="confirm" value="yes">
+${q.reason ? html`<input type="hidden" name="reason" value="${q.reason}">` : ""}
+<button type="submit" class="danger">Cancel and record the fee</button></form>
+<a class="button" href="/appointments">Keep the appointment</a></div>`,
+  });
 }

@@ -51,6 +51,8 @@ button.danger{border-color:var(--bad);color:var(--bad)}
 .s-expired,.s-declined,.s-withdrawn,.s-closed,.s-removed{background:#f0f0f0;color:#555}
 .s-failed,.s-undelivered,.s-bounced,.s-unreachable,.s-exhausted{background:#fde8e8;color:#8f1d1d}
 .s-scheduled,.s-notified{background:#fff4db;color:#7a4b00}
+.badge.flag{background:#fdecd8;color:#7a3300}
+.standing{margin-top:.15rem}
 .countdown{font-variant-numeric:tabular-nums;font-weight:600;color:var(--warn)}
 .live-dot{display:inline-block;width:.6rem;height:.6rem;border-radius:50%;background:#aaa;margin-right:.3rem}
 .live-dot.on{background:#1fa35a}

@@ -62,3 +62,15 @@ export function nameOf(list: { id: string; name: string }[], id: string | null |
   if (!id) return fallback;
   return list.find((x) => x.id === id)?.name ?? fallback;
 }
+
+const FLAG_LABELS: Record<string, string> = { frequent_canceller: "frequent canceller" };
+
+/** Badges for a patient's standing: flags, a deposit owed for new bookings, prepayment. */
+export function standingBadges(s: { flags: string[]; depositRequiredCents: number; prepaymentRequired: boolean } | undefined): Html | "" {
+  if (!s) return "";
+  const items = [
+    ...s.flags.map((f) => FLAG_LABELS[f] ?? f.replaceAll("_", " ")),
+    ...(s.prepaymentRequired ? ["prepayment required"] : s.depositRequiredCents > 0 ? [`deposit ${money(s.depositRequiredCents)}`] : []),
+  ];
+  return items.length ? html`<div class="standing">${items.map((i) => html`<span class="badge flag" data-flag="${i}">${i}</span> `)}</div>` : "";
+}

@@ -4,9 +4,9 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ENTRY_STATUSES, type EntryStatus } from "../../core/types.ts";
 import { addToWaitlist, removeFromWaitlist } from "../../flows/add-to-waitlist.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientChoices, searchEntries } from "../../store/dashboard.ts";
+import { directory, patientChoices, patientStanding, searchEntries } from "../../store/dashboard.ts";
 import { html } from "../html.ts";
-import { nameOf, windowText } from "./format.ts";
+import { nameOf, standingBadges, windowText } from "./format.ts";
 import { csrfField, options, statusBadge } from "./layout.ts";
 import { formOf, isId, seeOther, staffOf, statusOf, type FormErrors, type Kit } from "./kit.ts";
 import { emptyValues, entryForm, parseEntryForm, type EntryValues } from "./waitlist-entry.ts";
@@ -39,6 +39,7 @@ async function render(
     directory(db, clinicId),
     patientChoices(db, clinicId),
   ]);
+  const standing = await patientStanding(db, clinicId, rows.map((r) => r.entry.patientId));
   const statusChoices = [{ id: "open", name: "Open (not booked or removed)" }, { id: "all", name: "All" }, ...ENTRY_STATUSES.map((s) => ({ id: s, name: s }))];
   const body = html`<form method="get" action="/waitlist" class="card row filters" role="search">
 <div><label for="q">Search</label><input type="search" id="q" name="q" value="${f.q}" placeholder="Name, phone or email"></div>
@@ -50,7 +51,7 @@ ${entryForm({ action: "/waitlist", submit: "Add to waitlist", csrf: staff.csrf, 
 <h2>Entries <span class="muted small">(${rows.length}${rows.length === 200 ? "+, refine the search" : ""})</span></h2>
 ${rows.length === 0 ? html`<p class="muted">No entries match.</p>` : html`<div class="table-wrap"><table class="cards"><thead><tr>
 <th>Patient</th><th>Service</th><th>Providers</th><th>Windows</th><th>Dates</th><th>Priority</th><th>Status</th><th></th></tr></thead><tbody>
-${rows.map(({ entry: e, patientName }) => html`<tr data-entry="${e.id}"><td><a href="/waitlist/${e.id}">${patientName}</a></td>
+${rows.map(({ entry: e, patientName }) => html`<tr data-entry="${e.id}"><td><a href="/waitlist/${e.id}">${patientName}</a>${standingBadges(standing.get(e.patientId))}</td>
 <td>${nameOf(dir.services, e.serviceId)}</td>
 <td>${e.providerIds.length ? e.providerIds.map((p) => nameOf(dir.providers, p)).join(", ") : html`<span class="muted">any</span>`}</td>
 <td>${e.windows.length ? e.windows.map((w) => html`<div>${windowText(w)}</div>`) : html`<span class="muted">any time</span>`}
