@@ -1,12 +1,17 @@
 // What a patient's text means. Carriers' standard keywords (CTIA) and clear free-text revocations
-// revoke SMS consent at once (TCPA: a revocation in any reasonable words counts).
-export type Inbound = "stop" | "start" | "help" | "yes" | "no" | "other";
+// revoke SMS consent at once (TCPA: a revocation in any reasonable words counts). A reminder's replies are
+// single letters: C confirms, X cancels, R asks for the reschedule link. "CANCEL" is and stays a STOP word
+// (carriers treat it so whatever we do), which is why cancelling an appointment is X.
+export type Inbound = "stop" | "start" | "help" | "yes" | "no" | "confirm" | "cancel_visit" | "reschedule" | "other";
 
 const STOP = new Set(["STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "OPT OUT", "OPT-OUT"]);
 const START = new Set(["START", "UNSTOP", "SUBSCRIBE", "OPTIN", "OPT IN", "OPT-IN"]);
 const HELP = new Set(["HELP", "INFO"]);
 const YES = new Set(["YES", "Y", "1", "YEP", "YEAH", "YES PLEASE", "OK", "OKAY", "BOOK", "BOOK IT"]);
 const NO = new Set(["NO", "N", "2", "NOPE", "NO THANKS", "PASS"]);
+const CONFIRM = new Set(["C", "CONFIRM", "CONFIRMED"]);
+const CANCEL_VISIT = new Set(["X"]);
+const RESCHEDULE = new Set(["R", "RESCHEDULE"]);
 
 // Free-text revocations: "stop texting me", "remove me from this list", "don't text me again"…
 const REVOCATIONS = [
@@ -27,6 +32,9 @@ export function readInbound(body: string): Inbound {
   if (HELP.has(word)) return "help";
   if (YES.has(word)) return "yes";
   if (NO.has(word)) return "no";
+  if (CONFIRM.has(word)) return "confirm";
+  if (CANCEL_VISIT.has(word)) return "cancel_visit";
+  if (RESCHEDULE.has(word)) return "reschedule";
   if (REVOCATIONS.some((r) => r.test(body))) return "stop";
   return "other";
 }

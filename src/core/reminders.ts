@@ -42,3 +42,26 @@ export function reminderTime(input: ReminderInput): Date | null {
   // lastAllowedBefore answers at or before `due`, so it is before the start; keep the guard for safety.
   return earlier !== null && earlier.getTime() < start.getTime() ? earlier : null;
 }
+
+export interface ReminderDueInput extends ReminderInput {
+  /** When the question is asked: at booking, at a settings change, or by the sweep. */
+  now: Date;
+}
+
+/**
+ * When the reminder should go out, asked at `now`; null when none will.
+ *
+ * - reminderTime() when that is still ahead (or exactly now).
+ * - The reminder's time has passed (booked inside the lead, or the sweep runs late): it goes out at once —
+ *   or at the end of the patient's quiet hours — when that is still at least 2 h before the start
+ *   (MIN_DEFERRED_LEAD_MS, the rule's own bar for "still useful"); otherwise none: a message minutes
+ *   before the visit only adds noise (and a fresh booking already had its confirmation).
+ */
+export function reminderDue(input: ReminderDueInput): Date | null {
+  const planned = reminderTime(input);
+  if (planned === null) return null;
+  const now = input.now.getTime();
+  if (planned.getTime() >= now) return planned;
+  const soonest = nextAllowedSend(input.now, input.zone, input.quiet);
+  return input.start.getTime() - soonest.getTime() >= MIN_DEFERRED_LEAD_MS ? soonest : null;
+}

@@ -92,6 +92,14 @@ export interface Appointment {
   cancelledAt: Date | null;
   cancelledBy: CancelledBy | null;
   cancelReason: string | null;
+  /** When the reminder is due (null: none will be sent); see src/core/reminders.ts reminderDue. */
+  reminderDueAt: Date | null;
+  /** When the reminder was queued for sending (at most once). */
+  remindedAt: Date | null;
+  /** Percent off this visit (a rebooking after a first no-show: settings noShowDiscountPercent). */
+  discountPercent: number;
+  /** The appointment this one replaced (reschedule) or followed (rebooking after a no-show). */
+  rebookedFromAppointmentId: Id | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -187,7 +195,7 @@ export interface Offer {
 
 export const DELIVERY_STATUSES = ["QUEUED", "SENDING", "SENT", "DELIVERED", "FAILED", "UNDELIVERED", "BOUNCED"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-export type DeliveryKind = "OFFER" | "CONFIRMATION" | "NOTICE";
+export type DeliveryKind = "OFFER" | "CONFIRMATION" | "NOTICE" | "REMINDER";
 
 export interface Delivery {
   id: Id;

@@ -85,7 +85,11 @@ export const AppointmentJson = Type.Object(
     id: Id, patientId: Id, providerId: Id, chairId: Nullable(Id), serviceId: Id, start: Instant, end: Instant,
     status: Enum(APPOINTMENT_STATUSES), source: Enum(APPOINTMENT_SOURCES), fromWaitlistEntryId: Nullable(Id),
     bookedAt: Instant, checkedInAt: Nullable(Instant), cancelledAt: Nullable(Instant),
-    cancelledBy: Nullable(Type.String()), cancelReason: Nullable(Type.String()), createdAt: Instant, updatedAt: Instant,
+    cancelledBy: Nullable(Type.String()), cancelReason: Nullable(Type.String()),
+    reminderDueAt: Nullable(Instant), remindedAt: Nullable(Instant),
+    discountPercent: Type.Integer({ minimum: 0, maximum: 100, description: "percent off this visit (a rebooking after a first no-show)" }),
+    rebookedFromAppointmentId: Nullable(Id),
+    createdAt: Instant, updatedAt: Instant,
   },
   open,
 );

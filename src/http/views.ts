@@ -72,6 +72,10 @@ export const appointmentJson = (a: Appointment) => ({
   cancelledAt: iso(a.cancelledAt),
   cancelledBy: a.cancelledBy,
   cancelReason: a.cancelReason,
+  reminderDueAt: iso(a.reminderDueAt),
+  remindedAt: iso(a.remindedAt),
+  discountPercent: a.discountPercent,
+  rebookedFromAppointmentId: a.rebookedFromAppointmentId,
   createdAt: iso(a.createdAt),
   updatedAt: iso(a.updatedAt),
 });

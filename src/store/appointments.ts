@@ -20,6 +20,10 @@ export function parseAppointment(r: any): Appointment {
     cancelledAt: r.cancelled_at,
     cancelledBy: r.cancelled_by,
     cancelReason: r.cancel_reason,
+    reminderDueAt: r.reminder_due_at ?? null,
+    remindedAt: r.reminded_at ?? null,
+    discountPercent: r.discount_percent ?? 0,
+    rebookedFromAppointmentId: r.rebooked_from_appointment_id ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
