@@ -63,6 +63,12 @@ export function listClosuresOf(deps: Deps, caller: Caller, filter: { from?: Date
   return listClosures(deps.db, caller.clinicId, filter, page);
 }
 
+/** Closures not yet over at `now` (the first 100), each with the active appointments inside it. */
+export async function upcomingClosures(deps: Deps, caller: Caller, now: Date): Promise<{ closure: Closure; affected: Appointment[] }[]> {
+  const page = await listClosures(deps.db, caller.clinicId, { from: now }, { limit: 100, after: null });
+  return Promise.all(page.items.map(async (closure) => ({ closure, affected: await appointmentsIn(deps.db, caller.clinicId, closure) })));
+}
+
 /** The active closure an opening falls in, if any (clinic-wide or its provider's). */
 export function closureOf(q: Queryable, opening: Opening): Promise<Closure | null> {
   return closureCovering(q, opening.clinicId, opening);

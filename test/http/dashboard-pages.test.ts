@@ -156,3 +156,32 @@ test("a patient's late cancellation from the dashboard is quoted first; confirmi
   await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
   assert.match((await agent.get("/waitlist")).body, /data-flag="frequent canceller"/);
 });
+
+test("closures page: a whole-day closure closes the openings inside it and lists the appointments to move; removing it", async () => {
+  ctx.clock.set(T0); // Monday 2 March, 09:00 in New York
+  const s = await aStaffedClinic(ctx);
+  const inside = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: "2026-03-03T15:00:00Z" });
+  const after = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: "2026-03-04T15:00:00Z" });
+  const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: "2026-03-03T18:00:00Z", end: "2026-03-03T19:00:00Z" } });
+  const { agent } = await loggedIn(ctx, s.clinic.key);
+  const bad = await agent.post("/closures", { providerId: "", startDate: "2026-03-03", startTime: "", endDate: "2026-03-03", endTime: "25:00", reason: "x" });
+  assert.equal(bad.status, 422);
+  assert.match(bad.body, /<strong>Until<\/strong>: needs a date/);
+
+  const added = await agent.post("/closures", { providerId: "", startDate: "2026-03-03", startTime: "", endDate: "2026-03-03", endTime: "", reason: "Staff training" });
+  assert.equal(added.status, 303);
+  const page = await agent.get("/closures");
+  assert.equal(page.status, 200);
+  // Tuesday 00:00 to Wednesday 00:00 in New York.
+  const closure = (await call(ctx, "GET", "/api/booking/closures", { key: s.clinic.key })).body.items[0];
+  assert.equal(closure.start, "2026-03-03T05:00:00.000Z");
+  assert.equal(closure.end, "2026-03-04T05:00:00.000Z");
+  assert.match(page.body, new RegExp(`data-affected="${inside.id}"`));
+  assert.doesNotMatch(page.body, new RegExp(`data-affected="${after.id}"`));
+  assert.match(page.body, /Staff training/);
+  assert.equal((await call(ctx, "GET", `/api/booking/openings/${opening.body.id}`, { key: s.clinic.key })).body.status, "CLOSED");
+
+  assert.equal((await agent.post(`/closures/${closure.id}/remove`, {})).status, 303);
+  assert.equal((await call(ctx, "GET", "/api/booking/closures", { key: s.clinic.key })).body.items.length, 0);
+  assert.match((await agent.get("/closures")).body, /No closures ahead/);
+});

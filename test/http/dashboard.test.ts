@@ -128,6 +128,7 @@ test("CSRF: every POST route refuses a missing or wrong token with 403 and chang
     "/logout", "/waitlist", `/waitlist/${w.entry.id}`, `/waitlist/${w.entry.id}/remove`, `/appointments/${w.appointment.id}/cancel`,
     "/openings", `/openings/${w.opening.id}/notify`, `/openings/${w.opening.id}/notify-matches`, `/openings/${w.opening.id}/book`,
     `/outreach/${w.outreach.id}/complete`, "/settings", "/settings/staff", "/dev/inbox/00000000-0000-4000-8000-000000000000/status",
+    "/closures", "/closures/00000000-0000-4000-8000-000000000000/remove",
   ];
   const before = await count("SELECT count(*) AS n FROM audit_log WHERE clinic_id = $1", [w.clinic.id]);
   for (const url of posts) {
@@ -155,7 +156,7 @@ test("roles: a viewer sees analytics only and cannot change the waitlist (403); 
   assert.equal(home.status, 303);
   assert.equal(home.headers.location, "/analytics");
   assert.equal((await agent.get("/analytics")).status, 200);
-  for (const url of ["/waitlist", "/openings", "/notifications", "/outreach", "/settings", "/appointments", `/waitlist/${w.entry.id}`]) {
+  for (const url of ["/waitlist", "/openings", "/closures", "/notifications", "/outreach", "/settings", "/appointments", `/waitlist/${w.entry.id}`]) {
     assert.equal((await agent.get(url)).status, 403, url);
   }
   for (const url of ["/waitlist", `/waitlist/${w.entry.id}`, `/waitlist/${w.entry.id}/remove`]) {
@@ -173,6 +174,7 @@ test("roles: a viewer sees analytics only and cannot change the waitlist (403); 
 test("tenancy: another clinic's ids are 404 pages, and nothing changes", async () => {
   const a = await aWorld(ctx);
   const b = await aWorld(ctx);
+  const aClosure = a.closure.id;
   const { agent } = await loggedIn(ctx, b.clinic.key, "admin");
   for (const url of [`/waitlist/${a.entry.id}`, `/openings/${a.opening.id}`, "/waitlist/not-a-uuid", "/openings/123"]) {
     const res = await agent.get(url);
@@ -187,10 +189,13 @@ test("tenancy: another clinic's ids are 404 pages, and nothing changes", async (
     [`/openings/${a.opening.id}/book`, { entryId: a.entry.id }],
     [`/openings/${a.opening.id}/notify-matches`, {}],
     [`/outreach/${a.outreach.id}/complete`, { outcome: "NO_ANSWER" }],
+    [`/closures/${aClosure}/remove`, {}],
   ];
   for (const [url, fields] of posts) assert.equal((await agent.post(url, fields)).status, 404, url);
   assert.equal((await call(ctx, "GET", `/api/booking/appointments/${a.appointment.id}`, { key: a.clinic.key })).body.status, "BOOKED");
   assert.equal((await call(ctx, "GET", `/api/booking/waitlist/${a.entry.id}`, { key: a.clinic.key })).body.status, "ACTIVE");
+  const closures = (await call(ctx, "GET", "/api/booking/closures", { key: a.clinic.key })).body.items;
+  assert.ok(closures.some((c: { id: string }) => c.id === aClosure), "A's closure is still there");
   // B's lists show none of A's rows.
   const waitlist = await agent.get("/waitlist?status=all");
   assert.ok(!waitlist.body.includes(a.entry.id));

@@ -3,6 +3,7 @@
 import type { Deps } from "../../flows/deps.ts";
 import { analyticsRoutes } from "../../web/dashboard/analytics.ts";
 import { appointmentRoutes } from "../../web/dashboard/appointments.ts";
+import { closureRoutes } from "../../web/dashboard/closures.ts";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "../../web/dashboard/assets.ts";
 import { devInboxRoutes } from "../../web/dashboard/dev-inbox.ts";
 import { eventRoutes } from "../../web/dashboard/events.ts";
@@ -35,6 +36,7 @@ export function dashboardRoutes(app: App, deps: Deps) {
   waitlistEntryRoutes(app, kit);
   openingRoutes(app, kit);
   openingDetailRoutes(app, kit);
+  closureRoutes(app, kit);
   notificationRoutes(app, kit);
   outreachRoutes(app, kit);
   analyticsRoutes(app, kit);

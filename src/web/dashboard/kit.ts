@@ -78,6 +78,8 @@ const NOTICES: Record<string, string> = {
   settings_saved: "Settings saved.",
   staff_added: "Staff login created.",
   status_recorded: "Delivery status recorded.",
+  closure_added: "Closure added. Openings inside it will not be offered; appointments inside it are listed below it.",
+  closure_removed: "Closure removed.",
 };
 
 export interface View {

@@ -28,6 +28,7 @@ export const NAV: NavItem[] = [
   { href: "/appointments", label: "Appointments", needs: "booking:manage_schedule" },
   { href: "/waitlist", label: "Waitlist", needs: "booking:manage_waitlist" },
   { href: "/openings", label: "Openings", needs: "booking:manage_schedule" },
+  { href: "/closures", label: "Closures", needs: "booking:manage_schedule" },
   { href: "/notifications", label: "Notifications", needs: "booking:manage_waitlist" },
   { href: "/outreach", label: "Outreach", needs: "booking:manage_waitlist" },
   { href: "/analytics", label: "Analytics", needs: "booking:view_analytics" },
