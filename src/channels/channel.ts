@@ -9,6 +9,8 @@ export interface OutgoingMessage {
   subject: string | null;
   body: string;
   links: string[];
+  /** What the email's button over links[0] says (default "Open your offer"). */
+  linkLabel?: string;
   /** The message is worthless after this (the hold's end): providers may drop it instead. */
   validUntil: Date | null;
   /** The slot, for an email's .ics attachment and add-to-calendar link. */

@@ -170,7 +170,7 @@ const BUTTON =
   "text-decoration:none;border-radius:8px";
 
 /** One paragraph: escaped text, the booking link as a button (with the address beneath), other links as links. */
-function paragraph(p: string, links: string[]): string {
+function paragraph(p: string, links: string[], label: string): string {
   const booking = links[0];
   const pattern = links.length ? new RegExp(links.map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g") : null;
   let out = "";
@@ -180,7 +180,7 @@ function paragraph(p: string, links: string[]): string {
     const href = escapeHtml(match[0]);
     out +=
       match[0] === booking
-        ? `</p><p style="margin:24px 0"><a href="${href}" style="${BUTTON}">Open your offer</a></p>` +
+        ? `</p><p style="margin:24px 0"><a href="${href}" style="${BUTTON}">${escapeHtml(label)}</a></p>` +
           `<p style="font-size:13px;color:#555555">Or open this link: <a href="${href}">${href}</a>`
         : `<a href="${href}">${href}</a>`;
     last = match.index + match[0].length;
@@ -193,7 +193,7 @@ function html(m: OutgoingMessage, calendarLink: string | null): string {
   const body = m.body
     .trim()
     .split(/\n{2,}/)
-    .map((p) => paragraph(p, m.links))
+    .map((p) => paragraph(p, m.links, m.linkLabel ?? "Open your offer"))
     .join("\n");
   const calendar = calendarLink
     ? `\n<p><a href="${escapeHtml(calendarLink)}">Add to Google Calendar</a> (or open the attached invite.ics)</p>`

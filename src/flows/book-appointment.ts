@@ -10,6 +10,7 @@ import { withdrawLiveOffers } from "../store/offers.ts";
 import { resolveEntriesOfBooking } from "../store/waitlist.ts";
 import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
+import { scheduleReminder } from "./schedule-reminders.ts";
 import { isFailure, resolveRefs } from "./references.ts";
 
 export interface BookingInput {
@@ -41,7 +42,7 @@ export async function bookIn(
   const interval = { providerId: input.providerId, chairId: input.chairId ?? null, start: input.start, end };
   const openings = await lockOpenOverlapping(tx, caller.clinicId, interval);
 
-  const appointment = await attempt(tx, ["23P01"], () =>
+  const inserted = await attempt(tx, ["23P01"], () =>
     insertAppointment(tx, {
       clinicId: caller.clinicId,
       patientId: input.patientId,
@@ -55,7 +56,9 @@ export async function bookIn(
       at,
     }),
   );
-  if (!appointment) return overlapConflict();
+  if (!inserted) return overlapConflict();
+  // Every booking path comes through here, so every appointment gets its reminder's due time here.
+  const appointment = await scheduleReminder(tx, inserted, at);
 
   await audit(tx, caller, at, { action: "appointment.booked", entity: "appointment", entityId: appointment.id, after: appointment });
   for (const opening of openings) {

@@ -3,6 +3,7 @@ import { notFound, ok, type Result } from "../core/result.ts";
 import { getClinic, updateClinicSettings } from "../store/clinics.ts";
 import { inTransaction } from "../store/db.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
+import { remindersChanged, rescheduleReminders } from "./schedule-reminders.ts";
 
 export async function getSettings(deps: Deps, caller: Caller): Promise<Result<Settings>> {
   const clinic = await getClinic(deps.db, caller.clinicId);
@@ -21,6 +22,7 @@ export async function changeSettings(deps: Deps, caller: Caller, patch: Partial<
     const saved = await updateClinicSettings(tx, clinic.id, next.value.timezone, next.value.overrides);
     const after = effectiveSettings(saved.timezone, saved.overrides);
     await audit(tx, caller, at, { action: "settings.changed", entity: "clinic", entityId: clinic.id, before, after });
+    if (remindersChanged(before, after)) await rescheduleReminders(tx, clinic.id, null, at);
     return ok(after);
   });
 }

@@ -1,7 +1,8 @@
 // Texts from patients. STOP-family words and clear free-text revocations revoke SMS consent at once
 // (one confirmation is sent); START restores it; HELP answers with the clinic's name and number;
-// YES/NO accept or decline the sender's live offer; anything else gets "reply YES or NO" and is
-// shown to staff. A provider retrying its webhook never makes us act twice.
+// YES/NO accept or decline the sender's live offer; C/X/R answer a reminder (answer-reminder-reply.ts);
+// anything else gets "reply YES or NO" and is shown to staff. A provider retrying its webhook never
+// makes us act twice.
 import { readInbound, replyText } from "../core/keywords.ts";
 import { normalisePhone } from "../core/phone.ts";
 import { ok, type Result } from "../core/result.ts";
@@ -12,13 +13,14 @@ import { insertDelivery } from "../store/deliveries.ts";
 import { inboundSeen, recordInbound } from "../store/inbound.ts";
 import { insertStaffAlert } from "../store/outreach.ts";
 import { patientsByPhone, setConsent } from "../store/patients.ts";
+import { answerReminderReply, type ReminderAction } from "./answer-reminder-reply.ts";
 import { acceptOffer } from "./claim-opening.ts";
 import { audit, type Deps } from "./deps.ts";
 import { declineOffer } from "./respond-to-offer.ts";
 
 export type InboundAction =
   | "accepted" | "declined" | "slot_filled" | "offer_expired" | "no_live_offer"
-  | "opted_out" | "opted_in" | "help" | "not_understood" | "unknown_sender";
+  | "opted_out" | "opted_in" | "help" | "not_understood" | "unknown_sender" | ReminderAction;
 
 export interface Inbound {
   /** The clinic the receiving number belongs to; null: any clinic on this instance. */
@@ -36,6 +38,10 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
     if (seen) return ok({ action: seen.action as InboundAction, reply: null });
   }
   const kind = readInbound(input.body);
+  if (kind === "confirm" || kind === "cancel_visit" || kind === "reschedule") {
+    // A reminder's C / X / R: its own flow, one transaction with the record of this text.
+    return answerReminderReply(deps, { clinicId: input.clinicId, phone: phone.value, body: input.body, providerMessageId: input.providerMessageId, word: kind });
+  }
   const now = deps.clock.now();
 
   let action: InboundAction;

@@ -1,6 +1,7 @@
 // No-shows (API.md "Lifecycle"): an appointment not checked in `noShowGraceMinutes` after its start
 // becomes NO_SHOW. Staff are alerted; the patient's ladder (6-month count) applies: 1st an apologetic
-// message with a rebooking discount, 2nd a deposit for future bookings, 3rd and later prepayment.
+// message with a rebooking discount and the rebook link (GET /r/:token), 2nd a deposit for future
+// bookings, 3rd and later prepayment.
 // The rest of the appointment becomes an opening (source NO_SHOW) when a service still fits.
 import { MIN_OPENING_MINUTES } from "../core/appointment.ts";
 import { MIN_HOLD_MINUTES } from "../core/hold.ts";
@@ -79,7 +80,7 @@ async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void>
         const text =
           `${clinic.name}: we missed you today and hope all is well. We'd be glad to find you a new time` +
           (discount > 0 ? `, with ${discount}% off your next visit` : "") +
-          ". Reply to this message or call us to rebook.";
+          ". Pick one here: {link} or call us.";
         await insertDelivery(tx, {
           clinicId: appointment.clinicId,
           offerId: null,
@@ -87,7 +88,8 @@ async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void>
           kind: "NOTICE",
           channel,
           dueAt: nextAllowedSend(now, zone, settings.quietHours),
-          payload: { to, subject: `${clinic.name}: we missed you`, text },
+          // The rebook link (14 days, the discount recorded on the new booking) is minted when this is sent.
+          payload: { to, subject: `${clinic.name}: we missed you`, text, link: { appointmentId: appointment.id, purpose: "REBOOK" } },
           at: now,
         });
       }

@@ -20,7 +20,9 @@ import { releaseEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import type { Deps } from "./deps.ts";
 import { failAndFallBack } from "./fall-back.ts";
+import { fillLink } from "./move-links.ts";
 import { reachFor } from "./reach.ts";
+import { prepareReminder } from "./send-reminders.ts";
 import { hashSecret, newSecret } from "./secrets.ts";
 
 export interface Prepared {
@@ -31,10 +33,13 @@ export interface Prepared {
 export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date): Promise<Prepared | null> {
   const clinic = (await getClinic(tx, d.clinicId))!;
   if (d.kind === "NOTICE") {
-    // To staff (the clinic's alert address): ids and times only, never a patient's name or number.
+    // To staff (the clinic's alert address): ids and times only, never a patient's name or number. To a
+    // patient (a reply to their text, the no-show note): a "{link}" in the text gets its reschedule link now.
     const to = String(d.payload.to ?? "");
     if (!to) return (await markDeliveryFailed(tx, d.id, "no staff address", now), null);
-    const message = { clinicId: d.clinicId, deliveryId: d.id, channel: d.channel, to, subject: String(d.payload.subject ?? clinic.name), body: String(d.payload.text ?? ""), links: [], validUntil: null };
+    const filled = await fillLink(deps, tx, d.clinicId, d.payload, String(d.payload.text ?? ""), now);
+    if (!filled) return (await markDeliveryFailed(tx, d.id, "no appointment for the link", now), null);
+    const message = { clinicId: d.clinicId, deliveryId: d.id, channel: d.channel, to, subject: String(d.payload.subject ?? clinic.name), body: filled.text, links: filled.links, validUntil: null };
     return { message, tokenHash: null };
   }
   const settings = await settingsIn(tx, d.clinicId);
@@ -54,6 +59,11 @@ export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date
     const body = confirmationSms({ clinicName: clinic.name, slotStart: appointment.start, patientZone: zone, clinicZone: clinic.timezone });
     const calendar = { start: appointment.start, end: appointment.end, title: `Appointment at ${clinic.name}`, location: clinic.name, zone };
     return { message: { ...base, subject: `${clinic.name}: you're booked`, body, links: [], validUntil: appointment.start, calendar }, tokenHash: null };
+  }
+
+  if (d.kind === "REMINDER") {
+    const message = await prepareReminder(deps, tx, d, { clinic, patient, zone, base }, now);
+    return message ? { message, tokenHash: null } : null;
   }
 
   const offer = d.offerId ? await getOffer(tx, d.clinicId, d.offerId) : null;

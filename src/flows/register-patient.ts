@@ -6,6 +6,7 @@ import { inTransaction, type Queryable } from "../store/db.ts";
 import { getPatient, insertPatient, recordConsentEvent, updatePatient } from "../store/patients.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
+import { rescheduleReminders } from "./schedule-reminders.ts";
 
 export async function registerPatient(deps: Deps, caller: Caller, input: PatientInput): Promise<Result<Patient>> {
   const at = deps.clock.now();
@@ -30,6 +31,8 @@ export async function editPatient(deps: Deps, caller: Caller, id: string, input:
     if (!applied.ok) return applied;
     const patient = await updatePatient(tx, caller.clinicId, id, applied.value.fields, at);
     await recordConsentChanges(tx, caller, id, applied.value.changes, at);
+    // Reminders keep out of the patient's quiet hours in their own zone.
+    if (patient.timezone !== current.timezone) await rescheduleReminders(tx, caller.clinicId, id, at);
     await audit(tx, caller, at, { action: "patient.updated", entity: "patient", entityId: id, before: current, after: patient });
     return ok(patient);
   });

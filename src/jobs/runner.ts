@@ -1,6 +1,7 @@
 // The due-work runner. The rows are the queue: openings with next_wave_at, offers with a hold end,
-// deliveries with a due time. Each sweep claims rows with FOR UPDATE SKIP LOCKED, so any number of
-// app instances can run it against one database. runDue(now) drains everything due at `now`.
+// deliveries with a due time, appointments with a reminder due. Each sweep claims rows with FOR UPDATE
+// SKIP LOCKED, so any number of app instances can run it against one database. runDue(now) drains
+// everything due at `now`.
 import { advanceOpening } from "../flows/advance-opening.ts";
 import type { Deps } from "../flows/deps.ts";
 import { dispatchDue, reconcileStale } from "../flows/dispatch-deliveries.ts";
@@ -8,6 +9,7 @@ import { expireDueEntries } from "../flows/expire-entries.ts";
 import { expireDueHolds } from "../flows/expire-holds.ts";
 import { clearStaleCancellerFlags } from "../flows/flag-cancellers.ts";
 import { markDueNoShows } from "../flows/mark-no-shows.ts";
+import { sendDueReminders } from "../flows/send-reminders.ts";
 import { inTransaction } from "../store/db.ts";
 import { lockDueOpenings } from "../store/openings.ts";
 
@@ -16,6 +18,7 @@ export interface Drained {
   sent: number;
   expired: number;
   noShows: number;
+  reminders: number;
 }
 
 async function advanceDueOpenings(deps: Deps, now: Date, limit = 50): Promise<number> {
@@ -36,7 +39,7 @@ async function advanceDueOpenings(deps: Deps, now: Date, limit = 50): Promise<nu
 
 /** Runs every piece of due work until nothing is due at `now` (bounded, in case of a bug). */
 export async function runDue(deps: Deps, now: Date): Promise<Drained> {
-  const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0 };
+  const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0, reminders: 0 };
   await clearStaleCancellerFlags(deps, now);
   for (let round = 0; round < 200; round++) {
     const noShows = await markDueNoShows(deps, now);
@@ -44,12 +47,15 @@ export async function runDue(deps: Deps, now: Date): Promise<Drained> {
     // After hold expiry: an entry whose offer just ended and whose latest date has passed expires now.
     const entriesExpired = await expireDueEntries(deps, now);
     const waves = await advanceDueOpenings(deps, now);
+    // Before dispatch, so a reminder queued in this round goes out in the same round.
+    const reminders = await sendDueReminders(deps, now);
     const sent = (await reconcileStale(deps, now)) + (await dispatchDue(deps, now));
     total.expired += expired;
     total.waves += waves;
     total.sent += sent;
     total.noShows += noShows;
-    if (noShows + expired + entriesExpired + waves + sent === 0) break;
+    total.reminders += reminders;
+    if (noShows + expired + entriesExpired + waves + reminders + sent === 0) break;
   }
   return total;
 }

@@ -1,0 +1,62 @@
+// When each appointment's reminder is due (API.md "Lifecycle", Reminders). The due instant is stored on the
+// appointment (reminder_due_at, migration 009) and is the queue the sweep reads (send-reminders.ts).
+//
+// Design: computed eagerly, in the transaction that changes one of its inputs — the booking (bookIn, every
+// path), the clinic's settings (reminderHoursBefore, quietHours, timezone) and the patient's zone — and checked
+// once more by the sweep with the settings of that moment, so a change that slipped past (or a sweep that ran
+// late) can only postpone or drop a reminder, never send one inside quiet hours or twice.
+import { patientZone } from "../core/quiet-hours.ts";
+import { reminderDue } from "../core/reminders.ts";
+import type { Settings } from "../core/settings.ts";
+import type { Appointment, Patient } from "../core/types.ts";
+import type { Tx } from "../store/db.ts";
+import { getPatient } from "../store/patients.ts";
+import { setReminderDue, unsentReminders } from "../store/reminders.ts";
+import { settingsIn } from "./change-settings.ts";
+
+/** When `a`'s reminder is due under `settings`, asked at `now` (null: none will be sent). */
+export function dueFor(a: Appointment, patient: Pick<Patient, "timezone">, settings: Settings, now: Date): Date | null {
+  return reminderDue({
+    start: a.start,
+    hoursBefore: settings.reminderHoursBefore,
+    zone: patientZone(patient.timezone, settings.timezone),
+    quiet: settings.quietHours,
+    now,
+  });
+}
+
+/** A new booking's reminder. Returns the appointment as stored (with reminderDueAt). */
+export async function scheduleReminder(tx: Tx, a: Appointment, at: Date): Promise<Appointment> {
+  const [settings, patient] = await Promise.all([settingsIn(tx, a.clinicId), getPatient(tx, a.clinicId, a.patientId)]);
+  if (!patient) return a;
+  return (await setReminderDue(tx, a.clinicId, a.id, dueFor(a, patient, settings, at), at)) ?? a;
+}
+
+/** Recomputes the reminders not yet sent, of one patient (their zone changed) or of the whole clinic (settings). */
+export async function rescheduleReminders(tx: Tx, clinicId: string, patientId: string | null, at: Date): Promise<number> {
+  const settings = await settingsIn(tx, clinicId);
+  const zones = new Map<string, Pick<Patient, "timezone">>();
+  let changed = 0;
+  for (const a of await unsentReminders(tx, clinicId, at, patientId)) {
+    let patient = zones.get(a.patientId);
+    if (!patient) {
+      patient = (await getPatient(tx, clinicId, a.patientId)) ?? { timezone: null };
+      zones.set(a.patientId, patient);
+    }
+    const due = dueFor(a, patient, settings, at);
+    if ((due?.getTime() ?? null) === (a.reminderDueAt?.getTime() ?? null)) continue;
+    await setReminderDue(tx, clinicId, a.id, due, at);
+    changed++;
+  }
+  return changed;
+}
+
+/** Whether a settings change moves reminders. */
+export function remindersChanged(before: Settings, after: Settings): boolean {
+  return (
+    before.reminderHoursBefore !== after.reminderHoursBefore ||
+    before.timezone !== after.timezone ||
+    before.quietHours.start !== after.quietHours.start ||
+    before.quietHours.end !== after.quietHours.end
+  );
+}
