@@ -10,6 +10,7 @@
 // Prints figures; never asserts a timing.
 import { performance } from "node:perf_hooks";
 import { outboxChannels } from "../src/channels/outbox.ts";
+import { devGateway } from "../src/payments/dev-gateway.ts";
 import { ManualClock } from "../src/clock.ts";
 import { parseConfig } from "../src/config.ts";
 import type { ErrorCode } from "../src/core/errors.ts";
@@ -175,7 +176,7 @@ async function main() {
     BACKFILL_RATE_LIMIT: "1000000",
     BACKFILL_PUBLIC_URL: "http://bench.invalid",
   });
-  const deps: Deps = { db: pool, clock, config, log: silentLog, channels: outboxChannels(pool) };
+  const deps: Deps = { db: pool, clock, config, log: silentLog, channels: outboxChannels(pool), payments: devGateway(pool) };
   const app = await buildApp(deps);
   try {
     await migrate(pool);

@@ -9,6 +9,7 @@
 import pg from "pg";
 import { performance } from "node:perf_hooks";
 import { outboxChannels } from "../src/channels/outbox.ts";
+import { devGateway } from "../src/payments/dev-gateway.ts";
 import { ManualClock } from "../src/clock.ts";
 import { parseConfig } from "../src/config.ts";
 import { localDate } from "../src/core/time.ts";
@@ -270,7 +271,7 @@ async function main() {
 
     // ---- cancellation → first delivery queued ----
     const clock = new ManualClock(T0);
-    const deps: Deps = { db: pool, clock, config: parseConfig({ DATABASE_URL: url }), log: silentLog, channels: outboxChannels(pool) };
+    const deps: Deps = { db: pool, clock, config: parseConfig({ DATABASE_URL: url }), log: silentLog, channels: outboxChannels(pool), payments: devGateway(pool) };
     const dayOf = new Map<number, number>();
     const samples: Sample[] = [];
     const day0 = Date.UTC(T0.getUTCFullYear(), T0.getUTCMonth(), T0.getUTCDate());

@@ -9,6 +9,7 @@ import type { Deps, Logger } from "./flows/deps.ts";
 import { buildApp, type App } from "./http/app.ts";
 import { startWorker } from "./jobs/runner.ts";
 import { createLogger } from "./log.ts";
+import { devGateway } from "./payments/dev-gateway.ts";
 import { createPool } from "./store/db.ts";
 import { startEmbeddedPostgres } from "./store/embedded-postgres.ts";
 import { startLiveEvents } from "./web/live.ts";
@@ -66,7 +67,7 @@ export async function startService(config: Config): Promise<Service> {
   const push = await ensurePushKeys(db, config, clock.now());
   const configured = configureChannels(config, db, push);
   const live = await startLiveEvents(db, logger);
-  const deps: Deps = { db, clock, config, log: logger, channels: configured.channels, pushPublicKey: push.publicKey, live };
+  const deps: Deps = { db, clock, config, log: logger, channels: configured.channels, payments: devGateway(db), pushPublicKey: push.publicKey, live };
   const generatedAdminToken = await ensureAdminToken(deps);
   const app = await buildApp(deps, { logger });
   await app.listen({ port: config.port, host: config.host });

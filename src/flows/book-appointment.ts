@@ -9,6 +9,7 @@ import { attempt, inTransaction, type Tx } from "../store/db.ts";
 import { withdrawLiveOffers } from "../store/offers.ts";
 import { resolveEntriesOfBooking } from "../store/waitlist.ts";
 import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
+import { queueWaiverNotice } from "./charge-fees.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { scheduleReminder } from "./schedule-reminders.ts";
 import { isFailure, resolveRefs } from "./references.ts";
@@ -77,7 +78,7 @@ export async function bookIn(
       before: opening,
       after: { ...changed, withdrawnOfferIds: withdrawn },
     });
-    // Refilling a cancelled appointment's time waives its still-pending cancellation fee.
+    // Refilling a cancelled appointment's time waives its still-pending cancellation fee; the patient is told.
     if (sameProvider && opening.sourceAppointmentId) {
       for (const charge of await waivePendingCancellationFees(tx, caller.clinicId, opening.sourceAppointmentId, at)) {
         await audit(tx, caller, at, {
@@ -87,6 +88,7 @@ export async function bookIn(
           before: { ...charge, status: "PENDING" },
           after: { ...charge, refilledBy: appointment.id, openingId: opening.id },
         });
+        await queueWaiverNotice(tx, charge, at);
       }
     }
   }

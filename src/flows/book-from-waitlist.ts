@@ -12,25 +12,31 @@ import { alternativesFor, attachAlternatives, withAlternatives } from "./alterna
 import { settingsIn } from "./change-settings.ts";
 import { bookEntryIn, queueConfirmation } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
+import { endClaim, heldForPayment, heldView, liveClaimOn, openClaim, owedFor, type Held, type MintToken } from "./hold-for-payment.ts";
 
+/** Staff book an entry into a slot; a deposit or prepayment the patient owes is taken at the desk. */
 export async function bookFromWaitlist(deps: Deps, caller: Caller, entryId: string, slotId: string): Promise<Result<Appointment>> {
   const now = deps.clock.now();
-  const result = await inTransaction(deps.db, (tx) => bookInto(tx, caller, entryId, slotId, now, null));
-  if (result.ok) return result;
+  const result = await inTransaction(deps.db, (tx) => bookInto(tx, caller, entryId, slotId, now, null, "at_desk"));
+  if (result.ok) {
+    if ("claim" in result.value) throw new Error("a claim was made without a payment step");
+    return ok(result.value);
+  }
   // slot_filled always carries alternatives, also when the time was taken by a racing booking.
   return attachAlternatives(deps.db, result, { clinicId: caller.clinicId, entryId, openingId: slotId }, await settingsIn(deps.db, caller.clinicId), now);
 }
 
 /**
  * A patient takes an alternative: `offerId` is the offer whose link they hold (expired or taken);
- * the slot must be one of the alternatives that offer's entry is shown.
+ * the slot must be one of the alternatives that offer's entry is shown. A patient who owes a deposit
+ * or prepayment gets the slot held for payment instead (as an accept by link does).
  */
-export async function acceptAlternative(deps: Deps, caller: Caller, offerId: string, slotId: string): Promise<Result<Appointment>> {
+export async function acceptAlternative(deps: Deps, caller: Caller, offerId: string, slotId: string, mint: MintToken): Promise<Result<Appointment | Held>> {
   const now = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
+  return inTransaction(deps.db, async (tx): Promise<Result<Appointment | Held>> => {
     const offer = await getOffer(tx, caller.clinicId, offerId);
     if (!offer) return notFound("offer");
-    return bookInto(tx, caller, offer.entryId, slotId, now, offer.channel, offer.openingId);
+    return bookInto(tx, caller, offer.entryId, slotId, now, offer.channel, { mint, viaOfferId: offer.id }, offer.openingId);
   });
 }
 
@@ -41,8 +47,9 @@ async function bookInto(
   slotId: string,
   now: Date,
   channel: Channel | null,
+  payment: "at_desk" | { mint: MintToken; viaOfferId: string },
   alternativeTo?: string,
-): Promise<Result<Appointment>> {
+): Promise<Result<Appointment | Held>> {
   const opening = await lockOpening(tx, caller.clinicId, slotId);
   if (!opening) return notFound("slot", "/slotId");
   const entry = await getEntry(tx, caller.clinicId, entryId, true);
@@ -64,6 +71,22 @@ async function bookInto(
   }
   if (opening.status !== "OPEN") {
     return withAlternatives(fail("slot_filled", `the slot is ${opening.status}`), await alternativesFor(tx, entry, opening, settings, now));
+  }
+  // A claim holds the slot for its patient's payment (hold-for-payment.ts); staff booking that very
+  // patient end it (they pay at the desk), anyone else waits for it.
+  const claim = await liveClaimOn(tx, caller, opening.id, now);
+  const mine = claim && claim.entryId === entry.id ? claim : null;
+  if (claim && !mine) return heldForPayment(claim);
+  if (payment !== "at_desk") {
+    if (mine) return ok(heldView(mine, payment.mint));
+    const owed = await owedFor(tx, entry);
+    if (owed) {
+      const onThis = await liveOfferOfPatient(tx, caller.clinicId, entry.patientId);
+      const offerId = onThis && onThis.openingId === opening.id && onThis.entryId === entry.id ? onThis.id : payment.viaOfferId;
+      return ok(await openClaim(tx, caller, { opening, entry, offerId, owed, mint: payment.mint }, now));
+    }
+  } else if (mine) {
+    await endClaim(tx, caller, mine, "CANCELLED", now);
   }
   // Staff may book a service longer than the opening when the time after it is free: the exclusion
   // constraint, not the opening's length, decides (a conflict comes back as slot_filled).

@@ -4,11 +4,15 @@
 // on the opening's row lock; the first books (guarded fill + exclusion constraint behind it); the
 // rest then see it FILLED and get slot_filled with alternatives. No claimer holds an offer lock while
 // waiting for the opening, so the winner can withdraw the others' offers without a deadlock.
+// A patient who owes a deposit or prepayment gets a claim instead (hold-for-payment.ts): under the same
+// lock, the first claimer holds the opening for 90 s and the others are refused until it is paid or lapses.
 import { decide, evolveAll } from "../core/offer.ts";
 import { fail, notFound, ok, type Result } from "../core/result.ts";
 import type { Settings } from "../core/settings.ts";
 import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
+import { claimLive } from "../core/payment.ts";
 import { getAppointment } from "../store/appointments.ts";
+import { openClaimOfOffer } from "../store/claims.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import { deliveriesOfOffers, insertDelivery } from "../store/deliveries.ts";
 import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
@@ -18,23 +22,45 @@ import { attachAlternatives } from "./alternatives.ts";
 import { bookIn } from "./book-appointment.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
+import { endClaim, heldForPayment, heldView, liveClaimOn, openClaim, owedFor, paymentRequired, type Held, type MintToken } from "./hold-for-payment.ts";
 
 export interface Claimed {
   appointment: Appointment;
   offer: Offer | null;
 }
 
-/** Accept an offer (booking link, SMS reply, keypad, or staff on the patient's behalf). Repeatable. */
-export async function acceptOffer(deps: Deps, caller: Caller, offerId: string): Promise<Result<Claimed>> {
+/**
+ * What an accept does when the patient owes a deposit or a prepayment (API.md "Deposits"):
+ * - "at_desk": staff record the patient's yes (or book them); book now, the clinic takes payment at the desk;
+ * - "refuse": book nothing and say what is owed (the voice keypad cannot take a card);
+ * - { mint }: the booking link or a text; hold the slot for 90 s (a claim) and ask for the payment.
+ */
+export type PaymentStep = "at_desk" | "refuse" | { mint: MintToken };
+
+/** Accept an offer (SMS reply, keypad, or staff on the patient's behalf). Repeatable. */
+export async function acceptOffer(deps: Deps, caller: Caller, offerId: string, payment: "at_desk" | "refuse" = "refuse"): Promise<Result<Claimed>> {
+  const result = await accept(deps, caller, offerId, payment);
+  if (result.ok && "claim" in result.value) throw new Error("a claim was made without a payment step");
+  return result as Result<Claimed>;
+}
+
+/** Accept an offer by link or text: booked, or held for payment when the patient owes one. Repeatable. */
+export function acceptOrHold(deps: Deps, caller: Caller, offerId: string, mint: MintToken): Promise<Result<Claimed | Held>> {
+  return accept(deps, caller, offerId, { mint });
+}
+
+async function accept(deps: Deps, caller: Caller, offerId: string, payment: PaymentStep): Promise<Result<Claimed | Held>> {
   const now = deps.clock.now();
-  const result = await inTransaction(deps.db, async (tx) => {
+  const result = await inTransaction(deps.db, async (tx): Promise<Result<Claimed | Held>> => {
     const found = await getOffer(tx, caller.clinicId, offerId);
     if (!found) return notFound("notification");
     if (found.status === "ACCEPTED" && found.bookedAppointmentId) return ok({ appointment: (await getAppointment(tx, caller.clinicId, found.bookedAppointmentId))!, offer: found });
+    // While the patient's own claim runs, their hold waits for it: the accept was decided when they claimed.
+    const own = await openClaimOfOffer(tx, caller.clinicId, offerId);
     // Refuse without queueing on the lock when the answer is already final: a FILLED, EXPIRED or
     // CLOSED opening never opens again, and neither does an offer that is no longer live.
     const peek = (await getOpening(tx, caller.clinicId, found.openingId))!;
-    const early = decide({ type: "accept", now }, found, peek.status === "FILLED" ? "filled" : "other");
+    const early = decide({ type: "accept", now: own && claimLive(own, now) ? own.createdAt : now }, found, peek.status === "FILLED" ? "filled" : "other");
     if (!early.ok) return early;
     if (peek.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
 
@@ -43,11 +69,21 @@ export async function acceptOffer(deps: Deps, caller: Caller, offerId: string): 
     if (offer.status === "ACCEPTED" && offer.bookedAppointmentId) {
       return ok({ appointment: (await getAppointment(tx, caller.clinicId, offer.bookedAppointmentId))!, offer });
     }
-    const decision = decide({ type: "accept", now }, offer, opening.status === "FILLED" ? "filled" : "other");
+    const claim = await liveClaimOn(tx, caller, opening.id, now);
+    const mine = claim && claim.offerId === offer.id ? claim : null;
+    const decision = decide({ type: "accept", now: mine ? mine.createdAt : now }, offer, opening.status === "FILLED" ? "filled" : "other");
     if (!decision.ok) return decision;
     if (opening.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
-    const settings = await settingsIn(tx, caller.clinicId);
+    if (claim && !mine) return heldForPayment(claim);
     const entry = (await getEntry(tx, caller.clinicId, offer.entryId, true))!;
+    if (payment !== "at_desk") {
+      if (mine) return payment === "refuse" ? paymentRequired(mine) : ok(heldView(mine, payment.mint));
+      const owed = await owedFor(tx, entry);
+      if (owed) return payment === "refuse" ? paymentRequired(owed) : ok(await openClaim(tx, caller, { opening, entry, offerId: offer.id, owed, mint: payment.mint }, now));
+    } else if (mine) {
+      await endClaim(tx, caller, mine, "CANCELLED", now); // staff booked it; payment is taken at the desk
+    }
+    const settings = await settingsIn(tx, caller.clinicId);
     const accepted = (await saveOfferState(tx, offer, evolveAll(offer, decision.value), now))!;
     const booked = await bookEntryIn(tx, caller, entry, opening, settings, now);
     if (!booked.ok) return booked;

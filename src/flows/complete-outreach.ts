@@ -26,7 +26,7 @@ export async function completeOutreach(
   if (task.notificationId && input.outcome !== "NO_ANSWER") {
     const offer = await getOffer(deps.db, caller.clinicId, task.notificationId);
     if (offer && (offer.status === "PENDING" || offer.status === "SCHEDULED")) {
-      const answered = input.outcome === "BOOKED" ? await acceptOffer(deps, caller, offer.id) : await declineOffer(deps, caller, offer.id);
+      const answered = input.outcome === "BOOKED" ? await acceptOffer(deps, caller, offer.id, "at_desk") : await declineOffer(deps, caller, offer.id);
       if (!answered.ok) return answered;
     }
   }

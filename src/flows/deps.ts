@@ -2,6 +2,7 @@
 import type { Clock } from "../clock.ts";
 import type { Channels } from "../channels/channel.ts";
 import type { Config } from "../config.ts";
+import type { PaymentGateway } from "../payments/gateway.ts";
 import { recordAudit } from "../store/audit.ts";
 import type { Pool, Queryable } from "../store/db.ts";
 import type { LiveEvents } from "../web/live.ts";
@@ -19,6 +20,8 @@ export interface Deps {
   log: Logger;
   /** Where each channel's messages go: real providers when configured, else the dev outbox. */
   channels: Channels;
+  /** Where money moves: the dev gateway (a ledger table) unless a real one is wired in. */
+  payments: PaymentGateway;
   /** The VAPID public key browsers subscribe with (absent: web push is off). */
   pushPublicKey?: string | null;
   /** Committed status changes of offers and openings, for live pages (absent: pages are not live). */

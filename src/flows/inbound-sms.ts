@@ -14,12 +14,13 @@ import { inboundSeen, recordInbound } from "../store/inbound.ts";
 import { insertStaffAlert } from "../store/outreach.ts";
 import { patientsByPhone, setConsent } from "../store/patients.ts";
 import { answerReminderReply, type ReminderAction } from "./answer-reminder-reply.ts";
-import { acceptOffer } from "./claim-opening.ts";
+import { acceptOrHold } from "./claim-opening.ts";
 import { audit, type Deps } from "./deps.ts";
+import { paymentReplyText, randomToken, type Held } from "./hold-for-payment.ts";
 import { declineOffer } from "./respond-to-offer.ts";
 
 export type InboundAction =
-  | "accepted" | "declined" | "slot_filled" | "offer_expired" | "no_live_offer"
+  | "accepted" | "payment_requested" | "declined" | "slot_filled" | "offer_expired" | "no_live_offer"
   | "opted_out" | "opted_in" | "help" | "not_understood" | "unknown_sender" | ReminderAction;
 
 export interface Inbound {
@@ -47,6 +48,7 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
   let action: InboundAction;
   let replyKind: Parameters<typeof replyText>[0] | null = null;
   let clinicId: string | null = null;
+  let held: Held | null = null; // YES from a patient who owes a deposit: the slot is held, the reply is the payment link
   if (kind === "yes" || kind === "no" || kind === "other") {
     const live = await liveOfferFor(deps, phone.value, input.clinicId);
     clinicId = live?.clinicId ?? null;
@@ -58,8 +60,9 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
       replyKind = "not_understood";
     } else {
       const caller = { clinicId: live.clinicId, actor: `patient:sms:${live.offerId}` };
-      const answered = kind === "yes" ? await acceptOffer(deps, caller, live.offerId) : await declineOffer(deps, caller, live.offerId);
-      action = answered.ok ? (kind === "yes" ? "accepted" : "declined") : answered.code === "slot_filled" ? "slot_filled" : "offer_expired";
+      const answered = kind === "yes" ? await acceptOrHold(deps, caller, live.offerId, randomToken) : await declineOffer(deps, caller, live.offerId);
+      held = answered.ok && "claim" in answered.value ? answered.value : null;
+      action = answered.ok ? (kind === "yes" ? (held ? "payment_requested" : "accepted") : "declined") : answered.code === "slot_filled" ? "slot_filled" : "offer_expired";
       replyKind = answered.ok ? null : action === "slot_filled" ? "taken" : "ended";
     }
   } else {
@@ -85,7 +88,7 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
     });
     if (!recorded) return ok({ action, reply: null }); // a concurrent retry of the same webhook got here first
     const clinic = (await getClinic(tx, patient.clinicId))!;
-    const reply = replyKind ? replyText(replyKind, clinic.name, deps.config.channels.clinicPhone) : null;
+    const reply = held ? await paymentReplyText(tx, deps.config.publicUrl, held) : replyKind ? replyText(replyKind, clinic.name, deps.config.channels.clinicPhone) : null;
     if (reply) {
       // Sent even after STOP: the one confirmation carriers require. It goes to the number, not by consent.
       await insertDelivery(tx, {

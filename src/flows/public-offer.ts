@@ -1,7 +1,7 @@
 // The patient's side: the booking link's token is the credential. Opening the link only reads.
 import { invalid, notFound, ok, type Result } from "../core/result.ts";
 import { patientZone } from "../core/quiet-hours.ts";
-import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
+import type { Offer, Opening, WaitlistEntry } from "../core/types.ts";
 import { getClinic } from "../store/clinics.ts";
 import { findDeliveryByTokenHash } from "../store/deliveries.ts";
 import { getOffer } from "../store/offers.ts";
@@ -12,8 +12,9 @@ import { saveSubscription } from "../store/push-subscriptions.ts";
 import { getService } from "../store/services.ts";
 import { getEntry } from "../store/waitlist.ts";
 import { acceptAlternative } from "./book-from-waitlist.ts";
-import { acceptOffer } from "./claim-opening.ts";
+import { acceptOrHold } from "./claim-opening.ts";
 import type { Caller, Deps } from "./deps.ts";
+import { tokenFromLink, type Held } from "./hold-for-payment.ts";
 import { declineOffer } from "./respond-to-offer.ts";
 import { hashSecret } from "./secrets.ts";
 
@@ -64,11 +65,23 @@ export async function viewOffer(deps: Deps, token: string): Promise<Result<Publi
   });
 }
 
-export async function acceptByToken(deps: Deps, token: string): Promise<Result<{ appointmentId: string }>> {
+/** The answer to an accept by link: booked, or held for payment (API.md "Deposits": 202 CLAIMED). */
+export type LinkAccept =
+  | { status: "ACCEPTED"; appointmentId: string }
+  | { status: "CLAIMED"; claimExpiresAt: Date; paymentUrl: string };
+
+function claimed(deps: Deps, held: Held): LinkAccept {
+  // A link-made claim's token is derived from the link, so it can always be made again.
+  if (!held.payToken) throw new Error("a claim made by link has a payment token");
+  return { status: "CLAIMED", claimExpiresAt: held.claim.expiresAt, paymentUrl: `${deps.config.publicUrl}/pay/${held.payToken}` };
+}
+
+export async function acceptByToken(deps: Deps, token: string): Promise<Result<LinkAccept>> {
   const ref = await resolve(deps, token);
   if (!ref) return notFound("offer");
-  const claimed = await acceptOffer(deps, ref.caller, ref.offerId);
-  return claimed.ok ? ok({ appointmentId: claimed.value.appointment.id }) : claimed;
+  const answer = await acceptOrHold(deps, ref.caller, ref.offerId, tokenFromLink(token));
+  if (!answer.ok) return answer;
+  return ok("claim" in answer.value ? claimed(deps, answer.value) : { status: "ACCEPTED", appointmentId: answer.value.appointment.id });
 }
 
 export async function declineByToken(deps: Deps, token: string): Promise<Result<Offer>> {
@@ -77,10 +90,12 @@ export async function declineByToken(deps: Deps, token: string): Promise<Result<
   return declineOffer(deps, ref.caller, ref.offerId);
 }
 
-export async function acceptAlternativeByToken(deps: Deps, token: string, slotId: string): Promise<Result<Appointment>> {
+export async function acceptAlternativeByToken(deps: Deps, token: string, slotId: string): Promise<Result<LinkAccept>> {
   const ref = await resolve(deps, token);
   if (!ref) return notFound("offer");
-  return acceptAlternative(deps, ref.caller, ref.offerId, slotId);
+  const answer = await acceptAlternative(deps, ref.caller, ref.offerId, slotId, tokenFromLink(token));
+  if (!answer.ok) return answer;
+  return ok("claim" in answer.value ? claimed(deps, answer.value) : { status: "ACCEPTED", appointmentId: answer.value.id });
 }
 
 /**

@@ -3,6 +3,7 @@
 import { decide, evolveAll } from "../core/offer.ts";
 import { notFound, ok, type Result } from "../core/result.ts";
 import type { Offer } from "../core/types.ts";
+import { openClaimOfOffer } from "../store/claims.ts";
 import { inTransaction } from "../store/db.ts";
 import { getOffer, saveOfferState } from "../store/offers.ts";
 import { lockOpening, wakeOpening } from "../store/openings.ts";
@@ -10,6 +11,7 @@ import { releaseEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { acceptOffer, type Claimed } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
+import { endClaim } from "./hold-for-payment.ts";
 
 export async function declineOffer(deps: Deps, caller: Caller, offerId: string): Promise<Result<Offer>> {
   const now = deps.clock.now();
@@ -22,6 +24,9 @@ export async function declineOffer(deps: Deps, caller: Caller, offerId: string):
     const decision = decide({ type: "decline", now }, offer, opening.status === "FILLED" ? "filled" : "other");
     if (!decision.ok) return decision;
     const saved = (await saveOfferState(tx, offer, evolveAll(offer, decision.value), now))!;
+    // Declining while paying to claim it ends the claim: the time is free for the others at once.
+    const claim = await openClaimOfOffer(tx, caller.clinicId, offer.id);
+    if (claim) await endClaim(tx, caller, claim, "CANCELLED", now);
     const settings = await settingsIn(tx, caller.clinicId);
     await releaseEntry(tx, caller.clinicId, offer.entryId, settings.maxNotificationsPerEntry, now);
     await wakeOpening(tx, caller.clinicId, offer.openingId, now);
@@ -30,7 +35,7 @@ export async function declineOffer(deps: Deps, caller: Caller, offerId: string):
   });
 }
 
-/** PUT …/notifications/:id/response: staff record what the patient said. */
+/** PUT …/notifications/:id/response: staff record what the patient said (a deposit owed is taken at the desk). */
 export async function recordResponse(
   deps: Deps,
   caller: Caller,
@@ -38,7 +43,7 @@ export async function recordResponse(
   response: "ACCEPTED" | "DECLINED",
 ): Promise<Result<{ offer: Offer; appointmentId: string | null }>> {
   if (response === "ACCEPTED") {
-    const claimed: Result<Claimed> = await acceptOffer(deps, caller, offerId);
+    const claimed: Result<Claimed> = await acceptOffer(deps, caller, offerId, "at_desk");
     return claimed.ok ? ok({ offer: claimed.value.offer!, appointmentId: claimed.value.appointment.id }) : claimed;
   }
   const declined = await declineOffer(deps, caller, offerId);

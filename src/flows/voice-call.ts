@@ -1,7 +1,7 @@
 // The offer by phone: Twilio fetches what to say when the patient answers. 1 books (the same claim
 // as the link), 2 declines; an answering machine gets a short message with the clinic's number.
 // A booking accepted by phone is confirmed by phone too: that call says the booking, nothing to press.
-import { offerCallTwiml, machineTwiml, sayTwiml, digitChoice } from "../channels/twiml.ts";
+import { offerCallTwiml, machineTwiml, sayTwiml, digitChoice, spokenPhone } from "../channels/twiml.ts";
 import { confirmationSpoken, offerSpoken } from "../core/message.ts";
 import { isLive } from "../core/offer.ts";
 import { patientZone } from "../core/quiet-hours.ts";
@@ -37,6 +37,11 @@ export async function voiceTwiml(
     if (choice === "accept") {
       const claimed = await acceptOffer(deps, caller, offer.id);
       if (claimed.ok) return sayTwiml(`You're booked. We'll see you then. Goodbye.`);
+      // A deposit or prepayment is owed: no card by keypad. Nothing is held; the offer stays open.
+      if (claimed.extra?.paymentRequired) {
+        const orCall = clinicPhone ? `, or call us at ${spokenPhone(clinicPhone)}` : ", or call the clinic";
+        return sayTwiml(`To book this time, a deposit is needed first. Please use the booking link we sent you${orCall}. Goodbye.`);
+      }
       return sayTwiml(claimed.code === "slot_filled" ? "Sorry, that time was just taken. You stay on our waitlist. Goodbye." : "Sorry, this offer has ended. You stay on our waitlist. Goodbye.");
     }
     if (choice === "decline") {

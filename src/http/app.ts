@@ -25,6 +25,7 @@ import { waitlistRoutes } from "./routes/waitlist.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { publicRoutes } from "./routes/public.ts";
 import { offerPageRoutes } from "./routes/offer-page.ts";
+import { paymentRoutes } from "./routes/payments.ts";
 import { rescheduleRoutes } from "./routes/reschedule.ts";
 import { devRoutes } from "./routes/dev.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
@@ -122,6 +123,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   notificationRoutes(app, deps);
   publicRoutes(app, deps);
   offerPageRoutes(app, deps);
+  paymentRoutes(app, deps);
   rescheduleRoutes(app, deps);
   outreachRoutes(app, deps);
   webhookRoutes(app, deps);

@@ -9,6 +9,7 @@ import { expireDueEntries } from "../flows/expire-entries.ts";
 import { expireDueHolds } from "../flows/expire-holds.ts";
 import { clearStaleCancellerFlags } from "../flows/flag-cancellers.ts";
 import { markDueNoShows } from "../flows/mark-no-shows.ts";
+import { sweepPayments } from "./payments.ts";
 import { sendDueReminders } from "../flows/send-reminders.ts";
 import { inTransaction } from "../store/db.ts";
 import { lockDueOpenings } from "../store/openings.ts";
@@ -42,6 +43,7 @@ export async function runDue(deps: Deps, now: Date): Promise<Drained> {
   const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0, reminders: 0 };
   await clearStaleCancellerFlags(deps, now);
   for (let round = 0; round < 200; round++) {
+    await sweepPayments(deps, now); // first: a lapsed claim's offer and opening are then seen by the sweeps below
     const noShows = await markDueNoShows(deps, now);
     const expired = await expireDueHolds(deps, now);
     // After hold expiry: an entry whose offer just ended and whose latest date has passed expires now.

@@ -1,8 +1,9 @@
-// Charges (migrations/008_charges.sql): cancellation fees now, deposits and prepayments later.
+// Charges (migrations/008_charges.sql, 010_payments.sql): cancellation fees, deposits and prepayments.
 import type { Queryable } from "./db.ts";
 
 export type ChargeKind = "CANCELLATION_FEE" | "DEPOSIT" | "PREPAYMENT";
-export type ChargeStatus = "PENDING" | "CHARGED" | "WAIVED";
+/** A deposit is AUTHORIZED (staff capture or release it at the visit); REFUNDED: money returned. */
+export type ChargeStatus = "PENDING" | "CHARGED" | "WAIVED" | "AUTHORIZED" | "REFUNDED";
 
 export interface Charge {
   id: string;
@@ -14,6 +15,12 @@ export interface Charge {
   status: ChargeStatus;
   reason: string;
   dueAt: Date;
+  /** The gateway's reference once money moved. */
+  paymentReference: string | null;
+  /** Declined attempts so far, the last decline, and when the fee sweep tries again (null after a decline: left to staff). */
+  attempts: number;
+  failureNote: string | null;
+  nextAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,6 +36,10 @@ export function parseCharge(r: any): Charge {
     status: r.status,
     reason: r.reason,
     dueAt: r.due_at,
+    paymentReference: r.payment_reference,
+    attempts: r.attempts,
+    failureNote: r.failure_note,
+    nextAttemptAt: r.next_attempt_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -36,12 +47,16 @@ export function parseCharge(r: any): Charge {
 
 export async function insertCharge(
   q: Queryable,
-  c: { clinicId: string; patientId: string; appointmentId: string; kind: ChargeKind; amountCents: number; reason: string; dueAt: Date; at: Date },
+  c: {
+    clinicId: string; patientId: string; appointmentId: string; kind: ChargeKind; amountCents: number; reason: string; dueAt: Date; at: Date;
+    /** Already paid (a deposit or prepayment taken at the claim): its status and the gateway's reference. */
+    paid?: { status: "CHARGED" | "AUTHORIZED"; paymentReference: string };
+  },
 ): Promise<Charge> {
   const { rows } = await q.query(
-    `INSERT INTO charges (clinic_id, patient_id, appointment_id, kind, amount_cents, status, reason, due_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $8) RETURNING *`,
-    [c.clinicId, c.patientId, c.appointmentId, c.kind, c.amountCents, c.reason, c.dueAt, c.at],
+    `INSERT INTO charges (clinic_id, patient_id, appointment_id, kind, amount_cents, status, reason, due_at, payment_reference, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *`,
+    [c.clinicId, c.patientId, c.appointmentId, c.kind, c.amountCents, c.paid?.status ?? "PENDING", c.reason, c.dueAt, c.paid?.paymentReference ?? null, c.at],
   );
   return parseCharge(rows[0]);
 }
@@ -62,4 +77,34 @@ export async function listChargesOfPatient(q: Queryable, clinicId: string, patie
     [clinicId, patientId],
   );
   return rows.map(parseCharge);
+}
+
+/** One PENDING cancellation fee due at `now` (and not waiting for a retry), locked for this runner only. */
+export async function lockDueFee(q: Queryable, now: Date): Promise<Charge | null> {
+  const { rows } = await q.query(
+    `SELECT * FROM charges WHERE kind = 'CANCELLATION_FEE' AND status = 'PENDING' AND due_at <= $1
+       AND (attempts = 0 OR next_attempt_at <= $1)
+     ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    [now],
+  );
+  return rows[0] ? parseCharge(rows[0]) : null;
+}
+
+export async function markCharged(q: Queryable, clinicId: string, id: string, paymentReference: string, at: Date): Promise<Charge | null> {
+  const { rows } = await q.query(
+    `UPDATE charges SET status = 'CHARGED', payment_reference = $3, next_attempt_at = NULL, updated_at = $4
+     WHERE clinic_id = $1 AND id = $2 AND status = 'PENDING' RETURNING *`,
+    [clinicId, id, paymentReference, at],
+  );
+  return rows[0] ? parseCharge(rows[0]) : null;
+}
+
+/** A declined attempt: counted and noted; tried again at `retryAt`, or (null) left to staff. */
+export async function noteDecline(q: Queryable, clinicId: string, id: string, note: string, retryAt: Date | null, at: Date): Promise<Charge | null> {
+  const { rows } = await q.query(
+    `UPDATE charges SET attempts = attempts + 1, failure_note = $3, next_attempt_at = $4, updated_at = $5
+     WHERE clinic_id = $1 AND id = $2 AND status = 'PENDING' RETURNING *`,
+    [clinicId, id, note.slice(0, 200), retryAt, at],
+  );
+  return rows[0] ? parseCharge(rows[0]) : null;
 }

@@ -114,10 +114,11 @@ export async function liveOfferOfPatient(q: Queryable, clinicId: string, patient
   return rows[0] ? parseOffer(rows[0]) : null;
 }
 
-/** PENDING offers whose hold has run out, locked for this runner only. */
+/** PENDING offers whose hold has run out (and no claim of theirs is OPEN: it waits), locked for this runner only. */
 export async function lockExpiredHolds(q: Queryable, now: Date, limit: number): Promise<Offer[]> {
   const { rows } = await q.query(
     `SELECT * FROM offers WHERE status = 'PENDING' AND hold_expires_at <= $1
+       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.offer_id = offers.id AND c.status = 'OPEN')
      ORDER BY hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [now, limit],
   );

@@ -46,7 +46,8 @@ ${view.body}
 </main>`);
 }
 
-function documentOf(title: string, nonce: string, body: Html): string {
+/** The page around `body`: head, inlined style and one script, each with the response's nonce (the payment page reuses it). */
+export function documentOf(title: string, nonce: string, body: Html, script = OFFER_SCRIPT): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -60,7 +61,7 @@ function documentOf(title: string, nonce: string, body: Html): string {
 </head>
 <body>
 ${body}
-<script nonce="${nonce}">${unsafeRaw(OFFER_SCRIPT)}</script>
+<script nonce="${nonce}">${unsafeRaw(script)}</script>
 </body>
 </html>
 `.value;

@@ -6,7 +6,7 @@ import type { OfferPage } from "../flows/view-offer-page.ts";
 import { html, type Html } from "./html.ts";
 import { duration, phoneForPeople, remaining, timeOrWhen, when } from "./offer-format.ts";
 
-export type Flash = "alt_taken" | "error";
+export type Flash = "alt_taken" | "error" | "held";
 
 export interface ViewInput {
   page: OfferPage;
@@ -25,6 +25,7 @@ export interface View {
 const FLASHES: Record<Flash, string> = {
   alt_taken: "Sorry, that time was just booked by someone else. Here is what is still free.",
   error: "Sorry, something went wrong. Please try again.",
+  held: "Someone else is paying to book this time right now. If they don't finish within 90 seconds, it's yours to book: please try again in a minute.",
 };
 
 export function offerView(v: ViewInput): View {

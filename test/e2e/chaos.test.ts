@@ -16,6 +16,7 @@ import type { DeliveryStatus } from "../../src/core/types.ts";
 import type { Deps } from "../../src/flows/deps.ts";
 import { buildApp, type App } from "../../src/http/app.ts";
 import { runDue } from "../../src/jobs/runner.ts";
+import { devGateway } from "../../src/payments/dev-gateway.ts";
 import { startFakeTwilio, type FakeTwilio } from "../fakes/twilio.ts";
 import { testDatabase } from "../harness/db.ts";
 
@@ -79,7 +80,7 @@ async function api(method: string, url: string, body?: object, key = clinic?.key
     });
     const channels = configureChannels(config, pool, null);
     assert.equal(channels.live.SMS, "twilio");
-    deps = { db: pool, clock, config, log: quiet, channels: channels.channels };
+    deps = { db: pool, clock, config, log: quiet, channels: channels.channels, payments: devGateway(pool) };
     app = await buildApp(deps);
     try {
       await app.listen({ port, host: "127.0.0.1" });

@@ -10,6 +10,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { parseConfig, type Config } from "../../src/config.ts";
 import type { Deps, Logger } from "../../src/flows/deps.ts";
 import { buildApp, type App } from "../../src/http/app.ts";
+import { devGateway } from "../../src/payments/dev-gateway.ts";
 import { runDue } from "../../src/jobs/runner.ts";
 import { startFakeTwilio, type FakeTwilio } from "../fakes/twilio.ts";
 import { testDatabase } from "../harness/db.ts";
@@ -124,7 +125,7 @@ export async function startLiveApp(env: Record<string, string> = {}): Promise<Li
       ...env,
     });
     const channels = configureChannels(config, pool, null);
-    const deps: Deps = { db: pool, clock, config, log, channels: channels.channels };
+    const deps: Deps = { db: pool, clock, config, log, channels: channels.channels, payments: devGateway(pool) };
     const app = await buildApp(deps);
     try {
       await app.listen({ port: config.port, host: config.host });

@@ -11,6 +11,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { Deps, Logger } from "../../src/flows/deps.ts";
 import { runDue } from "../../src/jobs/runner.ts";
+import { devGateway } from "../../src/payments/dev-gateway.ts";
 import { createPool } from "../../src/store/db.ts";
 
 const at = process.env.BACKFILL_WORKER_NOW;
@@ -27,7 +28,7 @@ const log: Logger = {
   error: (o, m) => process.stderr.write(`${JSON.stringify([m, o])}\n`),
 };
 const channels = configureChannels(config, pool, null);
-const deps: Deps = { db: pool, clock, config, log, channels: channels.channels };
+const deps: Deps = { db: pool, clock, config, log, channels: channels.channels, payments: devGateway(pool) };
 
 async function left(): Promise<number> {
   const { rows } = await pool.query("SELECT count(*)::int AS n FROM deliveries WHERE status IN ('QUEUED', 'SENDING')");

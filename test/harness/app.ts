@@ -6,6 +6,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { Deps, Logger } from "../../src/flows/deps.ts";
 import { buildApp, type App } from "../../src/http/app.ts";
+import { DevGateway } from "../../src/payments/dev-gateway.ts";
 import { testDatabase } from "./db.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -15,6 +16,8 @@ export interface TestContext {
   app: App;
   deps: Deps;
   clock: ManualClock;
+  /** The dev payment gateway the app uses (tests make it decline with declineNext). */
+  payments: DevGateway;
   /** Lines the app logged, to check that no patient data reaches the log. */
   logged: string[];
 }
@@ -29,10 +32,11 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestCon
     error: (o, m) => logged.push(JSON.stringify([o, m])),
   };
   const config = parseConfig({ DATABASE_URL: url, BACKFILL_ADMIN_TOKEN: ADMIN_TOKEN, BACKFILL_RATE_LIMIT: "100000", ...env });
-  const deps: Deps = { db: pool, clock, config, log, channels: outboxChannels(pool) };
+  const payments = new DevGateway(pool);
+  const deps: Deps = { db: pool, clock, config, log, channels: outboxChannels(pool), payments };
   const app = await buildApp(deps);
   after(() => app.close());
-  return { app, deps, clock, logged };
+  return { app, deps, clock, payments, logged };
 }
 
 export interface Reply {

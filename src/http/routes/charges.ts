@@ -6,7 +6,7 @@ import type { Charge } from "../../store/charges.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { sendResult } from "../problem.ts";
-import { Id, IdParams, Instant, problems } from "../schemas.ts";
+import { Id, IdParams, Instant, Nullable, problems } from "../schemas.ts";
 
 export const ChargeJson = Type.Object(
   {
@@ -15,9 +15,10 @@ export const ChargeJson = Type.Object(
     appointmentId: Id,
     kind: Type.Union([Type.Literal("CANCELLATION_FEE"), Type.Literal("DEPOSIT"), Type.Literal("PREPAYMENT")]),
     amountCents: Type.Integer(),
-    status: Type.Union([Type.Literal("PENDING"), Type.Literal("CHARGED"), Type.Literal("WAIVED")]),
+    status: Type.Union(["PENDING", "CHARGED", "WAIVED", "AUTHORIZED", "REFUNDED"].map((s) => Type.Literal(s))),
     reason: Type.String(),
     dueAt: Instant,
+    failureNote: Type.Optional(Nullable(Type.String({ description: "why the last attempt to take a fee was declined" }))),
     createdAt: Instant,
     updatedAt: Instant,
   },
@@ -33,6 +34,7 @@ export const chargeJson = (c: Charge) => ({
   status: c.status,
   reason: c.reason,
   dueAt: c.dueAt.toISOString(),
+  failureNote: c.failureNote,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
 });
@@ -45,7 +47,7 @@ export function chargeRoutes(app: App, deps: Deps) {
       onRequest: guard,
       schema: {
         tags: ["patients"],
-        summary: "A patient's charges (cancellation fees: PENDING until the slot starts, WAIVED when the time is refilled)",
+        summary: "A patient's charges: cancellation fees (PENDING until the slot starts, then CHARGED; WAIVED when the time is refilled), deposits (AUTHORIZED) and prepayments (CHARGED)",
         params: IdParams,
         response: { 200: Type.Object({ items: Type.Array(ChargeJson) }), ...problems(404) },
       },

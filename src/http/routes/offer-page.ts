@@ -22,7 +22,7 @@ import { Id, Problem } from "../schemas.ts";
 // No length limit here: a bad token gets the "not a valid link" page, not a validation error.
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1 }) });
 const AlternativeParams = Type.Object({ token: Type.String({ minLength: 1 }), slotId: Id });
-const FLASHES = new Set<Flash>(["alt_taken", "error"]);
+const FLASHES = new Set<Flash>(["alt_taken", "error", "held"]);
 /** Refusals the page itself explains once reloaded (taken, expired, closed, unknown link). */
 const EXPLAINED = new Set<Failure["code"]>(["slot_filled", "offer_expired", "offer_closed", "not_found"]);
 
@@ -50,9 +50,15 @@ export function offerPageRoutes(app: App, deps: Deps) {
     return reply.code(200).send(renderOfferPage(input, nonce));
   });
 
+  // A patient who owes a deposit or prepayment goes on to the payment page (the slot is held for them).
+  const toPayment = (reply: FastifyReply, paymentUrl: string) => noStore(reply).code(303).header("location", new URL(paymentUrl).pathname).send();
+  /** Refused while another patient's payment holds the time: their offer stays open, so say why nothing happened. */
+  const held = (f: Failure) => f.code === "slot_filled" && typeof f.extra?.claimExpiresAt === "string";
+
   app.post("/o/:token/accept", { schema: { ...hide, params: TokenParams } }, async (request, reply) => {
     const result = await acceptByToken(deps, request.params.token);
-    return backToPage(reply, request.params.token, result.ok || EXPLAINED.has(result.code) ? null : "error");
+    if (result.ok && result.value.status === "CLAIMED") return toPayment(reply, result.value.paymentUrl);
+    return backToPage(reply, request.params.token, result.ok ? null : held(result) ? "held" : EXPLAINED.has(result.code) ? null : "error");
   });
 
   app.post("/o/:token/decline", { schema: { ...hide, params: TokenParams } }, async (request, reply) => {
@@ -62,7 +68,8 @@ export function offerPageRoutes(app: App, deps: Deps) {
 
   app.post("/o/:token/alternatives/:slotId/accept", { schema: { ...hide, params: AlternativeParams } }, async (request, reply) => {
     const result = await acceptAlternativeByToken(deps, request.params.token, request.params.slotId);
-    const flash = result.ok ? null : result.code === "slot_filled" || result.code === "not_found" ? "alt_taken" : "error";
+    if (result.ok && result.value.status === "CLAIMED") return toPayment(reply, result.value.paymentUrl);
+    const flash = result.ok ? null : held(result) ? "held" : result.code === "slot_filled" || result.code === "not_found" ? "alt_taken" : "error";
     return backToPage(reply, request.params.token, flash);
   });
 

@@ -1,7 +1,9 @@
 // The patient's side: no API key, the booking link's token is the credential. GET never changes state.
+import type { FastifyReply } from "fastify";
 import { Type } from "typebox";
+import type { Result } from "../../core/result.ts";
 import type { Deps } from "../../flows/deps.ts";
-import { acceptAlternativeByToken, acceptByToken, declineByToken, subscribeToPush, viewOffer } from "../../flows/public-offer.ts";
+import { acceptAlternativeByToken, acceptByToken, declineByToken, subscribeToPush, viewOffer, type LinkAccept } from "../../flows/public-offer.ts";
 import type { App } from "../app.ts";
 import { AlternativeJson } from "../entities.ts";
 import { sendProblem, sendResult } from "../problem.ts";
@@ -10,6 +12,18 @@ import { Id, Instant, Nullable, Problem } from "../schemas.ts";
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
 const publicProblems = { 404: Problem, 409: Problem, 410: Problem, 422: Problem, 429: Problem };
 const AcceptJson = Type.Object({ status: Type.Literal("ACCEPTED"), appointmentId: Id });
+const ClaimedJson = Type.Object(
+  { status: Type.Literal("CLAIMED"), claimExpiresAt: Instant, paymentUrl: Type.String({ description: "the payment page (GET /pay/:token); paying books the slot" }) },
+  { description: "The patient owes a deposit or prepayment: the slot is held for them for 90 s while they pay" },
+);
+/** 200 booked, or 202 held for payment (API.md "Deposits"). */
+function sendAccept(reply: FastifyReply, result: Result<LinkAccept>) {
+  if (!result.ok) return sendProblem(reply, result);
+  const v = result.value;
+  return v.status === "CLAIMED"
+    ? reply.code(202).send({ status: v.status, claimExpiresAt: v.claimExpiresAt.toISOString(), paymentUrl: v.paymentUrl })
+    : reply.code(200).send({ status: v.status, appointmentId: v.appointmentId });
+}
 const WithAlternatives = Type.Object({ alternatives: Type.Optional(Type.Array(AlternativeJson)) }, { additionalProperties: true });
 
 export function publicRoutes(app: App, deps: Deps) {
@@ -58,14 +72,14 @@ export function publicRoutes(app: App, deps: Deps) {
         tags,
         ...noAuth,
         summary: "Book the offered slot (repeating it returns the same answer)",
+        description:
+          "200 booked. 202 when the patient owes a deposit or prepayment: the slot is held for 90 s while they pay at `paymentUrl`. " +
+          "While another patient's payment holds it: 409 slot_filled with `claimExpiresAt` (their offer stays PENDING).",
         params: TokenParams,
-        response: { 200: AcceptJson, ...publicProblems, 409: WithAlternatives, 410: WithAlternatives },
+        response: { 200: AcceptJson, 202: ClaimedJson, ...publicProblems, 409: WithAlternatives, 410: WithAlternatives },
       },
     },
-    async (request, reply) => {
-      const result = await acceptByToken(deps, request.params.token);
-      return sendResult(reply, result, 200, (v) => ({ status: "ACCEPTED" as const, appointmentId: v.appointmentId }));
-    },
+    async (request, reply) => sendAccept(reply, await acceptByToken(deps, request.params.token)),
   );
 
   app.post(
@@ -117,13 +131,9 @@ export function publicRoutes(app: App, deps: Deps) {
         ...noAuth,
         summary: "Book one of the alternatives shown when the offered slot was gone",
         params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), slotId: Id }),
-        response: { 200: AcceptJson, ...publicProblems, 409: WithAlternatives },
+        response: { 200: AcceptJson, 202: ClaimedJson, ...publicProblems, 409: WithAlternatives },
       },
     },
-    async (request, reply) => {
-      const result = await acceptAlternativeByToken(deps, request.params.token, request.params.slotId);
-      if (!result.ok) return sendProblem(reply, result);
-      return { status: "ACCEPTED" as const, appointmentId: result.value.id };
-    },
+    async (request, reply) => sendAccept(reply, await acceptAlternativeByToken(deps, request.params.token, request.params.slotId)),
   );
 }

@@ -1,0 +1,58 @@
+// What the payment page (GET /pay/:token) and GET /api/public/claims/:token show. Only reads: a link
+// scanner opening the payment link changes nothing.
+import { claimLive } from "../core/payment.ts";
+import { patientZone } from "../core/quiet-hours.ts";
+import { notFound, ok, type Result } from "../core/result.ts";
+import type { Claim } from "../store/claims.ts";
+import { getClinic } from "../store/clinics.ts";
+import { getOpening } from "../store/openings.ts";
+import { getPatient } from "../store/patients.ts";
+import { getResource } from "../store/providers.ts";
+import { getService } from "../store/services.ts";
+import { getEntry } from "../store/waitlist.ts";
+import type { Deps } from "./deps.ts";
+import { claimOfToken } from "./pay-claim.ts";
+
+/** open: pay now; paid: booked; lapsed: the 90 s ran out; cancelled: the hold ended another way (taken, declined). */
+export type ClaimPageState = "open" | "paid" | "lapsed" | "cancelled";
+
+export interface ClaimPage {
+  state: ClaimPageState;
+  claim: Claim;
+  slot: { start: Date; end: Date; providerName: string; serviceName: string; clinicName: string };
+  patientTimezone: string;
+  clinicTimezone: string;
+  /** Milliseconds left to pay at `now` (open only): the countdown starts from the server's clock. */
+  remainingMs: number | null;
+  now: Date;
+}
+
+export function claimPageState(claim: Claim, now: Date): ClaimPageState {
+  if (claim.status === "PAID") return "paid";
+  if (claim.status === "CANCELLED") return "cancelled";
+  return claimLive(claim, now) ? "open" : "lapsed";
+}
+
+export async function viewClaim(deps: Deps, token: string): Promise<Result<ClaimPage>> {
+  const claim = await claimOfToken(deps, token);
+  if (!claim) return notFound("claim");
+  const q = deps.db;
+  const [clinic, opening, patient, entry] = await Promise.all([
+    getClinic(q, claim.clinicId),
+    getOpening(q, claim.clinicId, claim.openingId),
+    getPatient(q, claim.clinicId, claim.patientId),
+    getEntry(q, claim.clinicId, claim.entryId),
+  ]);
+  const [provider, service] = await Promise.all([getResource(q, "providers", claim.clinicId, opening!.providerId), getService(q, claim.clinicId, entry!.serviceId)]);
+  const now = deps.clock.now();
+  const state = claimPageState(claim, now);
+  return ok({
+    state,
+    claim,
+    slot: { start: opening!.start, end: opening!.end, providerName: provider!.name, serviceName: service!.name, clinicName: clinic!.name },
+    patientTimezone: patientZone(patient!.timezone, clinic!.timezone),
+    clinicTimezone: clinic!.timezone,
+    remainingMs: state === "open" ? claim.expiresAt.getTime() - now.getTime() : null,
+    now,
+  });
+}

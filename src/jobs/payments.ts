@@ -1,0 +1,10 @@
+// The payments' due work, for the runner: claims whose 90 s ran out, and cancellation fees due at
+// their slot's start. Each sweep claims its rows with SKIP LOCKED (src/flows/lapse-claims.ts,
+// src/flows/charge-fees.ts), so any number of instances can run it.
+import { chargeDueFees } from "../flows/charge-fees.ts";
+import type { Deps } from "../flows/deps.ts";
+import { lapseDueClaims } from "../flows/lapse-claims.ts";
+
+export async function sweepPayments(deps: Deps, now: Date): Promise<number> {
+  return (await lapseDueClaims(deps, now)) + (await chargeDueFees(deps, now));
+}
