@@ -46,20 +46,25 @@ export function reminderTime(input: ReminderInput): Date | null {
 export interface ReminderDueInput extends ReminderInput {
   /** When the question is asked: at booking, at a settings change, or by the sweep. */
   now: Date;
+  /** When it was booked, and whether the patient booked it themselves (and so was just told in writing). */
+  booked?: { at: Date; byPatient: boolean };
 }
 
 /**
  * When the reminder should go out, asked at `now`; null when none will.
  *
  * - reminderTime() when that is still ahead (or exactly now).
- * - The reminder's time has passed (booked inside the lead, or the sweep runs late): it goes out at once —
- *   or at the end of the patient's quiet hours — when that is still at least 2 h before the start
- *   (MIN_DEFERRED_LEAD_MS, the rule's own bar for "still useful"); otherwise none: a message minutes
- *   before the visit only adds noise (and a fresh booking already had its confirmation).
+ * - The patient booked it themselves inside the lead (a waitlist claim, a move from their reschedule page):
+ *   none — they were just told in writing, and a second text at the same moment is noise.
+ * - The reminder's time has passed otherwise (staff booked inside the lead, the lead was raised, the sweep
+ *   runs late): it goes out at once — or at the end of the patient's quiet hours — when that is still at
+ *   least 2 h before the start (MIN_DEFERRED_LEAD_MS, the rule's own bar for "still useful"); otherwise
+ *   none: a message minutes before the visit only adds noise.
  */
 export function reminderDue(input: ReminderDueInput): Date | null {
   const planned = reminderTime(input);
   if (planned === null) return null;
+  if (input.booked?.byPatient && planned.getTime() < input.booked.at.getTime()) return null;
   const now = input.now.getTime();
   if (planned.getTime() >= now) return planned;
   const soonest = nextAllowedSend(input.now, input.zone, input.quiet);

@@ -22,6 +22,8 @@ export function dueFor(a: Appointment, patient: Pick<Patient, "timezone">, setti
     zone: patientZone(patient.timezone, settings.timezone),
     quiet: settings.quietHours,
     now,
+    // Staff bookings may have told the patient nothing in writing; waitlist claims and online moves did.
+    booked: { at: a.bookedAt, byPatient: a.source !== "STAFF" },
   });
 }
 

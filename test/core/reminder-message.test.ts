@@ -104,6 +104,14 @@ test("reminderDue: ahead as planned; a passed time goes out now (or at 08:00) on
   assert.equal(due("2026-06-10T05:00:00Z"), "2026-06-10T12:00:00.000Z", "01:00 EDT is quiet: at 08:00, 6 h before");
   const early = new Date("2026-06-10T13:00:00Z"); // 09:00 EDT
   assert.equal(reminderDue({ start: early, hoursBefore: 24, zone: NY, quiet: QUIET, now: new Date("2026-06-10T05:00:00Z") }), null, "08:00 is 1 h before: none");
+  // The patient's own booking inside the lead (a claim, a move) was just confirmed in writing: no reminder,
+  // now or when recomputed later; booked before the planned time, it is owed (and caught up if late).
+  const mine = (bookedAt: string, now: string) =>
+    reminderDue({ start, hoursBefore: 24, zone: NY, quiet: QUIET, now: new Date(now), booked: { at: new Date(bookedAt), byPatient: true } })?.toISOString() ?? null;
+  assert.equal(mine("2026-06-10T12:00:00Z", "2026-06-10T12:00:00Z"), null);
+  assert.equal(mine("2026-06-10T12:00:00Z", "2026-06-10T13:00:00Z"), null);
+  assert.equal(mine("2026-06-08T12:00:00Z", "2026-06-09T18:00:00Z"), "2026-06-09T18:00:00.000Z");
+  assert.equal(mine("2026-06-08T12:00:00Z", "2026-06-10T12:00:00Z"), "2026-06-10T12:00:00.000Z");
 });
 
 test("moveState and linkExpiry: a reschedule link lives until the start, a rebook link 14 days", () => {

@@ -179,3 +179,17 @@ test("the patient's zone changing moves a reminder that has not gone out", async
   const appt = (await call(ctx, "GET", `/api/booking/appointments/${b.appointment.id}`, { key: b.clinic.key })).body;
   assert.equal(appt.reminderDueAt, "2026-03-03T16:00:00.000Z");
 });
+
+test("a patient's own booking inside the lead (from the waitlist) gets no reminder: they were just told", async () => {
+  ctx.clock.set(T0);
+  const s = await aStaffedClinic(ctx);
+  const entry = (await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { patientId: s.patient.id, serviceId: s.service.id } })).body;
+  const opening = (await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(20), end: inHours(21) } })).body;
+  const booked = await call(ctx, "POST", `/api/booking/waitlist/${entry.id}/book`, { key: s.clinic.key, body: { slotId: opening.id } });
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
+  assert.equal(booked.body.appointment.reminderDueAt, null);
+  const far = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(72), end: inHours(73) } });
+  const entry2 = (await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { patientId: s.patient.id, serviceId: s.service.id } })).body;
+  const later = await call(ctx, "POST", `/api/booking/waitlist/${entry2.id}/book`, { key: s.clinic.key, body: { slotId: far.body.id } });
+  assert.equal(later.body.appointment.reminderDueAt, inHours(48), "booked before the lead: reminded as usual");
+});
