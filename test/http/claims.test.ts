@@ -261,6 +261,29 @@ test("a declined payment: 409 conflict 'payment declined', the claim stays OPEN;
   assert.equal((await activeAt(opening.id)).length, 1);
 });
 
+test("a booking that fails after the payment went through is refunded through the port; the claim ends, 409 slot_filled", async () => {
+  const { clinic, provider, service, opening, waiters: [w] } = await aSetup([5000]);
+  const payToken = payTokenOf(await accept(w!.token));
+  // The provider became busy at that time behind the opening's back (another system wrote the row).
+  const other = await aPatient(ctx, clinic, { phone: nextPhone() });
+  const appt = await call(ctx, "POST", "/api/booking/appointments", { key: clinic.key, body: { patientId: other.id, providerId: provider.id, serviceId: service.id, start: later(40) } });
+  assert.equal(appt.status, 201, JSON.stringify(appt.body));
+  await db.query("UPDATE appointments SET start_at = $2, end_at = $3 WHERE id = $1", [appt.body.id, opening.start, opening.end]);
+
+  const paid = await pay(payToken);
+  assert.equal(paid.status, 409, JSON.stringify(paid.body));
+  assert.equal(paid.body.code, "slot_filled");
+  assert.ok(Array.isArray(paid.body.alternatives));
+  const ledger = await ledgerOf(w!.patient.id);
+  assert.deepEqual(ledger.map((l) => [l.kind, l.amount_cents]), [["AUTHORIZATION", 5000], ["REFUND", 5000]]);
+  assert.equal(ledger[1].refunds_reference, ledger[0].reference);
+  const [claim] = await claimsOf(opening.id);
+  assert.equal(claim.status, "CANCELLED");
+  assert.deepEqual((await listAudit(db, clinic.id, "claim", claim.id)).map((a) => a.action), ["claim.opened", "claim.refunded", "claim.cancelled"]);
+  assert.deepEqual((await call(ctx, "GET", `/api/booking/patients/${w!.patient.id}/charges`, { key: clinic.key })).body.items, [], "no charge recorded");
+  assert.equal((await offerOf(clinic, w!.entry.id)).status, "PENDING", "nothing of the booking was kept");
+});
+
 test("hold expiry waits for a running claim: paid after the hold's end books; not paid, the offer then EXPIRES", async () => {
   for (const pays of [true, false]) {
     const { clinic, opening, waiters: [w] } = await aSetup([5000], { holdMinutes: 10 });
