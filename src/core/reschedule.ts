@@ -22,7 +22,8 @@ export function linkExpiry(purpose: LinkPurpose, appointmentStart: Date, now: Da
  * rebook      a missed appointment (NO_SHOW): other times as a new booking, with the no-show discount
  * moved       already moved or rebooked: the new time (and calendar links)
  * expired     past the link's end (the appointment started, or 14 days passed)
- * closed      the appointment is no longer one this link can act on (cancelled by staff, checked in …)
+ * closed      the appointment is no longer one this link can act on (cancelled by staff, checked in …), or a
+ *             rebooking needs a deposit first (booked with staff, who take it)
  */
 export type MoveState = "reschedule" | "rebook" | "moved" | "expired" | "closed";
 
@@ -32,13 +33,15 @@ export interface MoveFacts {
   status: AppointmentStatus;
   /** The appointment that replaced this one, if any. */
   movedTo: string | null;
+  /** The patient owes a deposit or prepayment before booking (the no-show ladder): rebooking goes through staff. */
+  paymentRequired?: boolean;
 }
 
 export function moveState(f: MoveFacts, now: Date): MoveState {
   if (f.movedTo) return "moved";
   if (now.getTime() >= f.expiresAt.getTime()) return "expired";
   if (f.purpose === "RESCHEDULE") return f.status === "BOOKED" || f.status === "CONFIRMED" ? "reschedule" : "closed";
-  return f.status === "NO_SHOW" ? "rebook" : "closed";
+  return f.status === "NO_SHOW" && !f.paymentRequired ? "rebook" : "closed";
 }
 
 /**

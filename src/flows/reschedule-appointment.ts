@@ -63,7 +63,7 @@ export async function viewMovePage(deps: Deps, token: string): Promise<Result<Mo
     settingsIn(deps.db, link.clinicId),
     rebookingOf(deps.db, link.clinicId, appointment.id),
   ]);
-  const state = moveState({ purpose: link.purpose, expiresAt: link.expiresAt, status: appointment.status, movedTo: movedTo?.id ?? null }, now);
+  const state = moveState({ purpose: link.purpose, expiresAt: link.expiresAt, status: appointment.status, movedTo: movedTo?.id ?? null, paymentRequired: owesPayment(patient) }, now);
   const choices = state === "reschedule" || state === "rebook" ? await choicesFor(deps.db, appointment, settings, now) : [];
   const provider = await getResource(deps.db, "providers", link.clinicId, (movedTo ?? appointment).providerId);
   return ok({
@@ -136,7 +136,8 @@ async function moveIn(
     // Tapping the same time twice gives the same answer; another time after a move is refused.
     return already.id === opening.filledAppointmentId ? ok(already) : fail("conflict", "this appointment was already moved");
   }
-  const state = moveState({ purpose: link.purpose, expiresAt: link.expiresAt, status: old.status, movedTo: null }, now);
+  const patient = await getPatient(tx, caller.clinicId, old.patientId);
+  const state = moveState({ purpose: link.purpose, expiresAt: link.expiresAt, status: old.status, movedTo: null, paymentRequired: owesPayment(patient) }, now);
   if (state === "expired") return fail("offer_expired", "this link has expired");
   if (state !== "reschedule" && state !== "rebook") return fail("conflict", `the appointment is ${old.status}`);
   const settings = await settingsIn(tx, caller.clinicId);
@@ -181,10 +182,14 @@ async function moveIn(
   if (link.purpose === "RESCHEDULE") await freeOldTime(tx, caller, old, moved, opening, settings, now);
 
   // The new time in writing, on the first channel that reaches the patient (text or email).
-  const patient = await getPatient(tx, caller.clinicId, old.patientId);
   const channel = patient ? channelPlan(settings.channelOrder, await reachFor(tx, patient)).find((c) => c === "SMS" || c === "EMAIL") : undefined;
   if (channel) await queueConfirmation(tx, { clinicId: caller.clinicId, patientId: old.patientId, channel }, moved, now);
   return ok(moved);
+}
+
+/** A deposit or prepayment is due before a new booking (the no-show ladder): not by a link, staff take it. */
+function owesPayment(p: { depositRequiredCents: number; prepaymentRequired: boolean } | null): boolean {
+  return p !== null && (p.depositRequiredCents > 0 || p.prepaymentRequired);
 }
 
 /** What is left of the old time (all of it, unless the new time overlaps it) becomes a RESCHEDULE opening. */

@@ -80,6 +80,8 @@ function closedWhy(a: Appointment): string {
     case "CHECKED_IN":
     case "COMPLETED":
       return "You have already checked in.";
+    case "NO_SHOW":
+      return "To book again, please call us: a deposit is needed first.";
     default:
       return "It is no longer upcoming.";
   }

@@ -233,3 +233,24 @@ test("after a first no-show the note carries a rebook link: the page offers time
   ctx.clock.set(new Date(ctx.clock.now().getTime() + 15 * 86_400_000));
   assert.match((await page(token)).html, /data-state="moved"/, "a used link keeps showing the booking");
 });
+
+test("a rebook link of a patient who now owes a deposit sends them to staff: no times, POST refused", async () => {
+  ctx.clock.set(T0);
+  const clinic = await aClinic(ctx, { name: "Bright Smiles" });
+  const drA = await aProvider(ctx, clinic, "Dr A");
+  const service = await aService(ctx, clinic, { durationMinutes: 60 });
+  const phone = nextPhone();
+  const patient = await aPatient(ctx, clinic, { phone });
+  await anAppointment(ctx, clinic, { patientId: patient.id, providerId: drA.id, serviceId: service.id, start: inHours(2) });
+  const later = await anOpening(ctx, clinic, { providerId: drA.id, start: inHours(72), end: inHours(73) });
+  ctx.clock.set(new Date(inHours(2.25)));
+  await drain();
+  const texts = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(phone)}`, { key: clinic.key })).body.items;
+  const token = texts.find((t: any) => /we missed you/.test(t.body)).links[0].split("/r/")[1];
+  await ctx.deps.db.query("UPDATE patients SET deposit_required_cents = 5000 WHERE id = $1", [patient.id]);
+  const shown = await page(token);
+  assert.match(shown.html, /data-state="closed"/);
+  assert.match(shown.html, /a deposit is needed first/);
+  assert.doesNotMatch(shown.html, new RegExp(later.id));
+  assert.equal((await call(ctx, "POST", `/api/public/reschedule/${token}/openings/${later.id}`)).status, 409);
+});
