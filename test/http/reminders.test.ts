@@ -3,6 +3,8 @@
 // across DST nights in both zones; never for cancelled appointments; never twice, however many sweeps run.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { OutgoingMessage } from "../../src/channels/channel.ts";
+import { render } from "../../src/channels/email.ts";
 import { runDue } from "../../src/jobs/runner.ts";
 import { aClinic, anAppointment, aPatient, aProvider, aService, aStaffedClinic, call, inHours, T0, testApp } from "../harness/app.ts";
 
@@ -158,14 +160,30 @@ test("two sweeps at once queue and send each reminder exactly once", async () =>
 });
 
 test("by email when the patient has no phone: subject, text with both times, the calendar and the link", async () => {
-  const b = await aBooking({ clinicZone: "America/Chicago", start: inHours(48), patient: { phone: undefined, smsConsent: false, email: "pat@example.com", emailConsent: true } });
+  const b = await aBooking({ clinicZone: "America/Chicago", patientZone: "America/New_York", start: inHours(48), patient: { phone: undefined, smsConsent: false, email: "pat@example.com", emailConsent: true } });
   ctx.clock.set(new Date(inHours(24)));
-  await drain();
+  // See what the email channel is handed, and render it as the SMTP adapter would (HTML + text + .ics).
+  const email = ctx.deps.channels.EMAIL;
+  const handed: OutgoingMessage[] = [];
+  ctx.deps.channels.EMAIL = { send: (m, now) => (handed.push(m), email.send(m, now)), lookup: (d) => email.lookup(d) };
+  try {
+    await drain();
+  } finally {
+    ctx.deps.channels.EMAIL = email;
+  }
+  assert.equal(handed.length, 1);
+  const rendered = render(handed[0]!, ctx.clock.now());
+  assert.match(rendered.html, />See or change your appointment<\/a>/);
+  assert.match(rendered.html, /Add to Google Calendar/);
+  assert.match(rendered.calendarLink!, /ctz=America\/New_York$/, "the calendar in the patient's zone");
+  assert.match(rendered.ics!, /DTSTART:20260304T140000Z/);
+  assert.match(rendered.ics!, /SUMMARY:Appointment at Test Clinic/);
+  assert.match(rendered.text, /Wed 4 Mar, 9:00 AM EST \(8:00 AM CST clinic time\)/);
   const sent = await outbox(b.clinic.key, "pat@example.com");
   assert.equal(sent.length, 1);
   assert.equal(sent[0]!.channel, "EMAIL");
   assert.equal(sent[0]!.subject, "Test Clinic: reminder of your appointment on Wed 4 Mar");
-  assert.match(sent[0]!.body, /Wed 4 Mar, 8:00 AM CST/);
+  assert.match(sent[0]!.body, /Wed 4 Mar, 9:00 AM EST \(8:00 AM CST clinic time\)/);
   assert.match(sent[0]!.body, /invite\.ics/);
   assert.ok(sent[0]!.body.includes(sent[0]!.links[0]!));
 });
