@@ -11,7 +11,7 @@ import { resolveEntriesOfBooking } from "../store/waitlist.ts";
 import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
 import { queueWaiverNotice } from "./charge-fees.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
-import { scheduleReminder } from "./schedule-reminders.ts";
+import { dueAtBooking } from "./schedule-reminders.ts";
 import { isFailure, resolveRefs } from "./references.ts";
 
 export interface BookingInput {
@@ -33,7 +33,13 @@ export async function bookIn(
   tx: Tx,
   caller: Caller,
   input: BookingInput,
-  origin: { source: AppointmentSource; fromWaitlistEntryId: string | null },
+  origin: {
+    source: AppointmentSource;
+    fromWaitlistEntryId: string | null;
+    /** A patient's move (reschedule) or rebooking after a no-show: the appointment it replaces, and its discount. */
+    rebookedFromAppointmentId?: string;
+    discountPercent?: number;
+  },
   at: Date,
 ): Promise<Result<Appointment>> {
   const refs = await resolveRefs(tx, caller.clinicId, input);
@@ -42,8 +48,10 @@ export async function bookIn(
   if (end.getTime() <= input.start.getTime()) return invalid([{ path: "/end", message: "must be after start" }]);
   const interval = { providerId: input.providerId, chairId: input.chairId ?? null, start: input.start, end };
   const openings = await lockOpenOverlapping(tx, caller.clinicId, interval);
+  // Every booking path comes through here, so every appointment gets its reminder's due time here.
+  const reminderDueAt = await dueAtBooking(tx, caller.clinicId, refs.patient!, { start: input.start, source: origin.source }, at);
 
-  const inserted = await attempt(tx, ["23P01"], () =>
+  const appointment = await attempt(tx, ["23P01"], () =>
     insertAppointment(tx, {
       clinicId: caller.clinicId,
       patientId: input.patientId,
@@ -54,12 +62,13 @@ export async function bookIn(
       end,
       source: origin.source,
       fromWaitlistEntryId: origin.fromWaitlistEntryId,
+      reminderDueAt,
+      rebookedFromAppointmentId: origin.rebookedFromAppointmentId ?? null,
+      discountPercent: origin.discountPercent ?? 0,
       at,
     }),
   );
-  if (!inserted) return overlapConflict();
-  // Every booking path comes through here, so every appointment gets its reminder's due time here.
-  const appointment = await scheduleReminder(tx, inserted, at);
+  if (!appointment) return overlapConflict();
 
   await audit(tx, caller, at, { action: "appointment.booked", entity: "appointment", entityId: appointment.id, after: appointment });
   for (const opening of openings) {

@@ -23,7 +23,7 @@ import { attempt, inTransaction, type Queryable, type Tx } from "../store/db.ts"
 import { insertOpening, lockOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
 import { getResource } from "../store/providers.ts";
-import { bookableOpenings, rebookingOf, setRebooking } from "../store/reschedule.ts";
+import { bookableOpenings, rebookingOf } from "../store/reschedule.ts";
 import { getService } from "../store/services.ts";
 import { withAlternatives } from "./alternatives.ts";
 import { bookIn } from "./book-appointment.ts";
@@ -161,17 +161,17 @@ async function moveIn(
     });
     await audit(tx, caller, now, { action: "appointment.cancelled", entity: "appointment", entityId: old.id, before: old, after: { ...cancelled, rescheduled: true, cancellationFeeCents: 0 } });
   }
+  // A rescheduled visit keeps the discount it had; a rebooking after a no-show gets the clinic's.
+  const discountPercent = link.purpose === "REBOOK" ? settings.noShowDiscountPercent : old.discountPercent;
   const booked = await bookIn(
     tx,
     caller,
     { patientId: old.patientId, providerId: opening.providerId, chairId: opening.chairId, serviceId: old.serviceId, start: opening.start },
-    { source: "ONLINE", fromWaitlistEntryId: null },
+    { source: "ONLINE", fromWaitlistEntryId: null, rebookedFromAppointmentId: old.id, discountPercent },
     now,
   );
   if (!booked.ok) return booked.code === "conflict" ? fail("slot_filled", "the provider or chair is no longer free at that time") : booked;
-  // A rescheduled visit keeps the discount it had; a rebooking after a no-show gets the clinic's.
-  const discountPercent = link.purpose === "REBOOK" ? settings.noShowDiscountPercent : old.discountPercent;
-  const moved = await setRebooking(tx, caller.clinicId, booked.value.id, { from: old.id, discountPercent, at: now });
+  const moved = booked.value;
   await audit(tx, caller, now, {
     action: link.purpose === "REBOOK" ? "appointment.rebooked" : "appointment.rescheduled",
     entity: "appointment",

@@ -15,7 +15,7 @@ import { setReminderDue, unsentReminders } from "../store/reminders.ts";
 import { settingsIn } from "./change-settings.ts";
 
 /** When `a`'s reminder is due under `settings`, asked at `now` (null: none will be sent). */
-export function dueFor(a: Appointment, patient: Pick<Patient, "timezone">, settings: Settings, now: Date): Date | null {
+export function dueFor(a: Pick<Appointment, "start" | "bookedAt" | "source">, patient: Pick<Patient, "timezone">, settings: Settings, now: Date): Date | null {
   return reminderDue({
     start: a.start,
     hoursBefore: settings.reminderHoursBefore,
@@ -27,11 +27,9 @@ export function dueFor(a: Appointment, patient: Pick<Patient, "timezone">, setti
   });
 }
 
-/** A new booking's reminder. Returns the appointment as stored (with reminderDueAt). */
-export async function scheduleReminder(tx: Tx, a: Appointment, at: Date): Promise<Appointment> {
-  const [settings, patient] = await Promise.all([settingsIn(tx, a.clinicId), getPatient(tx, a.clinicId, a.patientId)]);
-  if (!patient) return a;
-  return (await setReminderDue(tx, a.clinicId, a.id, dueFor(a, patient, settings, at), at)) ?? a;
+/** A new booking's reminder (bookIn writes it with the row). */
+export async function dueAtBooking(tx: Tx, clinicId: string, patient: Pick<Patient, "timezone">, a: Pick<Appointment, "start" | "source">, at: Date): Promise<Date | null> {
+  return dueFor({ ...a, bookedAt: at }, patient, await settingsIn(tx, clinicId), at);
 }
 
 /** Recomputes the reminders not yet sent, of one patient (their zone changed) or of the whole clinic (settings). */

@@ -39,6 +39,11 @@ export interface NewAppointment {
   end: Date;
   source: AppointmentSource;
   fromWaitlistEntryId: string | null;
+  /** Its reminder (migration 009). Set here, not updated after: updating the new row re-checks the exclusion
+   * constraints against other bookings still in flight, and two racing bookings then deadlock. */
+  reminderDueAt?: Date | null;
+  rebookedFromAppointmentId?: string | null;
+  discountPercent?: number;
   at: Date;
 }
 
@@ -46,9 +51,13 @@ export interface NewAppointment {
 export async function insertAppointment(q: Queryable, a: NewAppointment): Promise<Appointment> {
   const { rows } = await q.query(
     `INSERT INTO appointments (clinic_id, patient_id, provider_id, chair_id, service_id, start_at, end_at,
-       status, source, from_waitlist_entry_id, booked_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'BOOKED', $8, $9, $10, $10, $10) RETURNING *`,
-    [a.clinicId, a.patientId, a.providerId, a.chairId, a.serviceId, a.start, a.end, a.source, a.fromWaitlistEntryId, a.at],
+       status, source, from_waitlist_entry_id, booked_at, created_at, updated_at,
+       reminder_due_at, rebooked_from_appointment_id, discount_percent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'BOOKED', $8, $9, $10, $10, $10, $11, $12, $13) RETURNING *`,
+    [
+      a.clinicId, a.patientId, a.providerId, a.chairId, a.serviceId, a.start, a.end, a.source, a.fromWaitlistEntryId, a.at,
+      a.reminderDueAt ?? null, a.rebookedFromAppointmentId ?? null, a.discountPercent ?? 0,
+    ],
   );
   return parseAppointment(rows[0]);
 }

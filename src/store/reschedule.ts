@@ -41,15 +41,6 @@ export async function rebookingOf(q: Queryable, clinicId: string, id: string): P
   return rows[0] ? parseAppointment(rows[0]) : null;
 }
 
-export async function setRebooking(q: Queryable, clinicId: string, id: string, r: { from: string; discountPercent: number; at: Date }): Promise<Appointment> {
-  const { rows } = await q.query(
-    `UPDATE appointments SET rebooked_from_appointment_id = $3, discount_percent = $4, updated_at = $5
-     WHERE clinic_id = $1 AND id = $2 RETURNING *`,
-    [clinicId, id, r.from, r.discountPercent, r.at],
-  );
-  return parseAppointment(rows[0]);
-}
-
 /**
  * OPEN openings a service fits (its own, or an unassigned one long enough), starting in (from, to], with the
  * provider's name, and not inside an active closure (clinic-wide or the provider's): those are never offered.
