@@ -8,7 +8,7 @@ import { channelPlan } from "../core/channels.ts";
 import { nextAllowedSend } from "../core/quiet-hours.ts";
 import { reminderEmail, reminderSms } from "../core/reminder-message.ts";
 import { MIN_DEFERRED_LEAD_MS } from "../core/reminders.ts";
-import type { Delivery, Patient } from "../core/types.ts";
+import type { Appointment, Delivery, Patient } from "../core/types.ts";
 import { getAppointment } from "../store/appointments.ts";
 import type { ClinicRow } from "../store/clinics.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
@@ -36,7 +36,7 @@ export async function sendDueReminders(deps: Deps, now: Date, limit = 50): Promi
   return done;
 }
 
-async function remind(tx: Tx, a: import("../core/types.ts").Appointment, now: Date): Promise<void> {
+async function remind(tx: Tx, a: Appointment, now: Date): Promise<void> {
   const system = { clinicId: a.clinicId, actor: "system" };
   const settings = await settingsIn(tx, a.clinicId);
   const patient = await getPatient(tx, a.clinicId, a.patientId);
