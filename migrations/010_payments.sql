@@ -6,6 +6,7 @@
 -- retried call with the same key finds its row and answers the same, never a second movement.
 CREATE TABLE payment_ledger (
   id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  seq               bigserial NOT NULL, -- the order calls arrived in (created_at ties under a frozen test clock)
   clinic_id         uuid NOT NULL REFERENCES clinics(id),
   patient_id        uuid NOT NULL,
   kind              text NOT NULL CHECK (kind IN ('CHARGE', 'REFUND', 'AUTHORIZATION')),
@@ -17,7 +18,7 @@ CREATE TABLE payment_ledger (
   description       text NOT NULL,
   created_at        timestamptz NOT NULL
 );
-CREATE INDEX payment_ledger_patient ON payment_ledger (clinic_id, patient_id, created_at);
+CREATE INDEX payment_ledger_patient ON payment_ledger (clinic_id, patient_id, created_at, seq);
 
 -- A claim: the slot held for 90 s while the accepting patient pays. The raw token is only in the
 -- payment URL; token_hash is its sha256.

@@ -7,6 +7,7 @@ import { insertAppointment } from "../store/appointments.ts";
 import { waivePendingCancellationFees } from "../store/charges.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
 import { withdrawLiveOffers } from "../store/offers.ts";
+import { lockForBooking } from "../store/providers.ts";
 import { resolveEntriesOfBooking } from "../store/waitlist.ts";
 import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
 import { queueWaiverNotice } from "./charge-fees.ts";
@@ -48,6 +49,8 @@ export async function bookIn(
   if (end.getTime() <= input.start.getTime()) return invalid([{ path: "/end", message: "must be after start" }]);
   const interval = { providerId: input.providerId, chairId: input.chairId ?? null, start: input.start, end };
   const openings = await lockOpenOverlapping(tx, caller.clinicId, interval);
+  // Lock order: openings (above; a claim holds its opening already), then the provider and the chair.
+  await lockForBooking(tx, caller.clinicId, input.providerId, input.chairId ?? null);
   // Every booking path comes through here, so every appointment gets its reminder's due time here.
   const reminderDueAt = await dueAtBooking(tx, caller.clinicId, refs.patient!, { start: input.start, source: origin.source }, at);
 

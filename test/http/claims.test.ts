@@ -57,7 +57,7 @@ const payTokenOf = (r: Reply) => new URL(r.body.paymentUrl).pathname.split("/pay
 const offerOf = async (clinic: Clinic, entryId: string) => (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entryId}`, { key: clinic.key })).body.items[0];
 const rows = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows;
 const claimsOf = (openingId: string) => rows("SELECT * FROM claims WHERE opening_id = $1 ORDER BY created_at, id", [openingId]);
-const ledgerOf = (patientId: string) => rows("SELECT * FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, id", [patientId]);
+const ledgerOf = (patientId: string) => rows("SELECT * FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, seq", [patientId]);
 const activeAt = (openingId: string) =>
   rows(
     `SELECT a.* FROM appointments a JOIN openings o ON o.id = $1 AND a.provider_id = o.provider_id

@@ -36,7 +36,7 @@ async function aLateCancellation(s: Setup, hoursAhead = 3) {
 }
 
 const feeRow = async (id: string) => (await db.query("SELECT * FROM charges WHERE id = $1", [id])).rows[0];
-const ledgerOf = async (patientId: string) => (await db.query("SELECT * FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, id", [patientId])).rows;
+const ledgerOf = async (patientId: string) => (await db.query("SELECT * FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, seq", [patientId])).rows;
 const alertsOf = async (clinicId: string) => (await db.query("SELECT * FROM staff_alerts WHERE clinic_id = $1 AND kind = 'payment' ORDER BY created_at, id", [clinicId])).rows;
 
 test("the fee sweep charges a PENDING fee at the slot's start and not before: CHARGED, one ledger row, audited", async () => {
