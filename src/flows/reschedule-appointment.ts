@@ -26,6 +26,7 @@ import { getResource } from "../store/providers.ts";
 import { bookableOpenings, rebookingOf } from "../store/reschedule.ts";
 import { getService } from "../store/services.ts";
 import { withAlternatives } from "./alternatives.ts";
+import { repointBookedEntries } from "../store/waitlist.ts";
 import { bookIn } from "./book-appointment.ts";
 import { settingsIn } from "./change-settings.ts";
 import { queueConfirmation } from "./claim-opening.ts";
@@ -179,7 +180,11 @@ async function moveIn(
     before: old,
     after: moved,
   });
-  if (link.purpose === "RESCHEDULE") await freeOldTime(tx, caller, old, moved, opening, settings, now);
+  if (link.purpose === "RESCHEDULE") {
+    await freeOldTime(tx, caller, old, moved, opening, settings, now);
+    // An appointment that came from the waitlist keeps its entry's link: the entry now names the new time.
+    await repointBookedEntries(tx, caller.clinicId, old.id, moved.id, now);
+  }
 
   // The new time in writing, on the first channel that reaches the patient (text or email).
   const channel = patient ? channelPlan(settings.channelOrder, await reachFor(tx, patient)).find((c) => c === "SMS" || c === "EMAIL") : undefined;

@@ -25,11 +25,16 @@ export async function expireEntriesPastLatestDate(
   return rows.map((r) => ({ id: r.id, clinicId: r.clinic_id, before: r.before, latestDate: r.latest_date }));
 }
 
-/** The patient's own cancellations (by: patient) since `from`. */
+// A patient's move to another time (the reschedule link) cancels the old appointment, but it is not a
+// cancellation for the flag: the visit was kept.
+const NOT_MOVED = "NOT EXISTS (SELECT 1 FROM appointments m WHERE m.clinic_id = a.clinic_id AND m.rebooked_from_appointment_id = a.id)";
+
+/** The patient's own cancellations (by: patient) since `from`, moves excluded. */
 export async function patientCancellationsSince(q: Queryable, clinicId: string, patientId: string, from: Date): Promise<number> {
   const { rows } = await q.query(
-    `SELECT count(*)::int AS n FROM appointments
-     WHERE clinic_id = $1 AND patient_id = $2 AND status = 'CANCELLED' AND cancelled_by = 'patient' AND cancelled_at > $3`,
+    `SELECT count(*)::int AS n FROM appointments a
+     WHERE a.clinic_id = $1 AND a.patient_id = $2 AND a.status = 'CANCELLED' AND a.cancelled_by = 'patient' AND a.cancelled_at > $3
+       AND ${NOT_MOVED}`,
     [clinicId, patientId, from],
   );
   return rows[0].n;
@@ -45,7 +50,7 @@ export async function lockStaleCancellerFlags(
   const { rows } = await q.query(
     `SELECT p.clinic_id, p.id, p.flags, n.count FROM patients p,
        LATERAL (SELECT count(*)::int AS count FROM appointments a WHERE a.clinic_id = p.clinic_id AND a.patient_id = p.id
-                  AND a.status = 'CANCELLED' AND a.cancelled_by = 'patient' AND a.cancelled_at > $1) n
+                  AND a.status = 'CANCELLED' AND a.cancelled_by = 'patient' AND a.cancelled_at > $1 AND ${NOT_MOVED}) n
      WHERE 'frequent_canceller' = ANY (p.flags) AND n.count < $2
      ORDER BY p.id LIMIT $3 FOR UPDATE OF p SKIP LOCKED`,
     [from, threshold, limit],

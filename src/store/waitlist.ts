@@ -184,3 +184,13 @@ export async function returnEntryToWaitlist(q: Queryable, clinicId: string, id: 
   );
   return rows[0] ? parseEntry(rows[0]) : null;
 }
+
+/** A booked appointment moved to another time: entries booked into the old one now point at the new one. */
+export async function repointBookedEntries(q: Queryable, clinicId: string, fromAppointmentId: string, toAppointmentId: string, at: Date): Promise<string[]> {
+  const { rows } = await q.query(
+    `UPDATE waitlist_entries SET booked_appointment_id = $3, updated_at = $4
+     WHERE clinic_id = $1 AND booked_appointment_id = $2 AND status = 'BOOKED' RETURNING id`,
+    [clinicId, fromAppointmentId, toAppointmentId, at],
+  );
+  return rows.map((r) => r.id);
+}

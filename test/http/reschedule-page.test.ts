@@ -254,3 +254,31 @@ test("a rebook link of a patient who now owes a deposit sends them to staff: no 
   assert.doesNotMatch(shown.html, new RegExp(later.id));
   assert.equal((await call(ctx, "POST", `/api/public/reschedule/${token}/openings/${later.id}`)).status, 409);
 });
+
+test("a move is not a cancellation for the frequent-canceller flag; a waitlist booking's entry follows the move", async () => {
+  ctx.clock.set(T0);
+  const clinic = await aClinic(ctx, { name: "Bright Smiles" });
+  const dr = await aProvider(ctx, clinic, "Dr A");
+  const service = await aService(ctx, clinic, { name: "Whitening", category: "facial", durationMinutes: 60 });
+  const phone = nextPhone();
+  const patient = await aPatient(ctx, clinic, { phone });
+  const entry = (await call(ctx, "POST", "/api/booking/waitlist", { key: clinic.key, body: { patientId: patient.id, serviceId: service.id } })).body;
+  const first = await anOpening(ctx, clinic, { providerId: dr.id, start: inHours(48), end: inHours(49) });
+  const booked = await call(ctx, "POST", `/api/booking/waitlist/${entry.id}/book`, { key: clinic.key, body: { slotId: first.id } });
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
+  const later = await anOpening(ctx, clinic, { providerId: dr.id, start: inHours(72), end: inHours(73) });
+  ctx.clock.set(new Date(inHours(24)));
+  await drain();
+  const link: string = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(phone)}`, { key: clinic.key })).body.items.at(-1).links[0];
+  assert.equal((await book(link.split("/r/")[1]!, later.id)).status, 303);
+  const moved = (await call(ctx, "GET", `/api/booking/openings/${later.id}`, { key: clinic.key })).body.filledAppointmentId;
+  const e = (await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: clinic.key })).body;
+  assert.equal(e.status, "BOOKED");
+  const { rows } = await ctx.deps.db.query("SELECT booked_appointment_id FROM waitlist_entries WHERE id = $1", [entry.id]);
+  assert.equal(rows[0].booked_appointment_id, moved, "the entry names the new time");
+
+  // One real cancellation after the move: one in 30 days, not two — no flag.
+  const other = await anAppointment(ctx, clinic, { patientId: patient.id, providerId: dr.id, serviceId: service.id, start: inHours(24 * 9) });
+  assert.equal((await call(ctx, "POST", `/api/booking/appointments/${other.id}/cancel`, { key: clinic.key, body: { by: "patient", confirm: true } })).status, 200);
+  assert.deepEqual((await call(ctx, "GET", `/api/booking/patients/${patient.id}`, { key: clinic.key })).body.flags, []);
+});
