@@ -16,6 +16,7 @@ import { getPatient } from "../store/patients.ts";
 import { setEntryStatus } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit } from "./deps.ts";
+import { fallBackReminder } from "./fall-back-reminder.ts";
 import { reachFor } from "./reach.ts";
 
 export type FallBack = "next_channel" | "unreachable" | "outreach" | "nothing";
@@ -23,6 +24,10 @@ export type FallBack = "next_channel" | "unreachable" | "outreach" | "nothing";
 /** Marks `d` FAILED (if it is not already) and moves its offer along. In the caller's transaction. */
 export async function failAndFallBack(tx: Tx, d: Delivery, reason: string, now: Date): Promise<FallBack> {
   await markDeliveryFailed(tx, d.id, reason, now);
+  if (d.kind === "REMINDER") {
+    const reminder = await fallBackReminder(tx, d, reason, now);
+    return reminder === "staff_alerted" ? "nothing" : reminder;
+  }
   if (d.kind !== "OFFER" || !d.offerId || !d.patientId) return "nothing";
   const offer = await getOffer(tx, d.clinicId, d.offerId);
   if (!offer || !isLive(offer.status)) return "nothing";

@@ -94,3 +94,12 @@ export async function setCancelQuote(q: Queryable, clinicId: string, id: string,
     [clinicId, id, quote?.cents ?? null, quote?.expiresAt ?? null, at],
   );
 }
+
+/** The channels a reminder of this appointment was already tried on (its REMINDER deliveries). */
+export async function reminderChannelsTried(q: Queryable, clinicId: string, appointmentId: string): Promise<string[]> {
+  const { rows } = await q.query(
+    "SELECT DISTINCT channel FROM deliveries WHERE clinic_id = $1 AND kind = 'REMINDER' AND payload->>'appointmentId' = $2",
+    [clinicId, appointmentId],
+  );
+  return rows.map((r) => r.channel);
+}

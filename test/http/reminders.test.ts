@@ -211,3 +211,27 @@ test("a patient's own booking inside the lead (from the waitlist) gets no remind
   const later = await call(ctx, "POST", `/api/booking/waitlist/${entry2.id}/book`, { key: s.clinic.key, body: { slotId: far.body.id } });
   assert.equal(later.body.appointment.reminderDueAt, inHours(48), "booked before the lead: reminded as usual");
 });
+
+test("a reminder text that fails goes by email after the fallback delay; when that bounces too, staff are alerted", async () => {
+  const b = await aBooking({ start: inHours(48), patient: { email: "pat.fallback@example.com", emailConsent: true } });
+  const texts = await at(b, inHours(24));
+  assert.equal(texts.length, 1);
+  const outboxId = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(b.phone)}`, { key: b.clinic.key })).body.items[0].id;
+  assert.equal((await call(ctx, "POST", `/api/dev/outbox/${outboxId}/status`, { key: b.clinic.key, body: { status: "UNDELIVERED", errorCode: "30005" } })).status, 200);
+  assert.equal((await at(b, inHours(24 + 1 / 60))).length, 1);
+  assert.equal((await outbox(b.clinic.key, "pat.fallback@example.com")).length, 0, "not before the fallback delay (2 min)");
+  ctx.clock.set(new Date(inHours(24 + 2 / 60)));
+  await drain();
+  const emails = await outbox(b.clinic.key, "pat.fallback@example.com");
+  assert.equal(emails.length, 1);
+  assert.equal(emails[0]!.subject, "Test Clinic: reminder of your appointment on Wed 4 Mar");
+
+  const emailId = (await call(ctx, "GET", "/api/dev/outbox?to=pat.fallback%40example.com", { key: b.clinic.key })).body.items[0].id;
+  assert.equal((await call(ctx, "POST", `/api/dev/outbox/${emailId}/status`, { key: b.clinic.key, body: { status: "BOUNCED" } })).status, 200);
+  ctx.clock.set(new Date(inHours(25)));
+  await drain();
+  assert.equal((await outbox(b.clinic.key, b.phone)).length, 1, "no channel is tried twice");
+  const alerts = await ctx.deps.db.query("SELECT kind, subject_id, message FROM staff_alerts WHERE clinic_id = $1", [b.clinic.id]);
+  assert.deepEqual(alerts.rows.map((r) => [r.kind, r.subject_id]), [["reminder", b.appointment.id]]);
+  assert.doesNotMatch(alerts.rows[0].message, /Pat|Example|\+1617|example\.com/, "ids and times only");
+});
