@@ -47,7 +47,8 @@ export function replyText(kind: "stopped" | "started" | "help" | "not_understood
     case "started":
       return `${clinicName}: you're subscribed to appointment openings by text again. Reply STOP to unsubscribe.`;
     case "help":
-      return `${clinicName}: texts about appointment openings from the waitlist. For help${call ? call.replace(" or", "") : " contact the clinic"}. Reply STOP to unsubscribe.`;
+      // Carriers require HELP to name the program and how to opt out; one segment with a clinic name and number.
+      return `${clinicName}: appointment reminders and openings from the waitlist. For help${call ? call.replace(" or", "") : " contact the clinic"}. Reply STOP to unsubscribe.`;
     case "not_understood":
       return `${clinicName}: reply YES to take the offered time or NO to pass${call}.`;
     case "taken":
