@@ -8,6 +8,7 @@ import { voiceTwiml } from "../../src/flows/voice-call.ts";
 import { runDue } from "../../src/jobs/runner.ts";
 import { listAudit } from "../../src/store/audit.ts";
 import { aClinic, anEntry, anOpening, aPatient, aProvider, aService, call, testApp, type Reply } from "../harness/app.ts";
+import { loggedIn } from "../harness/staff.ts";
 
 const ctx = await testApp();
 const db = ctx.deps.db;
@@ -483,4 +484,18 @@ test("OpenAPI documents the claim routes and the 202 of accept", async () => {
 
 test("no patient data in the log", async () => {
   for (const line of ctx.logged) assert.doesNotMatch(line, /\+1617555|Pat Example/);
+});
+
+test("staff see a running claim on Today: who is paying, how much, and the countdown; gone once it lapses", async () => {
+  const { clinic, opening, waiters: [w] } = await aSetup([5000]);
+  const { agent } = await loggedIn(ctx, clinic.key);
+  assert.doesNotMatch((await agent.get("/today/panel")).body, /Held for payment/);
+  const claimed = await accept(w!.token);
+  assert.equal(claimed.status, 202);
+  const held = (await agent.get("/today/panel")).body;
+  const card = held.slice(held.indexOf(`data-opening="${opening.id}"`));
+  assert.match(card, /<strong>Held for payment:<\/strong> Pat Example is paying a \$50 deposit <span class="countdown" data-until="[^"]+"[^>]*>1:30 left/);
+  seconds(91);
+  await drain();
+  assert.doesNotMatch((await agent.get("/today/panel")).body, /Held for payment/);
 });

@@ -7,10 +7,11 @@ import { matchOpening } from "../../flows/match-opening.ts";
 import { notificationViews, type NotificationView } from "../../flows/view-notifications.ts";
 import type { App } from "../../http/app.ts";
 import { getAppointment } from "../../store/appointments.ts";
+import { openClaimOfOpening } from "../../store/claims.ts";
 import { boardOpenings, directory, patientNames } from "../../store/dashboard.ts";
 import { offersOfOpening } from "../../store/offers.ts";
 import { html, type Html } from "../html.ts";
-import { countdown, nameOf, span, timeOnly, when } from "./format.ts";
+import { countdown, money, nameOf, span, timeOnly, when } from "./format.ts";
 import { NAV, statusBadge } from "./layout.ts";
 import { sendHtml, staffOf, type Kit, type Staff } from "./kit.ts";
 
@@ -35,12 +36,16 @@ async function panel(kit: Kit, staff: Staff): Promise<Html> {
   for (const o of open) {
     const offers = await notificationViews(deps.db, clinicId, await offersOfOpening(deps.db, clinicId, o.id));
     const next = canMatch ? (await matchOpening(deps.db, o, settings, now)).slice(0, 3) : [];
-    const names = await patientNames(deps.db, clinicId, [...offers.map((v) => v.offer.patientId), ...next.map((m) => m.candidate.patientId)]);
+    // A patient who owes a deposit accepted and is paying: the slot is held for them (90 s).
+    const claim = await openClaimOfOpening(deps.db, clinicId, o.id);
+    const paying = claim && claim.expiresAt > now ? claim : null;
+    const names = await patientNames(deps.db, clinicId, [...offers.map((v) => v.offer.patientId), ...next.map((m) => m.candidate.patientId), ...(paying ? [paying.patientId] : [])]);
     const live = offers.filter((v) => LIVE.has(v.offer.status));
     const past = offers.filter((v) => !LIVE.has(v.offer.status));
     cards.push(html`<article class="card opening" data-opening="${o.id}">
 <div class="row"><strong><a href="/openings/${o.id}">${span(o.start, o.end, zone)}</a></strong>${statusBadge(o.status)}
 <span class="muted small">${nameOf(dir.providers, o.providerId)}${o.chairId ? ` · ${nameOf(dir.chairs, o.chairId)}` : ""} · ${o.source.toLowerCase().replace("_", " ")}</span></div>
+${paying ? html`<p class="small" data-claim="${paying.id}"><strong>Held for payment:</strong> ${names.get(paying.patientId) ?? "patient"} is paying a ${money(paying.amountCents)} ${paying.kind === "DEPOSIT" ? "deposit" : "prepayment"} ${countdown(paying.expiresAt, now)}</p>` : ""}
 ${live.length
   ? html`<ul class="offers">${live.map((v) => offerLine(v, names, now))}</ul>`
   : html`<p class="muted small">No live offer${o.nextWaveAt ? html` · next wave ${when(o.nextWaveAt, zone)}` : ""}.</p>`}
