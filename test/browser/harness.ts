@@ -38,8 +38,8 @@ export interface BrowserWorld extends TestContext {
   drain(): Promise<unknown>;
   /** A fresh browser context (its own cookies and storage: one patient's phone) at phone size. */
   phone(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
-  /** Screenshots of the page as it is now, at 390×844 and at 1280×800, into test-results/. */
-  shoot(page: Page, name: string): Promise<void>;
+  /** Screenshots of the page as it is now, at 390×844 and at 1280×800, into test-results/<prefix>-<name>-*.png. */
+  shoot(page: Page, name: string, prefix?: string): Promise<void>;
   /** The booking link's token in the newest offer message to `phone` (from the dev outbox). */
   tokenFor(clinicKey: string, phone: string): Promise<string>;
 }
@@ -96,11 +96,11 @@ export async function browserWorld(): Promise<BrowserWorld> {
       });
       return { context, page, problems };
     },
-    async shoot(page, name) {
+    async shoot(page, name, prefix = "offer") {
       await page.mouse.move(0, 0); // no hover state in the pictures
       for (const [label, width, height] of [["desktop", 1280, 800], ["phone", 390, 844]] as const) {
         await page.setViewportSize({ width, height });
-        await page.screenshot({ path: `${RESULTS_DIR}offer-${name}-${label}.png`, fullPage: true });
+        await page.screenshot({ path: `${RESULTS_DIR}${prefix}-${name}-${label}.png`, fullPage: true });
       }
     },
     async tokenFor(clinicKey, phone) {
