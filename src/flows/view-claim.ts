@@ -24,6 +24,8 @@ export interface ClaimPage {
   clinicTimezone: string;
   /** Milliseconds left to pay at `now` (open only): the countdown starts from the server's clock. */
   remainingMs: number | null;
+  /** The gateway moves no money (the dev gateway): the page says it is a test payment. */
+  testMode: boolean;
   now: Date;
 }
 
@@ -53,6 +55,7 @@ export async function viewClaim(deps: Deps, token: string): Promise<Result<Claim
     patientTimezone: patientZone(patient!.timezone, clinic!.timezone),
     clinicTimezone: clinic!.timezone,
     remainingMs: state === "open" ? claim.expiresAt.getTime() - now.getTime() : null,
+    testMode: deps.payments.testMode,
     now,
   });
 }

@@ -14,6 +14,7 @@ export interface Decline {
 }
 
 export class DevGateway implements PaymentGateway {
+  readonly testMode = true;
   readonly #db: Queryable;
   readonly #declines: Decline[] = [];
 

@@ -29,6 +29,11 @@ export interface RefundRequest extends PaymentRequest {
 export type PaymentResult = { ok: true; reference: string } | { ok: false; reason: string; retryable: boolean };
 
 export interface PaymentGateway {
+  /**
+   * True when no money moves (the dev gateway): the payment page says so, since it asks for no card.
+   * A real adapter collects the card on its own hosted step and says false.
+   */
+  readonly testMode: boolean;
   /** Takes the money now. */
   charge(r: PaymentRequest): Promise<PaymentResult>;
   /** Returns a charge, or releases an authorization. */

@@ -56,6 +56,7 @@ const VIEWS: Record<ClaimPage["state"], (v: PayPageInput) => { title: string; bo
 ${visit(page)}
 <p class="lead" id="amount">${page.claim.kind === "DEPOSIT" ? "Deposit" : "Prepayment"}: <strong>${dollars(page.claim.amountCents)}</strong></p>
 <p class="muted">${page.claim.kind === "DEPOSIT" ? "The deposit is held on your card and counted toward your visit." : "This pays for your visit in advance."}</p>
+${page.testMode ? html`<p class="muted" id="test-mode">Test payment: this clinic's Backfill runs without a payment provider, so no card is asked for and no money moves.</p>` : ""}
 <p class="hold" id="hold">Held for you for <span class="countdown" id="countdown" role="timer">${remaining(page.remainingMs ?? 0)}</span> more.</p>
 <div class="actions" id="pay-actions">
 <form method="post" action="/pay/${encodeURIComponent(token)}"><button class="btn primary" type="submit">Pay ${dollars(page.claim.amountCents)}</button></form>

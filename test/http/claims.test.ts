@@ -172,6 +172,7 @@ test("the payment page: GET changes nothing; it shows the slot, the amount, the 
   assert.match(body, /Pay the deposit to book this time/);
   assert.match(body, /\$25\.00/);
   assert.match(body, /data-remaining-ms="60000"/, "the countdown starts from the server's clock");
+  assert.match(body, /id="test-mode">Test payment: [^<]*no money moves/, "the dev gateway's page says no money moves");
   assert.equal((body.match(/<form /g) ?? []).length, 1, "one form");
   assert.match(body, new RegExp(`<form method="post" action="/pay/${payToken}"><button class="btn primary" type="submit">Pay \\$25\\.00</button>`));
   assert.match(body, /Whitening with Dr A/);
