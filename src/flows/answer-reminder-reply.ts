@@ -74,7 +74,8 @@ export async function answerReminderReply(
       payload: { to: input.phone, text, subject: null, ...(answer.link ? { link: answer.link } : {}) },
       at: now,
     });
-    return ok({ action: answer.action, reply: text });
+    // The answer shown to the caller (the dev inbound route): the link is minted at send time, so say so.
+    return ok({ action: answer.action, reply: text.replaceAll("{link}", "<link sent with the text>") });
   });
   if (result.ok || result.detail !== DUPLICATE) return result;
   const seen = input.providerMessageId ? await inboundSeen(deps.db, input.providerMessageId) : null;

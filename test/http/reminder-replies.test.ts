@@ -128,6 +128,7 @@ test("R replies with a working reschedule link (only its hash stored)", async ()
   assert.match(link, /\/r\/r_[A-Za-z0-9_-]{43}$/);
   assert.ok(res.sent.body.includes(link));
   assert.ok(!res.reply?.includes(link), "the API's reply shows the text before the link is minted");
+  assert.match(res.reply!, /open <link sent with the text> or call us/, "no template placeholder in the API's answer");
   const page = await call(ctx, "GET", new URL(link).pathname);
   assert.equal(page.status, 200);
   assert.match(String(page.body), /Your appointment/);
