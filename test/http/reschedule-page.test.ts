@@ -282,3 +282,30 @@ test("a move is not a cancellation for the frequent-canceller flag; a waitlist b
   assert.equal((await call(ctx, "POST", `/api/booking/appointments/${other.id}/cancel`, { key: clinic.key, body: { by: "patient", confirm: true } })).status, 200);
   assert.deepEqual((await call(ctx, "GET", `/api/booking/patients/${patient.id}`, { key: clinic.key })).body.flags, []);
 });
+
+test("a time held for another patient's payment (a running claim) cannot be taken by a move: 409 slot_filled, nothing changes", async () => {
+  const s = await aSetup();
+  // Another patient who owes a deposit is offered the same-day time and taps Book: 202, held 90 s for payment.
+  const other = await aPatient(ctx, s.clinic, { phone: nextPhone() });
+  await ctx.deps.db.query("UPDATE patients SET deposit_required_cents = 5000 WHERE id = $1", [other.id]);
+  const entry = await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { patientId: other.id, serviceId: s.service.id, providerIds: [s.drA.id] } });
+  assert.equal(entry.status, 201, JSON.stringify(entry.body));
+  const offered = await call(ctx, "POST", `/api/booking/waitlist/${entry.body.id}/notify`, { key: s.clinic.key, body: { slotId: s.sameDay.id } });
+  assert.equal(offered.status, 201, JSON.stringify(offered.body));
+  await drain();
+  const texts = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(other.phone)}`, { key: s.clinic.key })).body.items;
+  const offerToken = String(texts.at(-1).links[0]).split("/o/")[1]!;
+  const claimed = await call(ctx, "POST", `/api/public/offers/${offerToken}/accept`);
+  assert.equal(claimed.status, 202, JSON.stringify(claimed.body));
+
+  const before = await snapshot(s.clinic.id);
+  const moved = await call(ctx, "POST", `/api/public/reschedule/${s.token}/openings/${s.sameDay.id}`);
+  assert.equal(moved.status, 409, JSON.stringify(moved.body));
+  assert.equal(moved.body.code, "slot_filled");
+  const after = await snapshot(s.clinic.id);
+  assert.deepEqual(after.appointments, before.appointments);
+  assert.deepEqual(after.openings, before.openings);
+  // The claimer still gets the time they were promised.
+  const paid = await call(ctx, "POST", `/api/public/claims/${new URL(claimed.body.paymentUrl).pathname.split("/pay/")[1]}/pay`);
+  assert.equal(paid.status, 200, JSON.stringify(paid.body));
+});
