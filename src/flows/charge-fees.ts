@@ -85,7 +85,7 @@ export async function queueWaiverNotice(tx: Tx, fee: Charge, now: Date): Promise
   await insertDelivery(tx, {
     clinicId: fee.clinicId,
     offerId: null,
-    patientId: null,
+    patientId: patient.id, // consent is checked again when it is sent
     kind: "NOTICE",
     channel,
     dueAt: nextAllowedSend(now, patientZone(patient.timezone, clinic.timezone), settings.quietHours),

@@ -84,7 +84,7 @@ async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void>
         await insertDelivery(tx, {
           clinicId: appointment.clinicId,
           offerId: null,
-          patientId: null,
+          patientId: patient.id, // consent is checked again when it is sent
           kind: "NOTICE",
           channel,
           dueAt: nextAllowedSend(now, zone, settings.quietHours),

@@ -37,6 +37,13 @@ export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date
     // patient (a reply to their text, the no-show note): a "{link}" in the text gets its reschedule link now.
     const to = String(d.payload.to ?? "");
     if (!to) return (await markDeliveryFailed(tx, d.id, "no staff address", now), null);
+    // A note to a patient that waited for their quiet hours to end: consent is checked again at send time.
+    if (d.patientId) {
+      const patient = await getPatient(tx, d.clinicId, d.patientId);
+      if (!patient || !canUse(d.channel, await reachFor(tx, patient))) {
+        return (await markDeliveryFailed(tx, d.id, "no consent or contact for this channel", now), null);
+      }
+    }
     const filled = await fillLink(deps, tx, d.clinicId, d.payload, String(d.payload.text ?? ""), now);
     if (!filled) return (await markDeliveryFailed(tx, d.id, "no appointment for the link", now), null);
     const message = { clinicId: d.clinicId, deliveryId: d.id, channel: d.channel, to, subject: String(d.payload.subject ?? clinic.name), body: filled.text, links: filled.links, validUntil: null };

@@ -169,6 +169,21 @@ test("a fee WAIVED by a refill is told to the patient: one text, after their qui
   assert.deepEqual(await ledgerOf(s.patient.id), []);
 });
 
+test("a waiver text deferred past quiet hours is not sent when the patient revoked consent meanwhile (STOP)", async () => {
+  ctx.clock.set(new Date("2026-03-03T03:00:00Z")); // 22:00 in New York: quiet hours
+  const s = await aSetup({ phone: "+16175550124" });
+  const { appt, fee } = await aLateCancellation(s, 12);
+  const other = await aPatient(ctx, s.clinic, { firstName: "Rae", phone: "+16175550197" });
+  await anAppointment(ctx, s.clinic, { patientId: other.id, providerId: s.provider.id, serviceId: s.service.id, start: appt.start });
+  assert.equal((await feeRow(fee.id)).status, "WAIVED");
+  const stop = await call(ctx, "POST", "/api/dev/inbound-sms", { key: s.clinic.key, body: { from: s.patient.phone, body: "STOP" } });
+  assert.ok(stop.status < 300, JSON.stringify(stop.body));
+  ctx.clock.set(new Date("2026-03-03T13:00:00Z"));
+  await drain();
+  const sent = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(s.patient.phone)}`, { key: s.clinic.key })).body.items;
+  assert.deepEqual(sent.filter((m: any) => /fee has been waived/.test(m.body)), [], "no text after STOP");
+});
+
 test("no waiver text without a way to reach the patient with consent (no SMS consent, no email)", async () => {
   ctx.clock.set(T0);
   const s = await aSetup({ phone: "+16175550123", smsConsent: false });
