@@ -21,22 +21,28 @@ export async function flagIfFrequentCanceller(tx: Tx, caller: Caller, patientId:
 export async function clearStaleCancellerFlags(deps: Deps, now: Date, batch = 100): Promise<number> {
   let total = 0;
   for (;;) {
-    const cleared = await inTransaction(deps.db, async (tx) => {
+    const done = await inTransaction(deps.db, async (tx) => {
       const rows = await lockStaleCancellerFlags(tx, windowStart(now), FREQUENT_CANCELLER_COUNT, batch);
+      let cleared = 0;
       for (const r of rows) {
-        const flags = flagsFor(r.flags, r.count);
+        // Counted again now that the row is locked: the finding query's snapshot may predate a cancellation
+        // that committed since (one that leaves the flags as they were does not touch the patient's row).
+        const count = await patientCancellationsSince(tx, r.clinicId, r.id, windowStart(now));
+        const flags = flagsFor(r.flags, count);
+        if (flags.length === r.flags.length) continue;
+        cleared++;
         await setPatientFlags(tx, r.clinicId, r.id, flags, now);
         await audit(tx, { clinicId: r.clinicId, actor: "system" }, now, {
           action: "patient.unflagged",
           entity: "patient",
           entityId: r.id,
           before: { flags: r.flags },
-          after: { flags, cancellationsIn30Days: r.count },
+          after: { flags, cancellationsIn30Days: count },
         });
       }
-      return rows.length;
+      return { found: rows.length, cleared };
     });
-    total += cleared;
-    if (cleared < batch) return total;
+    total += done.cleared;
+    if (done.found < batch) return total;
   }
 }

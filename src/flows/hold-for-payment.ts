@@ -11,7 +11,7 @@ import { claimExpiresAt, claimLive, clockIn, dollars, paymentLinkSms, paymentOwe
 import { patientZone } from "../core/quiet-hours.ts";
 import { fail, type Failure } from "../core/result.ts";
 import type { Opening, WaitlistEntry } from "../core/types.ts";
-import { closeClaim, insertClaim, openClaimOfOpening, type Claim } from "../store/claims.ts";
+import { closeClaim, insertClaim, openClaimOfOpening, openClaimsOfPatient, type Claim } from "../store/claims.ts";
 import { getClinic } from "../store/clinics.ts";
 import type { Tx } from "../store/db.ts";
 import { wakeOpening } from "../store/openings.ts";
@@ -99,6 +99,11 @@ export async function openClaim(
   c: { opening: Opening; entry: WaitlistEntry; offerId: string; owed: PaymentOwed; mint: MintToken },
   now: Date,
 ): Promise<Held> {
+  // One payment step at a time: a patient who claims another time (a second tab, an alternative) gives up
+  // the time they held before, so it is not blocked for others while they pay for this one.
+  for (const earlier of await openClaimsOfPatient(tx, caller.clinicId, c.entry.patientId)) {
+    await endClaim(tx, caller, earlier, "CANCELLED", now);
+  }
   const id = randomUUID();
   const token = c.mint(id);
   const claim = await insertClaim(tx, {

@@ -8,7 +8,7 @@ import { decide, evolveAll, type OfferEvent } from "../core/offer.ts";
 import { claimLive } from "../core/payment.ts";
 import { fail, notFound, ok, type Failure, type Result } from "../core/result.ts";
 import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
-import type { PaymentRequest } from "../payments/gateway.ts";
+import type { PaymentRequest, PaymentResult } from "../payments/gateway.ts";
 import { insertCharge } from "../store/charges.ts";
 import { closeClaim, findClaimByTokenHash, getClaim, noteClaimFailure, type Claim } from "../store/claims.ts";
 import { getClinic } from "../store/clinics.ts";
@@ -38,79 +38,89 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
   if (!found) return notFound("claim");
   const caller: Caller = { clinicId: found.clinicId, actor: `patient:claim:${found.id}` };
   const now = deps.clock.now();
-  const result = await inTransaction(deps.db, async (tx): Promise<Result<Outcome>> => {
-    const opening = (await lockOpening(tx, caller.clinicId, found.openingId))!;
-    const claim = (await getClaim(tx, caller.clinicId, found.id, true))!;
-    if (claim.status === "PAID") return ok({ appointmentId: claim.appointmentId! }); // paying again: the same answer
-    if (claim.status === "LAPSED" || (claim.status === "OPEN" && !claimLive(claim, now))) {
-      return fail("offer_expired", "the 90 seconds to pay for this time ran out; if it is still free, book it again from your link");
-    }
-    if (claim.status === "CANCELLED") return fail("offer_closed", "this hold has ended; nothing was charged");
-    const stop = async (f: Failure) => (await endClaim(tx, caller, claim, "CANCELLED", now), ok({ refused: f }));
-    if (opening.status !== "OPEN") return stop(fail("slot_filled", "this opening has been filled"));
-    const entry = (await getEntry(tx, caller.clinicId, claim.entryId, true))!;
-    if (entry.status === "BOOKED" || entry.status === "REMOVED") return stop(fail("conflict", `waitlist entry is ${entry.status}`));
-    // The offer is locked only when it is this opening's (lock order); an alternative's is another opening's.
-    const direct = (await getOffer(tx, caller.clinicId, claim.offerId))!.openingId === opening.id;
-    const via = (await getOffer(tx, caller.clinicId, claim.offerId, direct))!;
-    // The accept was decided when the claim was made (the hold waited for it): decide it as of then.
-    const decision = direct ? decide({ type: "accept", now: claim.createdAt }, via, "other") : null;
-    if (decision && !decision.ok) return stop(decision);
-
-    const request: PaymentRequest = {
-      idempotencyKey: claim.id,
-      clinicId: claim.clinicId,
-      patientId: claim.patientId,
-      amountCents: claim.amountCents,
-      description: `${(await getClinic(tx, claim.clinicId))!.name}: ${claim.kind === "DEPOSIT" ? "booking deposit" : "prepayment"}`,
-      at: now,
-    };
-    const paid = claim.kind === "DEPOSIT" ? await deps.payments.authorizeDeposit(request) : await deps.payments.charge(request);
-    if (!paid.ok) {
-      await noteClaimFailure(tx, claim.clinicId, claim.id, paid.reason, now);
-      await audit(tx, caller, now, { action: "claim.payment_declined", entity: "claim", entityId: claim.id, after: { reason: paid.reason, retryable: paid.retryable } });
-      // API.md has no payment code: 409 conflict is the closest. The claim stays OPEN: try again until it lapses.
-      const until = claim.expiresAt.toISOString();
-      return ok({ refused: fail("conflict", `payment declined (${paid.reason}); the time stays held for you until ${until}: try again or use another card`, { extra: { claimExpiresAt: until, paymentDeclined: true } }) });
-    }
-
-    // The booking under a savepoint: when it fails, its writes go but the claim's end and the refund stay.
-    await tx.query("SAVEPOINT booking");
-    const booked = await book(tx, caller, { claim, opening, entry, via, accept: decision?.ok ? decision.value : null }, now);
-    if (!booked.ok) {
-      await tx.query("ROLLBACK TO SAVEPOINT booking");
-      const refund = await deps.payments.refund({ ...request, idempotencyKey: `refund:${claim.id}`, paymentReference: paid.reference });
-      await audit(tx, caller, now, { action: "claim.refunded", entity: "claim", entityId: claim.id, after: { reason: booked.code, paymentReference: paid.reference, refunded: refund.ok } });
-      if (!refund.ok) {
-        await insertStaffAlert(tx, {
-          clinicId: claim.clinicId,
-          kind: "payment",
-          subjectId: claim.id,
-          message: `Claim ${claim.id}: the booking failed after payment ${paid.reference} and the refund was declined (${refund.reason}). Please refund it by hand.`,
-          at: now,
-        });
+  // Set once the gateway took the money in an attempt of the transaction below: if that transaction then
+  // fails for good (a database error, retries used up), the money is given back (see the catch).
+  let taken: { request: PaymentRequest; reference: string } | null = null;
+  let result: Result<Outcome>;
+  try {
+    result = await inTransaction(deps.db, async (tx): Promise<Result<Outcome>> => {
+      const opening = (await lockOpening(tx, caller.clinicId, found.openingId))!;
+      const claim = (await getClaim(tx, caller.clinicId, found.id, true))!;
+      if (claim.status === "PAID") return ok({ appointmentId: claim.appointmentId! }); // paying again: the same answer
+      if (claim.status === "LAPSED" || (claim.status === "OPEN" && !claimLive(claim, now))) {
+        return fail("offer_expired", "the 90 seconds to pay for this time ran out; if it is still free, book it again from your link");
       }
-      return stop(booked);
-    }
-    await tx.query("RELEASE SAVEPOINT booking");
-    const appointment = booked.value;
-    const charge = await insertCharge(tx, {
-      clinicId: claim.clinicId,
-      patientId: claim.patientId,
-      appointmentId: appointment.id,
-      kind: claim.kind,
-      amountCents: claim.amountCents,
-      reason: claim.kind === "DEPOSIT" ? "deposit_required" : "prepayment_required",
-      dueAt: now,
-      at: now,
-      paid: { status: claim.kind === "DEPOSIT" ? "AUTHORIZED" : "CHARGED", paymentReference: paid.reference },
+      if (claim.status === "CANCELLED") return fail("offer_closed", "this hold has ended; nothing was charged");
+      const stop = async (f: Failure) => (await endClaim(tx, caller, claim, "CANCELLED", now), ok({ refused: f }));
+      if (opening.status !== "OPEN") return stop(fail("slot_filled", "this opening has been filled"));
+      const entry = (await getEntry(tx, caller.clinicId, claim.entryId, true))!;
+      if (entry.status === "BOOKED" || entry.status === "REMOVED") return stop(fail("conflict", `waitlist entry is ${entry.status}`));
+      // The offer is locked only when it is this opening's (lock order); an alternative's is another opening's.
+      const direct = (await getOffer(tx, caller.clinicId, claim.offerId))!.openingId === opening.id;
+      const via = (await getOffer(tx, caller.clinicId, claim.offerId, direct))!;
+      // The accept was decided when the claim was made (the hold waited for it): decide it as of then.
+      const decision = direct ? decide({ type: "accept", now: claim.createdAt }, via, "other") : null;
+      if (decision && !decision.ok) return stop(decision);
+
+      const request: PaymentRequest = {
+        idempotencyKey: claim.id,
+        clinicId: claim.clinicId,
+        patientId: claim.patientId,
+        amountCents: claim.amountCents,
+        description: `${(await getClinic(tx, claim.clinicId))!.name}: ${claim.kind === "DEPOSIT" ? "booking deposit" : "prepayment"}`,
+        at: now,
+      };
+      const paid = await gatewayCall(deps, claim, request);
+      if (paid.ok) taken = { request, reference: paid.reference };
+      if (!paid.ok) {
+        await noteClaimFailure(tx, claim.clinicId, claim.id, paid.reason, now);
+        await audit(tx, caller, now, { action: "claim.payment_declined", entity: "claim", entityId: claim.id, after: { reason: paid.reason, retryable: paid.retryable } });
+        // API.md has no payment code: 409 conflict is the closest. The claim stays OPEN: try again until it lapses.
+        const until = claim.expiresAt.toISOString();
+        return ok({ refused: fail("conflict", `payment declined (${paid.reason}); the time stays held for you until ${until}: try again or use another card`, { extra: { claimExpiresAt: until, paymentDeclined: true } }) });
+      }
+
+      // The booking under a savepoint: when it fails, its writes go but the claim's end and the refund stay.
+      await tx.query("SAVEPOINT booking");
+      const booked = await book(tx, caller, { claim, opening, entry, via, accept: decision?.ok ? decision.value : null }, now);
+      if (!booked.ok) {
+        await tx.query("ROLLBACK TO SAVEPOINT booking");
+        const refund = await deps.payments.refund({ ...request, idempotencyKey: `refund:${claim.id}`, paymentReference: paid.reference });
+        await audit(tx, caller, now, { action: "claim.refunded", entity: "claim", entityId: claim.id, after: { reason: booked.code, paymentReference: paid.reference, refunded: refund.ok } });
+        if (!refund.ok) {
+          await insertStaffAlert(tx, {
+            clinicId: claim.clinicId,
+            kind: "payment",
+            subjectId: claim.id,
+            message: `Claim ${claim.id}: the booking failed after payment ${paid.reference} and the refund was declined (${refund.reason}). Please refund it by hand.`,
+            at: now,
+          });
+        }
+        return stop(booked);
+      }
+      await tx.query("RELEASE SAVEPOINT booking");
+      const appointment = booked.value;
+      const charge = await insertCharge(tx, {
+        clinicId: claim.clinicId,
+        patientId: claim.patientId,
+        appointmentId: appointment.id,
+        kind: claim.kind,
+        amountCents: claim.amountCents,
+        reason: claim.kind === "DEPOSIT" ? "deposit_required" : "prepayment_required",
+        dueAt: now,
+        at: now,
+        paid: { status: claim.kind === "DEPOSIT" ? "AUTHORIZED" : "CHARGED", paymentReference: paid.reference },
+      });
+      await audit(tx, caller, now, { action: "charge.created", entity: "charge", entityId: charge.id, after: charge });
+      const done = (await closeClaim(tx, claim.clinicId, claim.id, "PAID", now, { appointmentId: appointment.id, paymentReference: paid.reference }))!;
+      await audit(tx, caller, now, { action: "claim.paid", entity: "claim", entityId: claim.id, before: { status: claim.status }, after: { status: done.status, appointmentId: appointment.id, chargeId: charge.id } });
+      await queueConfirmation(tx, via, appointment, now);
+      return ok({ appointmentId: appointment.id });
     });
-    await audit(tx, caller, now, { action: "charge.created", entity: "charge", entityId: charge.id, after: charge });
-    const done = (await closeClaim(tx, claim.clinicId, claim.id, "PAID", now, { appointmentId: appointment.id, paymentReference: paid.reference }))!;
-    await audit(tx, caller, now, { action: "claim.paid", entity: "claim", entityId: claim.id, before: { status: claim.status }, after: { status: done.status, appointmentId: appointment.id, chargeId: charge.id } });
-    await queueConfirmation(tx, via, appointment, now);
-    return ok({ appointmentId: appointment.id });
-  });
+  } catch (e) {
+    await giveBack(deps, found, taken, now);
+    throw e;
+  }
   const refused = !result.ok ? result : "refused" in result.value ? result.value.refused : null;
   if (!refused) return result as Result<{ appointmentId: string }>;
   const settings = await settingsIn(deps.db, caller.clinicId);
@@ -142,4 +152,38 @@ async function book(
     await audit(tx, caller, now, { action: "offer.accepted", entity: "offer", entityId: accepted.id, before: target, after: final });
   }
   return booked;
+}
+
+/** The port's answer; an adapter that throws (a network error) is a retryable decline, never a 500 by itself. */
+async function gatewayCall(deps: Deps, claim: Claim, request: PaymentRequest): Promise<PaymentResult> {
+  try {
+    return claim.kind === "DEPOSIT" ? await deps.payments.authorizeDeposit(request) : await deps.payments.charge(request);
+  } catch (e) {
+    deps.log.warn({ claimId: claim.id, err: { message: e instanceof Error ? e.message : String(e) } }, "payment gateway failed");
+    return { ok: false, reason: "gateway_unavailable", retryable: true };
+  }
+}
+
+/**
+ * The payment went through but its transaction failed for good: unless the claim is PAID after all
+ * (the failure came after the commit), the money goes back (same idempotency key as the in-transaction
+ * refund, so it is returned at most once), and staff are alerted if even that fails.
+ */
+async function giveBack(deps: Deps, claim: Claim, taken: { request: PaymentRequest; reference: string } | null, now: Date): Promise<void> {
+  if (!taken) return;
+  const current = await getClaim(deps.db, claim.clinicId, claim.id).catch(() => null);
+  if (current?.status === "PAID") return;
+  const refund = await deps.payments
+    .refund({ ...taken.request, idempotencyKey: `refund:${claim.id}`, paymentReference: taken.reference })
+    .catch((e: unknown) => ({ ok: false as const, reason: e instanceof Error ? e.message : String(e), retryable: true }));
+  deps.log.error({ claimId: claim.id, refunded: refund.ok }, "payment taken but the booking transaction failed; refunded");
+  if (!refund.ok) {
+    await insertStaffAlert(deps.db, {
+      clinicId: claim.clinicId,
+      kind: "payment",
+      subjectId: claim.id,
+      message: `Claim ${claim.id}: payment ${taken.reference} went through but the booking could not be saved, and the refund failed. Please refund it by hand.`,
+      at: now,
+    }).catch(() => {});
+  }
 }

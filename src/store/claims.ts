@@ -117,3 +117,12 @@ export async function dueClaims(q: Queryable, now: Date, limit: number): Promise
   );
   return rows.map((r) => ({ id: r.id, clinicId: r.clinic_id, openingId: r.opening_id }));
 }
+
+/** The patient's OPEN claims (a new claim ends them: one payment step at a time), locked. */
+export async function openClaimsOfPatient(q: Queryable, clinicId: string, patientId: string): Promise<Claim[]> {
+  const { rows } = await q.query(
+    "SELECT * FROM claims WHERE clinic_id = $1 AND patient_id = $2 AND status = 'OPEN' ORDER BY id FOR UPDATE",
+    [clinicId, patientId],
+  );
+  return rows.map(parse);
+}

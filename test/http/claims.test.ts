@@ -500,3 +500,63 @@ test("staff see a running claim on Today: who is paying, how much, and the count
   await drain();
   assert.doesNotMatch((await agent.get("/today/panel")).body, /Held for payment/);
 });
+
+test("a gateway that throws (network down) is a retryable decline: 409 conflict, the claim stays OPEN, never a 500", async () => {
+  const { opening, waiters: [w] } = await aSetup([5000]);
+  const payToken = payTokenOf(await accept(w!.token));
+  const dev = ctx.deps.payments;
+  ctx.deps.payments = { testMode: true, charge: dev.charge.bind(dev), refund: dev.refund.bind(dev), authorizeDeposit: () => Promise.reject(new Error("ECONNRESET")) };
+  try {
+    const res = await pay(payToken);
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.equal(res.body.code, "conflict");
+    assert.match(res.body.detail, /gateway_unavailable/);
+  } finally {
+    ctx.deps.payments = dev;
+  }
+  assert.equal((await claimsOf(opening.id))[0].status, "OPEN");
+  assert.equal((await pay(payToken)).status, 200, "trying again pays");
+});
+
+test("the payment went through but the booking transaction died (its connection killed): the money is given back", async () => {
+  const { opening, waiters: [w] } = await aSetup([5000]);
+  const payToken = payTokenOf(await accept(w!.token));
+  const dev = ctx.deps.payments;
+  // After the authorization, the connection of the transaction waiting for it (it holds the opening's
+  // lock, idle in transaction) is terminated: a real infrastructure failure, not a refusal.
+  const dying = async (r: Parameters<typeof dev.authorizeDeposit>[0]) => {
+    const answer = await dev.authorizeDeposit(r);
+    await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`,
+    );
+    return answer;
+  };
+  ctx.deps.payments = { testMode: true, charge: dev.charge.bind(dev), refund: dev.refund.bind(dev), authorizeDeposit: dying };
+  try {
+    const res = await pay(payToken);
+    assert.equal(res.status, 500, "an infrastructure failure, not the patient's input");
+  } finally {
+    ctx.deps.payments = dev;
+  }
+  assert.deepEqual((await ledgerOf(w!.patient.id)).map((l) => [l.kind, l.amount_cents]), [["AUTHORIZATION", 5000], ["REFUND", 5000]]);
+  assert.equal((await claimsOf(opening.id))[0].status, "OPEN", "nothing of the failed transaction was kept");
+  assert.equal((await activeAt(opening.id)).length, 0);
+});
+
+test("one payment step at a time: claiming an alternative gives up the time held before, which others can book at once", async () => {
+  const { clinic, opening, waiters: [a, b] } = await aSetup([5000, 0]);
+  const drB = await aProvider(ctx, clinic, "Dr B");
+  const alt = await anOpening(ctx, clinic, { providerId: drB.id, start: later(30), end: later(31) });
+  const first = await accept(a!.token);
+  assert.equal(first.status, 202, JSON.stringify(first.body));
+  assertHeld(await accept(b!.token));
+  // A second tab: the same patient takes an alternative while the first claim runs.
+  const second = await call(ctx, "POST", `/api/public/offers/${a!.token}/alternatives/${alt.id}/accept`);
+  assert.equal(second.status, 202, JSON.stringify(second.body));
+  assert.deepEqual((await claimsOf(opening.id)).map((c) => c.status), ["CANCELLED"]);
+  assert.equal((await pay(payTokenOf(first))).status, 409, "the first claim can no longer be paid");
+  const other = await accept(b!.token);
+  assert.equal(other.status, 200, JSON.stringify(other.body));
+  assert.equal((await pay(payTokenOf(second))).status, 200, "the alternative is still theirs to pay");
+});
