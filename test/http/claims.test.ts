@@ -560,3 +560,19 @@ test("one payment step at a time: claiming an alternative gives up the time held
   assert.equal(other.status, 200, JSON.stringify(other.body));
   assert.equal((await pay(payTokenOf(second))).status, 200, "the alternative is still theirs to pay");
 });
+
+test("staff booking a walk-in over a time being paid for: the opening is filled, the claim ends at once, paying it → 409 slot_filled", async () => {
+  const { clinic, provider, service, opening, waiters: [w] } = await aSetup([5000]);
+  const claimed = await accept(w!.token);
+  assert.equal(claimed.status, 202);
+  const walkIn = await aPatient(ctx, clinic, { phone: nextPhone() });
+  const booked = await call(ctx, "POST", "/api/booking/appointments", {
+    key: clinic.key,
+    body: { patientId: walkIn.id, providerId: provider.id, serviceId: service.id, start: opening.start },
+  });
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
+  assert.deepEqual((await claimsOf(opening.id)).map((c) => c.status), ["CANCELLED"]);
+  const paid = await pay(payTokenOf(claimed));
+  assert.equal(paid.status, 409);
+  assert.deepEqual(await ledgerOf(w!.patient.id), [], "nothing was charged");
+});
