@@ -19,6 +19,12 @@ export interface PaymentRequest {
   description: string;
   /** When the call is made (the flow's clock; the dev ledger records it). */
   at: Date;
+  /**
+   * For `charge` only: the reference of a deposit authorization this charge captures (the patient missed
+   * the visit, the deposit is kept). A card adapter captures that authorization instead of charging anew;
+   * the dev gateway records a CHARGE.
+   */
+  captures?: string;
 }
 
 export interface RefundRequest extends PaymentRequest {

@@ -108,3 +108,40 @@ export async function noteDecline(q: Queryable, clinicId: string, id: string, no
   );
   return rows[0] ? parseCharge(rows[0]) : null;
 }
+
+/**
+ * One held deposit (AUTHORIZED) whose appointment has an outcome — came (CHECKED_IN, COMPLETED), was
+ * CANCELLED, or was missed (NO_SHOW) — and is not waiting for a retry; locked SKIP LOCKED.
+ */
+export async function lockSettleableDeposit(q: Queryable, now: Date): Promise<{ charge: Charge; outcome: string } | null> {
+  const { rows } = await q.query(
+    `SELECT c.*, a.status AS appointment_status FROM charges c
+       JOIN appointments a ON a.clinic_id = c.clinic_id AND a.id = c.appointment_id
+     WHERE c.kind = 'DEPOSIT' AND c.status = 'AUTHORIZED'
+       AND a.status IN ('CHECKED_IN', 'COMPLETED', 'CANCELLED', 'NO_SHOW')
+       AND (c.attempts = 0 OR c.next_attempt_at <= $1)
+     ORDER BY c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
+    [now],
+  );
+  return rows[0] ? { charge: parseCharge(rows[0]), outcome: rows[0].appointment_status } : null;
+}
+
+/** A held deposit settled: kept (CHARGED, with the capture's reference) or released (REFUNDED). */
+export async function settleDeposit(q: Queryable, clinicId: string, id: string, to: "CHARGED" | "REFUNDED", reference: string, at: Date): Promise<Charge | null> {
+  const { rows } = await q.query(
+    `UPDATE charges SET status = $3, payment_reference = $4, next_attempt_at = NULL, failure_note = NULL, updated_at = $5
+     WHERE clinic_id = $1 AND id = $2 AND status = 'AUTHORIZED' RETURNING *`,
+    [clinicId, id, to, reference, at],
+  );
+  return rows[0] ? parseCharge(rows[0]) : null;
+}
+
+/** A settlement the gateway declined: counted and noted; tried again at `retryAt`, or (null) left to staff. */
+export async function noteSettlementDecline(q: Queryable, clinicId: string, id: string, note: string, retryAt: Date | null, at: Date): Promise<Charge | null> {
+  const { rows } = await q.query(
+    `UPDATE charges SET attempts = attempts + 1, failure_note = $3, next_attempt_at = $4, updated_at = $5
+     WHERE clinic_id = $1 AND id = $2 AND status = 'AUTHORIZED' RETURNING *`,
+    [clinicId, id, note.slice(0, 200), retryAt, at],
+  );
+  return rows[0] ? parseCharge(rows[0]) : null;
+}
