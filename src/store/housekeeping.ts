@@ -5,6 +5,8 @@ import type { Queryable } from "./db.ts";
  * Expires up to `limit` entries whose latest date has passed in their clinic's zone (the day after it
  * has begun there), locking them SKIP LOCKED so instances share the work. Entries with a live offer
  * (NOTIFIED) wait until it ends. Returns the expired rows' ids with their clinic and status before.
+ * No zone's date is ahead of UTC+14's, so that bound (implied by the clinic's) is an index range on
+ * waitlist_entries_latest_date: an idle sweep reads only the entries ending today, not all dated ones.
  */
 export async function expireEntriesPastLatestDate(
   q: Queryable,
@@ -15,6 +17,7 @@ export async function expireEntriesPastLatestDate(
     `WITH due AS (
        SELECT e.id, e.status FROM waitlist_entries e JOIN clinics c ON c.id = e.clinic_id
        WHERE e.latest_date IS NOT NULL AND e.status IN ('ACTIVE', 'EXHAUSTED', 'UNREACHABLE')
+         AND e.latest_date < ($1::timestamptz AT TIME ZONE 'Etc/GMT-14')::date
          AND e.latest_date < ($1::timestamptz AT TIME ZONE c.timezone)::date
        ORDER BY e.latest_date, e.id LIMIT $2 FOR UPDATE OF e SKIP LOCKED)
      UPDATE waitlist_entries w SET status = 'EXPIRED', updated_at = $1 FROM due
