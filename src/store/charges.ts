@@ -110,17 +110,17 @@ export async function noteDecline(q: Queryable, clinicId: string, id: string, no
 }
 
 /**
- * One held deposit (AUTHORIZED) whose appointment has an outcome — came (CHECKED_IN, COMPLETED), was
- * CANCELLED, or was missed (NO_SHOW) — and is not waiting for a retry; locked SKIP LOCKED.
+ * One held deposit (AUTHORIZED) due to settle — marked by the trigger of migration 012 when its
+ * appointment got an outcome (came: CHECKED_IN, COMPLETED; CANCELLED; missed: NO_SHOW), or due for a
+ * retry — with that outcome; locked SKIP LOCKED.
  */
 export async function lockSettleableDeposit(q: Queryable, now: Date): Promise<{ charge: Charge; outcome: string } | null> {
   const { rows } = await q.query(
     `SELECT c.*, a.status AS appointment_status FROM charges c
        JOIN appointments a ON a.clinic_id = c.clinic_id AND a.id = c.appointment_id
-     WHERE c.kind = 'DEPOSIT' AND c.status = 'AUTHORIZED'
+     WHERE c.kind = 'DEPOSIT' AND c.status = 'AUTHORIZED' AND c.next_attempt_at <= $1
        AND a.status IN ('CHECKED_IN', 'COMPLETED', 'CANCELLED', 'NO_SHOW')
-       AND (c.attempts = 0 OR c.next_attempt_at <= $1)
-     ORDER BY c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
+     ORDER BY c.next_attempt_at, c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
     [now],
   );
   return rows[0] ? { charge: parseCharge(rows[0]), outcome: rows[0].appointment_status } : null;
