@@ -26,6 +26,7 @@ import { getResource } from "../store/providers.ts";
 import { bookableOpenings, rebookingOf } from "../store/reschedule.ts";
 import { getService } from "../store/services.ts";
 import { withAlternatives } from "./alternatives.ts";
+import { moveHeldDeposit } from "../store/charges.ts";
 import { repointBookedEntries } from "../store/waitlist.ts";
 import { bookIn } from "./book-appointment.ts";
 import { settingsIn } from "./change-settings.ts";
@@ -188,6 +189,10 @@ async function moveIn(
     await freeOldTime(tx, caller, old, moved, opening, settings, now);
     // An appointment that came from the waitlist keeps its entry's link: the entry now names the new time.
     await repointBookedEntries(tx, caller.clinicId, old.id, moved.id, now);
+    // A held deposit moves with the visit (the old time's cancel marked it to be released: it is not).
+    for (const d of await moveHeldDeposit(tx, caller.clinicId, old.id, moved.id, now)) {
+      await audit(tx, caller, now, { action: "deposit.moved", entity: "charge", entityId: d.id, after: { fromAppointmentId: old.id, toAppointmentId: moved.id } });
+    }
   }
 
   // The new time in writing, on the first channel that reaches the patient (text or email).

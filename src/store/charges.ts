@@ -145,3 +145,13 @@ export async function noteSettlementDecline(q: Queryable, clinicId: string, id: 
   );
   return rows[0] ? parseCharge(rows[0]) : null;
 }
+
+/** A moved appointment keeps its held deposit: the charge now names the new appointment (not due to settle). */
+export async function moveHeldDeposit(q: Queryable, clinicId: string, fromAppointmentId: string, toAppointmentId: string, at: Date): Promise<Charge[]> {
+  const { rows } = await q.query(
+    `UPDATE charges SET appointment_id = $3, next_attempt_at = NULL, updated_at = $4
+     WHERE clinic_id = $1 AND appointment_id = $2 AND kind = 'DEPOSIT' AND status = 'AUTHORIZED' AND attempts = 0 RETURNING *`,
+    [clinicId, fromAppointmentId, toAppointmentId, at],
+  );
+  return rows.map(parseCharge);
+}

@@ -3,7 +3,10 @@
 // however many runners sweep; a declined settlement is retried, then left to staff. Real Postgres, the clock.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { issueMoveLink } from "../../src/flows/move-links.ts";
 import { runDue } from "../../src/jobs/runner.ts";
+import { getAppointment } from "../../src/store/appointments.ts";
+import { inTransaction } from "../../src/store/db.ts";
 import { aClinic, anEntry, anOpening, aPatient, aProvider, aService, call, inHours, T0, testApp } from "../harness/app.ts";
 
 const ctx = await testApp();
@@ -28,7 +31,7 @@ async function aDepositBooking() {
   assert.equal(claimed.status, 202, JSON.stringify(claimed.body));
   const paid = await call(ctx, "POST", `/api/public/claims/${new URL(claimed.body.paymentUrl).pathname.split("/pay/")[1]}/pay`);
   assert.equal(paid.status, 200, JSON.stringify(paid.body));
-  return { clinic, patient, opening, appointmentId: paid.body.appointmentId as string };
+  return { clinic, provider, patient, opening, appointmentId: paid.body.appointmentId as string };
 }
 
 const deposit = async (key: string, patientId: string) =>
@@ -90,4 +93,20 @@ test("four runners at once settle each deposit once", async () => {
   for (const b of bookings) await call(ctx, "POST", `/api/booking/appointments/${b.appointmentId}/cancel`, { key: b.clinic.key, body: { by: "staff" } });
   await Promise.all([drain(), drain(), drain(), drain()]);
   for (const b of bookings) assert.deepEqual(await ledger(b.patient.id), [["AUTHORIZATION", 5000], ["REFUND", 5000]]);
+});
+
+test("moving the visit by the reschedule link keeps the deposit held, now for the new time", async () => {
+  const b = await aDepositBooking();
+  const later = await anOpening(ctx, b.clinic, { providerId: b.provider.id, start: inHours(48), end: inHours(49) });
+  const link = await inTransaction(db, async (tx) => issueMoveLink(ctx.deps, tx, (await getAppointment(tx, b.clinic.id, b.appointmentId))!, "RESCHEDULE", ctx.clock.now()));
+  const moved = await call(ctx, "POST", `/api/public/reschedule/${link.split("/r/")[1]}/openings/${later.id}`);
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  await drain();
+  const held = await deposit(b.clinic.key, b.patient.id);
+  assert.deepEqual([held.status, held.appointmentId], ["AUTHORIZED", moved.body.appointmentId]);
+  assert.deepEqual(await ledger(b.patient.id), [["AUTHORIZATION", 5000]], "nothing released");
+  // The new visit's outcome settles it: the patient does not come.
+  ctx.clock.set(new Date(inHours(48 + 10 / 60)));
+  await drain();
+  assert.equal((await deposit(b.clinic.key, b.patient.id)).status, "CHARGED");
 });
