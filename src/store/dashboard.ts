@@ -178,3 +178,9 @@ export async function boardSignature(q: Queryable, clinicId: string): Promise<st
   const r = rows[0];
   return [r.offers, r.openings, r.appointments, r.offer_at?.toISOString?.() ?? "", r.sent].join("|");
 }
+
+/** The categories of the clinic's services (for the cancellation policy table). */
+export async function serviceCategories(q: Queryable, clinicId: string): Promise<string[]> {
+  const { rows } = await q.query("SELECT DISTINCT category FROM services WHERE clinic_id = $1 ORDER BY category", [clinicId]);
+  return rows.map((r) => r.category as string);
+}

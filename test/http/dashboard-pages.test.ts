@@ -185,3 +185,30 @@ test("closures page: a whole-day closure closes the openings inside it and lists
   assert.equal((await call(ctx, "GET", "/api/booking/closures", { key: s.clinic.key })).body.items.length, 0);
   assert.match((await agent.get("/closures")).body, /No closures ahead/);
 });
+
+test("settings page: reminders, no-show ladder, staff alert email and cancellation policies per category, in dollars and hours", async () => {
+  const w = await aWorld(ctx);
+  const { agent } = await loggedIn(ctx, w.clinic.key, "admin");
+  const page = (await agent.get("/settings")).body;
+  assert.match(page, /name="reminderHoursBefore"[^>]*value="24"/);
+  assert.match(page, /name="noShowDeposit"[^>]*value="50\.00"/);
+  for (const c of ["default", "injectables", "laser", "facial"]) assert.match(page, new RegExp(`data-policy="${c}"`));
+  const category = (await call(ctx, "GET", `/api/booking/services`, { key: w.clinic.key })).body.items[0].category as string;
+  assert.match(page, new RegExp(`data-policy="${category}"><td>${category} <span class="muted small">\\(uses default until saved\\)`));
+
+  // The whole form as the browser sends it, with changes.
+  const form: Record<string, string> = {};
+  for (const m of page.matchAll(/<input type="(?:number|text|email|time)"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) form[m[1]!] = m[2]!;
+  for (const m of page.matchAll(/<input type="(?:number|text|email)"[^>]*id="[^"]*" name="([^"]+)"[^>]*value="([^"]*)"/g)) form[m[1]!] = m[2]!;
+  Object.assign(form, { strategy: "sequential", channel0: "SMS", channel1: "EMAIL", quietStart: "21:00", quietEnd: "08:00" });
+  const bad = await agent.post("/settings", { ...form, noShowDeposit: "fifty", "policy.laser.fee": "101" });
+  assert.equal(bad.status, 422);
+  assert.match(bad.body, /<strong>2nd no-show: deposit \(\$\)<\/strong>: must be an amount in dollars/);
+  assert.match(bad.body, /must be a whole number from 0 to 100/);
+  const saved = await agent.post("/settings", { ...form, reminderHoursBefore: "48", noShowDeposit: "75.50", staffAlertEmail: "desk@clinic.example", "policy.laser.fee": "60" });
+  assert.equal(saved.status, 303, saved.body);
+  const s = (await call(ctx, "GET", "/api/booking/settings", { key: w.clinic.key })).body;
+  assert.deepEqual([s.reminderHoursBefore, s.noShowDepositCents, s.staffAlertEmail, s.cancellationPolicies.laser.feePercent], [48, 7550, "desk@clinic.example", 60]);
+  assert.ok(!(category in s.cancellationPolicies), "a category still reading as the default keeps following it");
+  assert.equal(s.cancellationPolicies.injectables.noticeHours, 24, "the others are kept");
+});

@@ -1,5 +1,6 @@
-// Settings (GET/POST /settings, admins): hold, caps, quiet hours, strategy and channel order, through
-// the same flow as PATCH /api/booking/settings; and the clinic's staff logins (POST /settings/staff).
+// Settings (GET/POST /settings, admins): hold, caps, quiet hours, strategy and channel order, reminders,
+// no-shows and cancellation policies (settings-lifecycle.ts), through the same flow as PATCH
+// /api/booking/settings; and the clinic's staff logins (POST /settings/staff).
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { STAFF_ROLES, type StaffRole } from "../../core/permissions.ts";
 import type { FieldError } from "../../core/result.ts";
@@ -8,10 +9,12 @@ import { CHANNELS, type Channel } from "../../core/types.ts";
 import { changeSettings, getSettings } from "../../flows/change-settings.ts";
 import { createStaffUser } from "../../flows/staff-login.ts";
 import type { App } from "../../http/app.ts";
+import { serviceCategories } from "../../store/dashboard.ts";
 import { listStaffUsers } from "../../store/staff.ts";
 import { html } from "../html.ts";
 import { csrfField, errorSummary, fieldError, options } from "./layout.ts";
 import { formOf, one, seeOther, staffOf, statusOf, type Form, type FormErrors, type Kit } from "./kit.ts";
+import { LIFECYCLE_LABELS, lifecycleFieldset, lifecycleValues, parseLifecycle, policyCategories } from "./settings-lifecycle.ts";
 
 // The API's bounds (src/http/entities.ts SettingsFields), so a form can't ask for what the API refuses.
 const NUMBERS = [
@@ -35,6 +38,7 @@ const LABELS: Record<string, string> = {
   "/name": "Name",
   "/password": "Password",
   "/role": "Role",
+  ...LIFECYCLE_LABELS,
 };
 
 const ORDERABLE = CHANNELS.filter((c) => c !== "MANUAL");
@@ -78,7 +82,8 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, st
   const staff = staffOf(request);
   const current = await getSettings(kit.deps, staff.caller);
   if (!current.ok) return kit.notFound(request, reply);
-  const v = state.values ?? valuesOf(current.value);
+  const categories = policyCategories(current.value, await serviceCategories(kit.deps.db, staff.caller.clinicId));
+  const v = state.values ?? { ...valuesOf(current.value), ...lifecycleValues(current.value, categories) };
   const errs = state.failed?.errors;
   const users = await listStaffUsers(kit.deps.db, staff.caller.clinicId);
   const order = v.channelOrder as string[];
@@ -96,6 +101,7 @@ ${NUMBERS.filter((n) => n.group === group).map((n) => html`<div><label for="${n.
 <fieldset><legend>Channel order (tried in turn when one fails)</legend><div class="pair">
 ${[0, 1, 2, 3].map((i) => html`<div><label for="channel${i}">${["1st", "2nd", "3rd", "4th"][i]}</label><select id="channel${i}" name="channel${i}">${options(channelChoices, order[i] ?? "", "—")}</select></div>`)}
 </div>${fieldError(errs, "/channelOrder")}</fieldset>
+${lifecycleFieldset(v as Record<string, string>, categories, errs, current.value)}
 <p><button class="primary" type="submit">Save settings</button></p></form>
 <h2>Staff logins</h2>
 <div class="table-wrap"><table><thead><tr><th>Name</th><th>Email</th><th>Role</th></tr></thead><tbody>
@@ -115,9 +121,17 @@ export function settingsRoutes(app: App, kit: Kit) {
   app.get("/settings", { schema: { hide: true }, preHandler: guard }, (request, reply) => render(kit, request, reply));
 
   app.post("/settings", { schema: { hide: true }, preHandler: guard }, async (request, reply) => {
-    const { values, patch, errors } = parse(formOf(request));
+    const staff = staffOf(request);
+    const current = await getSettings(kit.deps, staff.caller);
+    if (!current.ok) return kit.notFound(request, reply);
+    const form = formOf(request);
+    const main = parse(form);
+    const life = parseLifecycle(form, policyCategories(current.value, await serviceCategories(kit.deps.db, staff.caller.clinicId)), current.value);
+    const values = { ...main.values, ...life.values };
+    const patch = { ...main.patch, ...life.patch };
+    const errors = [...main.errors, ...life.errors];
     if (errors.length) return render(kit, request, reply, { values, failed: { detail: null, errors }, status: 422 });
-    const result = await changeSettings(kit.deps, staffOf(request).caller, patch);
+    const result = await changeSettings(kit.deps, staff.caller, patch);
     if (result.ok) return seeOther(reply, "/settings", "settings_saved");
     return render(kit, request, reply, { values, failed: { detail: result.detail, errors: result.errors }, status: statusOf(result) });
   });
