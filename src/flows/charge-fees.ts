@@ -10,7 +10,7 @@
 import { channelPlan } from "../core/channels.ts";
 import { feeWaivedText, nextFeeAttempt } from "../core/payment.ts";
 import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
-import type { PaymentResult } from "../payments/gateway.ts";
+import { callGateway } from "../payments/gateway.ts";
 import { lockDueFee, markCharged, noteDecline, type Charge } from "../store/charges.ts";
 import { getClinic } from "../store/clinics.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
@@ -38,28 +38,26 @@ export async function chargeDueFees(deps: Deps, now: Date, limit = 50): Promise<
 async function chargeFee(deps: Deps, tx: Tx, fee: Charge, now: Date): Promise<void> {
   const system = { clinicId: fee.clinicId, actor: "system" };
   const clinic = (await getClinic(tx, fee.clinicId))!;
-  let result: PaymentResult;
-  try {
-    result = await deps.payments.charge({
-      idempotencyKey: fee.id,
-      clinicId: fee.clinicId,
-      patientId: fee.patientId,
-      amountCents: fee.amountCents,
-      description: `${clinic.name}: late cancellation fee`,
-      at: now,
-    });
-  } catch (e) {
-    // The gateway could not be reached: unknown whether it charged, so try again later with the same key.
-    deps.log.warn({ chargeId: fee.id, err: { message: e instanceof Error ? e.message : String(e) } }, "payment gateway failed");
-    result = { ok: false, reason: "gateway_unreachable", retryable: true };
-  }
+  const result = await callGateway(
+    () =>
+      deps.payments.charge({
+        idempotencyKey: fee.id,
+        clinicId: fee.clinicId,
+        patientId: fee.patientId,
+        amountCents: fee.amountCents,
+        description: `${clinic.name}: late cancellation fee`,
+        at: now,
+      }),
+    deps.log,
+    { chargeId: fee.id },
+  );
   if (result.ok) {
     const charged = await markCharged(tx, fee.clinicId, fee.id, result.reference, now);
     await audit(tx, system, now, { action: "charge.charged", entity: "charge", entityId: fee.id, before: fee, after: charged });
     return;
   }
   const retryAt = nextFeeAttempt(fee.attempts + 1, now, result.retryable);
-  const noted = await noteDecline(tx, fee.clinicId, fee.id, result.reason, retryAt, now);
+  const noted = await noteDecline(tx, fee.clinicId, fee.id, "PENDING", result.reason, retryAt, now);
   await audit(tx, system, now, { action: "charge.declined", entity: "charge", entityId: fee.id, before: fee, after: noted });
   // Staff: ids and amounts only, never a patient's name or number.
   const next = retryAt ? `it will be tried again at ${retryAt.toISOString()}` : "it is left for staff to collect";

@@ -8,7 +8,7 @@ import { decide, evolveAll, type OfferEvent } from "../core/offer.ts";
 import { claimLive } from "../core/payment.ts";
 import { fail, notFound, ok, type Failure, type Result } from "../core/result.ts";
 import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
-import type { PaymentRequest, PaymentResult } from "../payments/gateway.ts";
+import { callGateway, type PaymentRequest } from "../payments/gateway.ts";
 import { insertCharge } from "../store/charges.ts";
 import { closeClaim, findClaimByTokenHash, getClaim, noteClaimFailure, type Claim } from "../store/claims.ts";
 import { getClinic } from "../store/clinics.ts";
@@ -70,7 +70,7 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
         description: `${(await getClinic(tx, claim.clinicId))!.name}: ${claim.kind === "DEPOSIT" ? "booking deposit" : "prepayment"}`,
         at: now,
       };
-      const paid = await gatewayCall(deps, claim, request);
+      const paid = await callGateway(() => (claim.kind === "DEPOSIT" ? deps.payments.authorizeDeposit(request) : deps.payments.charge(request)), deps.log, { claimId: claim.id });
       if (paid.ok) taken = { request, reference: paid.reference };
       if (!paid.ok) {
         await noteClaimFailure(tx, claim.clinicId, claim.id, paid.reason, now);
@@ -152,16 +152,6 @@ async function book(
     await audit(tx, caller, now, { action: "offer.accepted", entity: "offer", entityId: accepted.id, before: target, after: final });
   }
   return booked;
-}
-
-/** The port's answer; an adapter that throws (a network error) is a retryable decline, never a 500 by itself. */
-async function gatewayCall(deps: Deps, claim: Claim, request: PaymentRequest): Promise<PaymentResult> {
-  try {
-    return claim.kind === "DEPOSIT" ? await deps.payments.authorizeDeposit(request) : await deps.payments.charge(request);
-  } catch (e) {
-    deps.log.warn({ claimId: claim.id, err: { message: e instanceof Error ? e.message : String(e) } }, "payment gateway failed");
-    return { ok: false, reason: "gateway_unavailable", retryable: true };
-  }
 }
 
 /**

@@ -6,8 +6,8 @@
 // One deposit per transaction, SKIP LOCKED; idempotency keys per settlement, so a retry after a crash
 // never moves money twice. A decline is retried 1 h, 6 h and 24 h later, then left to staff (alerted).
 import { dollars, nextFeeAttempt } from "../core/payment.ts";
-import type { PaymentResult } from "../payments/gateway.ts";
-import { lockSettleableDeposit, noteSettlementDecline, settleDeposit, type Charge } from "../store/charges.ts";
+import { callGateway } from "../payments/gateway.ts";
+import { lockSettleableDeposit, noteDecline, settleDeposit, type Charge } from "../store/charges.ts";
 import { getClinic } from "../store/clinics.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import { insertStaffAlert } from "../store/outreach.ts";
@@ -31,23 +31,21 @@ async function settle(deps: Deps, tx: Tx, deposit: Charge, how: "keep" | "releas
   const system = { clinicId: deposit.clinicId, actor: "system" };
   const clinic = (await getClinic(tx, deposit.clinicId))!;
   const base = { clinicId: deposit.clinicId, patientId: deposit.patientId, amountCents: deposit.amountCents, at: now };
-  let result: PaymentResult;
-  try {
-    result =
+  const result = await callGateway(
+    () =>
       how === "keep"
-        ? await deps.payments.charge({ ...base, idempotencyKey: `capture:${deposit.id}`, description: `${clinic.name}: deposit kept (missed appointment)`, captures: deposit.paymentReference ?? undefined })
-        : await deps.payments.refund({ ...base, idempotencyKey: `release:${deposit.id}`, description: `${clinic.name}: deposit released`, paymentReference: deposit.paymentReference ?? "" });
-  } catch (e) {
-    deps.log.warn({ chargeId: deposit.id, err: { message: e instanceof Error ? e.message : String(e) } }, "payment gateway failed");
-    result = { ok: false, reason: "gateway_unreachable", retryable: true };
-  }
+        ? deps.payments.charge({ ...base, idempotencyKey: `capture:${deposit.id}`, description: `${clinic.name}: deposit kept (missed appointment)`, captures: deposit.paymentReference ?? undefined })
+        : deps.payments.refund({ ...base, idempotencyKey: `release:${deposit.id}`, description: `${clinic.name}: deposit released`, paymentReference: deposit.paymentReference ?? "" }),
+    deps.log,
+    { chargeId: deposit.id },
+  );
   if (result.ok) {
     const settled = await settleDeposit(tx, deposit.clinicId, deposit.id, how === "keep" ? "CHARGED" : "REFUNDED", result.reference, now);
     await audit(tx, system, now, { action: how === "keep" ? "deposit.kept" : "deposit.released", entity: "charge", entityId: deposit.id, before: deposit, after: settled });
     return;
   }
   const retryAt = nextFeeAttempt(deposit.attempts + 1, now, result.retryable);
-  const noted = await noteSettlementDecline(tx, deposit.clinicId, deposit.id, result.reason, retryAt, now);
+  const noted = await noteDecline(tx, deposit.clinicId, deposit.id, "AUTHORIZED", result.reason, retryAt, now);
   await audit(tx, system, now, { action: "deposit.settlement_declined", entity: "charge", entityId: deposit.id, before: deposit, after: noted });
   const next = retryAt ? `it will be tried again at ${retryAt.toISOString()}` : "it is left for staff";
   await insertStaffAlert(tx, {

@@ -47,3 +47,20 @@ export interface PaymentGateway {
   /** Holds a deposit on the patient's card (captured or released by staff at the visit). */
   authorizeDeposit(r: PaymentRequest): Promise<PaymentResult>;
 }
+
+/**
+ * Calls the gateway; an adapter that throws (the network, a timeout) is a retryable decline, so no flow
+ * fails on it and none charges twice: trying again later uses the same idempotency key.
+ */
+export async function callGateway(
+  call: () => Promise<PaymentResult>,
+  log: { warn(obj: object, msg?: string): void },
+  subject: Record<string, string>,
+): Promise<PaymentResult> {
+  try {
+    return await call();
+  } catch (e) {
+    log.warn({ ...subject, err: { message: e instanceof Error ? e.message : String(e) } }, "payment gateway failed");
+    return { ok: false, reason: "gateway_unavailable", retryable: true };
+  }
+}

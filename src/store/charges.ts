@@ -99,12 +99,23 @@ export async function markCharged(q: Queryable, clinicId: string, id: string, pa
   return rows[0] ? parseCharge(rows[0]) : null;
 }
 
-/** A declined attempt: counted and noted; tried again at `retryAt`, or (null) left to staff. */
-export async function noteDecline(q: Queryable, clinicId: string, id: string, note: string, retryAt: Date | null, at: Date): Promise<Charge | null> {
+/**
+ * A declined attempt (a fee still PENDING, a deposit still AUTHORIZED to settle): counted and noted;
+ * tried again at `retryAt`, or (null) left to staff.
+ */
+export async function noteDecline(
+  q: Queryable,
+  clinicId: string,
+  id: string,
+  status: "PENDING" | "AUTHORIZED",
+  note: string,
+  retryAt: Date | null,
+  at: Date,
+): Promise<Charge | null> {
   const { rows } = await q.query(
-    `UPDATE charges SET attempts = attempts + 1, failure_note = $3, next_attempt_at = $4, updated_at = $5
-     WHERE clinic_id = $1 AND id = $2 AND status = 'PENDING' RETURNING *`,
-    [clinicId, id, note.slice(0, 200), retryAt, at],
+    `UPDATE charges SET attempts = attempts + 1, failure_note = $4, next_attempt_at = $5, updated_at = $6
+     WHERE clinic_id = $1 AND id = $2 AND status = $3 RETURNING *`,
+    [clinicId, id, status, note.slice(0, 200), retryAt, at],
   );
   return rows[0] ? parseCharge(rows[0]) : null;
 }
@@ -132,16 +143,6 @@ export async function settleDeposit(q: Queryable, clinicId: string, id: string, 
     `UPDATE charges SET status = $3, payment_reference = $4, next_attempt_at = NULL, failure_note = NULL, updated_at = $5
      WHERE clinic_id = $1 AND id = $2 AND status = 'AUTHORIZED' RETURNING *`,
     [clinicId, id, to, reference, at],
-  );
-  return rows[0] ? parseCharge(rows[0]) : null;
-}
-
-/** A settlement the gateway declined: counted and noted; tried again at `retryAt`, or (null) left to staff. */
-export async function noteSettlementDecline(q: Queryable, clinicId: string, id: string, note: string, retryAt: Date | null, at: Date): Promise<Charge | null> {
-  const { rows } = await q.query(
-    `UPDATE charges SET attempts = attempts + 1, failure_note = $3, next_attempt_at = $4, updated_at = $5
-     WHERE clinic_id = $1 AND id = $2 AND status = 'AUTHORIZED' RETURNING *`,
-    [clinicId, id, note.slice(0, 200), retryAt, at],
   );
   return rows[0] ? parseCharge(rows[0]) : null;
 }
