@@ -21,7 +21,7 @@ export interface Claim {
   updatedAt: Date;
 }
 
-function parse(r: any): Claim {
+export function parseClaim(r: any): Claim {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -63,29 +63,29 @@ export async function insertClaim(q: Queryable, c: NewClaim): Promise<Claim> {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'OPEN', $9, $10, $11, $11) RETURNING *`,
     [c.id, c.clinicId, c.openingId, c.offerId, c.entryId, c.patientId, c.kind, c.amountCents, c.expiresAt, c.tokenHash, c.at],
   );
-  return parse(rows[0]);
+  return parseClaim(rows[0]);
 }
 
 export async function getClaim(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Claim | null> {
   const { rows } = await q.query(`SELECT * FROM claims WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
-  return rows[0] ? parse(rows[0]) : null;
+  return rows[0] ? parseClaim(rows[0]) : null;
 }
 
 export async function findClaimByTokenHash(q: Queryable, tokenHash: string): Promise<Claim | null> {
   const { rows } = await q.query("SELECT * FROM claims WHERE token_hash = $1", [tokenHash]);
-  return rows[0] ? parse(rows[0]) : null;
+  return rows[0] ? parseClaim(rows[0]) : null;
 }
 
 /** The opening's OPEN claim (live or past its end and not yet lapsed), locked. Lock the opening first. */
 export async function openClaimOfOpening(q: Queryable, clinicId: string, openingId: string): Promise<Claim | null> {
   const { rows } = await q.query("SELECT * FROM claims WHERE clinic_id = $1 AND opening_id = $2 AND status = 'OPEN' FOR UPDATE", [clinicId, openingId]);
-  return rows[0] ? parse(rows[0]) : null;
+  return rows[0] ? parseClaim(rows[0]) : null;
 }
 
 /** The OPEN claim made through an offer, read without a lock (the caller locks the opening before acting on it). */
 export async function openClaimOfOffer(q: Queryable, clinicId: string, offerId: string): Promise<Claim | null> {
   const { rows } = await q.query("SELECT * FROM claims WHERE clinic_id = $1 AND offer_id = $2 AND status = 'OPEN'", [clinicId, offerId]);
-  return rows[0] ? parse(rows[0]) : null;
+  return rows[0] ? parseClaim(rows[0]) : null;
 }
 
 /** Moves an OPEN claim on (guarded: null when it is no longer OPEN). */
@@ -102,7 +102,7 @@ export async function closeClaim(
      WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
     [clinicId, id, to, paid?.appointmentId ?? null, paid?.paymentReference ?? null, at],
   );
-  return rows[0] ? parse(rows[0]) : null;
+  return rows[0] ? parseClaim(rows[0]) : null;
 }
 
 export async function noteClaimFailure(q: Queryable, clinicId: string, id: string, failure: string, at: Date): Promise<void> {
@@ -124,5 +124,5 @@ export async function openClaimsOfPatient(q: Queryable, clinicId: string, patien
     "SELECT * FROM claims WHERE clinic_id = $1 AND patient_id = $2 AND status = 'OPEN' ORDER BY id FOR UPDATE",
     [clinicId, patientId],
   );
-  return rows.map(parse);
+  return rows.map(parseClaim);
 }

@@ -2,6 +2,7 @@
 // day's board, and the shape of the analytics. Every query is scoped to one clinic.
 import type { Appointment, EntryStatus, Offer, OfferStatus, Opening, WaitlistEntry } from "../core/types.ts";
 import { parseAppointment } from "./appointments.ts";
+import { parseClaim, type Claim } from "./claims.ts";
 import type { Queryable } from "./db.ts";
 import { parseOffer } from "./offers.ts";
 import { parseOpening } from "./openings.ts";
@@ -183,4 +184,11 @@ export async function boardSignature(q: Queryable, clinicId: string): Promise<st
 export async function serviceCategories(q: Queryable, clinicId: string): Promise<string[]> {
   const { rows } = await q.query("SELECT DISTINCT category FROM services WHERE clinic_id = $1 ORDER BY category", [clinicId]);
   return rows.map((r) => r.category as string);
+}
+
+/** The OPEN claims of these openings, by opening (a read: no lock, so a page never waits on a payment). */
+export async function openClaimsOf(q: Queryable, clinicId: string, openingIds: string[]): Promise<Map<string, Claim>> {
+  if (openingIds.length === 0) return new Map();
+  const { rows } = await q.query("SELECT * FROM claims WHERE clinic_id = $1 AND opening_id = ANY($2::uuid[]) AND status = 'OPEN'", [clinicId, openingIds]);
+  return new Map(rows.map((r) => [r.opening_id as string, parseClaim(r)]));
 }

@@ -7,8 +7,7 @@ import { matchOpening } from "../../flows/match-opening.ts";
 import { notificationViews, type NotificationView } from "../../flows/view-notifications.ts";
 import type { App } from "../../http/app.ts";
 import { getAppointment } from "../../store/appointments.ts";
-import { openClaimOfOpening } from "../../store/claims.ts";
-import { boardOpenings, directory, patientNames } from "../../store/dashboard.ts";
+import { boardOpenings, directory, openClaimsOf, patientNames } from "../../store/dashboard.ts";
 import { offersOfOpening } from "../../store/offers.ts";
 import { html, type Html } from "../html.ts";
 import { countdown, money, nameOf, span, timeOnly, when } from "./format.ts";
@@ -32,12 +31,13 @@ async function panel(kit: Kit, staff: Staff): Promise<Html> {
   const filled = openings.filter((o) => o.status === "FILLED");
   const canMatch = staff.caller.permissions.includes("booking:manage_waitlist");
 
+  const claims = await openClaimsOf(deps.db, clinicId, open.map((o) => o.id));
   const cards: Html[] = [];
   for (const o of open) {
     const offers = await notificationViews(deps.db, clinicId, await offersOfOpening(deps.db, clinicId, o.id));
     const next = canMatch ? (await matchOpening(deps.db, o, settings, now)).slice(0, 3) : [];
     // A patient who owes a deposit accepted and is paying: the slot is held for them (90 s).
-    const claim = await openClaimOfOpening(deps.db, clinicId, o.id);
+    const claim = claims.get(o.id);
     const paying = claim && claim.expiresAt > now ? claim : null;
     const names = await patientNames(deps.db, clinicId, [...offers.map((v) => v.offer.patientId), ...next.map((m) => m.candidate.patientId), ...(paying ? [paying.patientId] : [])]);
     const live = offers.filter((v) => LIVE.has(v.offer.status));
