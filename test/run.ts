@@ -31,7 +31,7 @@ await templatePool.end();
 console.log(`# test postgres ready in ${Date.now() - started} ms`);
 
 const files = await testFiles("test", process.argv.slice(2));
-const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], {
+const child = spawn(process.execPath, ["--import", "tsx", "--import", "./test/harness/property-seed.ts", "--test", "--test-concurrency=2", ...files], {
   stdio: "inherit",
   env: { ...process.env, BACKFILL_TEST_PG_URL: server.url, BACKFILL_TEST_TEMPLATE: TEMPLATE },
 });

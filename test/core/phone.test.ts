@@ -144,3 +144,12 @@ test("property: surrounding whitespace never changes the answer", () => {
     }),
   );
 });
+
+test("a number the library calls valid but shorter than E.164's 7 digits is refused (found by the property above)", () => {
+  assert.deepEqual(normalisePhone("1680", "DE"), {
+    ok: false,
+    code: "validation_failed",
+    detail: "phone is not a valid phone number",
+    errors: [{ path: "/phone", message: "is not a valid phone number" }],
+  });
+});
