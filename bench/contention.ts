@@ -126,10 +126,7 @@ async function stage(deps: Deps, clock: ManualClock, name: string, slot: number)
   }
   // Tomorrow 10:00 New York, one hour later per stage so stages never collide.
   const start = new Date(T0.getTime() + 25 * 3_600_000 + slot * 3_600_000);
-  const appointment = unwrap(
-    await bookAppointment(deps, caller, { patientId: booker.id, providerId: provider.id, serviceId: service.id, start }),
-    "booking",
-  );
+  const appointment = unwrap(await bookAppointment(deps, caller, { patientId: booker.id, providerId: provider.id, serviceId: service.id, start }), "booking");
   const cancelled = unwrap(await cancelAppointment(deps, caller, appointment.id, { by: "patient", confirm: true }), "cancel");
   const opening = cancelled.cancelled ? cancelled.opening : null;
   if (!opening) throw new Error("the cancellation made no opening");
@@ -144,7 +141,9 @@ async function stage(deps: Deps, clock: ManualClock, name: string, slot: number)
 
 /** What the race left behind: appointments booked from the waitlist and the opening's status. */
 async function outcome(db: Pool, s: Stage): Promise<string> {
-  const { rows: [r] } = await db.query(
+  const {
+    rows: [r],
+  } = await db.query(
     `SELECT (SELECT count(*) FROM appointments WHERE clinic_id = $1 AND source = 'WAITLIST') AS booked,
        (SELECT status FROM openings WHERE id = $2) AS opening,
        (SELECT count(*) FROM offers WHERE opening_id = $2 AND status = 'ACCEPTED') AS accepted`,
@@ -180,9 +179,13 @@ async function main() {
   const app = await buildApp(deps);
   try {
     await migrate(pool);
-    const { rows: [v] } = await pool.query("SHOW server_version");
+    const {
+      rows: [v],
+    } = await pool.query("SHOW server_version");
     log(`PostgreSQL ${v.server_version} (embedded, fsync off); the app's pool and the raw pool: ${POOL_SIZE} connections each (as src/main.ts)`);
-    log(`Each round: a fresh clinic, broadcast waveSize ${ACCEPTS}, caps raised, ${ACCEPTS} patients on the waitlist; a cancelled appointment → runDue → ${ACCEPTS} offers sent to the dev outbox with booking links.\n`);
+    log(
+      `Each round: a fresh clinic, broadcast waveSize ${ACCEPTS}, caps raised, ${ACCEPTS} patients on the waitlist; a cancelled appointment → runDue → ${ACCEPTS} offers sent to the dev outbox with booking links.\n`,
+    );
 
     const rows: string[][] = [];
     const all = { flow: [] as Burst[], http: [] as Burst[], update: [] as Burst[], tx: [] as Burst[] };
@@ -233,12 +236,25 @@ async function main() {
         }
       });
 
-      for (const [name, b] of [["accept (flow)", flow], ["accept (HTTP)", http], ["raw guarded UPDATE", update], ["raw claim tx", tx]] as const) {
+      for (const [name, b] of [
+        ["accept (flow)", flow],
+        ["accept (HTTP)", http],
+        ["raw guarded UPDATE", update],
+        ["raw claim tx", tx],
+      ] as const) {
         const s = summarize(b.latencies);
         for (const [k, n] of b.other) other.set(`${name}: ${k}`, (other.get(`${name}: ${k}`) ?? 0) + n);
         rows.push([
-          `${round}`, name, ms(b.wallMs), ms(s.p50), ms(s.p99), ms(s.max), `${b.winners}`, `${b.conflicts}`,
-          `${[...b.other.values()].reduce((a, x) => a + x, 0)}`, ratio(b.wallMs, update.wallMs),
+          `${round}`,
+          name,
+          ms(b.wallMs),
+          ms(s.p50),
+          ms(s.p99),
+          ms(s.max),
+          `${b.winners}`,
+          `${b.conflicts}`,
+          `${[...b.other.values()].reduce((a, x) => a + x, 0)}`,
+          ratio(b.wallMs, update.wallMs),
         ]);
       }
       all.flow.push(flow);
@@ -263,7 +279,10 @@ async function main() {
       ];
     });
     log(table(["", "wall ms", "p50 ms", "p99 ms", "winners per round", "409s", "wall ÷ raw UPDATE", "wall ms per accept"], sumRows));
-    for (const [label, bs] of [["flow", all.flow], ["HTTP", all.http]] as const) {
+    for (const [label, bs] of [
+      ["flow", all.flow],
+      ["HTTP", all.http],
+    ] as const) {
       const codes = new Map<string, number>();
       for (const b of bs) for (const [k, n] of b.codes) codes.set(k, (codes.get(k) ?? 0) + n);
       log(`409 codes (${label}): ${[...codes].map(([k, n]) => `${k} ×${n}`).join(", ") || "none"}`);
@@ -271,8 +290,10 @@ async function main() {
     if (other.size > 0) log(`\nOther outcomes: ${[...other].map(([k, n]) => `${k} ×${n}`).join("; ")}`);
     log(`\nAfter each race: ${checks.join(" | ")}`);
     const w = summarize(waves);
-    log(`Setup: runDue for a ${ACCEPTS}-offer wave + ${ACCEPTS} sends to the outbox took p50 ${ms(w.p50)} ms (max ${ms(w.max)}); ` +
-      `all setup ${seconds(setupMs)}, whole bench ${seconds(performance.now() - stageStarted)}`);
+    log(
+      `Setup: runDue for a ${ACCEPTS}-offer wave + ${ACCEPTS} sends to the outbox took p50 ${ms(w.p50)} ms (max ${ms(w.max)}); ` +
+        `all setup ${seconds(setupMs)}, whole bench ${seconds(performance.now() - stageStarted)}`,
+    );
   } finally {
     await app.close().catch(() => {});
     await raw.end().catch(() => {});

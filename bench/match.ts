@@ -241,16 +241,22 @@ interface Sample {
 }
 
 async function main() {
-  log(`Backfill match bench: ${CLINICS.toLocaleString("en-US")} clinics × ${ENTRIES.toLocaleString("en-US")} waitlist entries ` +
-    `(${(CLINICS * ENTRIES).toLocaleString("en-US")} entries, ${(CLINICS * PATIENTS).toLocaleString("en-US")} patients), ${SAMPLES} sampled openings`);
+  log(
+    `Backfill match bench: ${CLINICS.toLocaleString("en-US")} clinics × ${ENTRIES.toLocaleString("en-US")} waitlist entries ` +
+      `(${(CLINICS * ENTRIES).toLocaleString("en-US")} entries, ${(CLINICS * PATIENTS).toLocaleString("en-US")} patients), ${SAMPLES} sampled openings`,
+  );
   const startedAll = performance.now();
   const { server, url } = await benchDatabase("backfill_bench");
   const pool = createPool(url);
   const loader = new pg.Client(url);
   try {
     await loader.connect();
-    const { rows: [version] } = await loader.query("SHOW server_version");
-    const { rows: [sb] } = await loader.query("SHOW shared_buffers");
+    const {
+      rows: [version],
+    } = await loader.query("SHOW server_version");
+    const {
+      rows: [sb],
+    } = await loader.query("SHOW shared_buffers");
     log(`PostgreSQL ${version.server_version} (embedded, fsync off, shared_buffers ${sb.shared_buffers}), pool of 20 as in src/main.ts`);
     await migrate(pool);
 
@@ -266,12 +272,21 @@ async function main() {
         pg_total_relation_size('waitlist_entries') AS entries_size`);
     const n = counts[0];
     log(`Load time ${seconds(loaded.total)} · database ${bytes(n.db_size)} (waitlist_entries with indexes ${bytes(n.entries_size)})`);
-    log(`Rows: ${n.clinics} clinics, ${n.providers} providers, ${n.services} services, ${n.patients} patients, ` +
-      `${n.entries} entries (${n.active_entries} ACTIVE), ${n.appointments} appointments, ${n.openings} past openings, ${n.offers} past offers`);
+    log(
+      `Rows: ${n.clinics} clinics, ${n.providers} providers, ${n.services} services, ${n.patients} patients, ` +
+        `${n.entries} entries (${n.active_entries} ACTIVE), ${n.appointments} appointments, ${n.openings} past openings, ${n.offers} past offers`,
+    );
 
     // ---- cancellation → first delivery queued ----
     const clock = new ManualClock(T0);
-    const deps: Deps = { db: pool, clock, config: parseConfig({ DATABASE_URL: url }), log: silentLog, channels: outboxChannels(pool), payments: devGateway(pool) };
+    const deps: Deps = {
+      db: pool,
+      clock,
+      config: parseConfig({ DATABASE_URL: url }),
+      log: silentLog,
+      channels: outboxChannels(pool),
+      payments: devGateway(pool),
+    };
     const dayOf = new Map<number, number>();
     const samples: Sample[] = [];
     const day0 = Date.UTC(T0.getUTCFullYear(), T0.getUTCMonth(), T0.getUTCDate());
@@ -301,10 +316,11 @@ async function main() {
         return advanceOpening(tx, due, clock.now(), { index: 0 });
       });
       const t2 = performance.now();
-      const { rows: [q] } = await pool.query(
-        `SELECT count(*) AS n FROM deliveries d JOIN offers o ON o.id = d.offer_id WHERE o.opening_id = $1 AND d.status = 'QUEUED'`,
-        [opening.id],
-      );
+      const {
+        rows: [q],
+      } = await pool.query(`SELECT count(*) AS n FROM deliveries d JOIN offers o ON o.id = d.offer_id WHERE o.opening_id = $1 AND d.status = 'QUEUED'`, [
+        opening.id,
+      ]);
       samples.push({ clinic: c, opening, advance, offers: q.n, cancelMs: t1 - t0, waveMs: t2 - t1 });
     }
     const queued = samples.filter((s) => s.offers > 0);
@@ -354,29 +370,53 @@ async function main() {
     };
     const cancelToQueued = queued.map((s) => s.cancelMs + s.waveMs);
     log("\nResults (milliseconds; sequential, one opening at a time)");
-    log(table(["", "n", "p50", "p95", "p99", "max", "mean"], [
-      row("cancel → first delivery queued", cancelToQueued),
-      row("  cancel flow (opening created)", queued.map((s) => s.cancelMs)),
-      row("  first wave (lock + advance)", queued.map((s) => s.waveMs)),
-      row("match+rank (matchOpening)", matchMs),
-      row("raw CANDIDATES_SQL (pool.query)", rawMs),
-    ]));
+    log(
+      table(
+        ["", "n", "p50", "p95", "p99", "max", "mean"],
+        [
+          row("cancel → first delivery queued", cancelToQueued),
+          row(
+            "  cancel flow (opening created)",
+            queued.map((s) => s.cancelMs),
+          ),
+          row(
+            "  first wave (lock + advance)",
+            queued.map((s) => s.waveMs),
+          ),
+          row("match+rank (matchOpening)", matchMs),
+          row("raw CANDIDATES_SQL (pool.query)", rawMs),
+        ],
+      ),
+    );
     const m: Summary = summarize(matchMs);
     const r: Summary = summarize(rawMs);
     const pr = summarize(perOpeningRatio);
-    log(`\nmatch+rank ÷ raw SQL: p50 ${ratio(m.p50, r.p50)}, p95 ${ratio(m.p95, r.p95)}, p99 ${ratio(m.p99, r.p99)}, max ${ratio(m.max, r.max)}; ` +
-      `per opening (median of ${REPS} each): p50 ${pr.p50.toFixed(2)}×, p99 ${pr.p99.toFixed(2)}×`);
+    log(
+      `\nmatch+rank ÷ raw SQL: p50 ${ratio(m.p50, r.p50)}, p95 ${ratio(m.p95, r.p95)}, p99 ${ratio(m.p99, r.p99)}, max ${ratio(m.max, r.max)}; ` +
+        `per opening (median of ${REPS} each): p50 ${pr.p50.toFixed(2)}×, p99 ${pr.p99.toFixed(2)}×`,
+    );
     const rowsS = summarize(sqlRows);
     const fitS = summarize(fitting);
-    log(`Candidates per opening: SQL rows p50 ${rowsS.p50} (max ${rowsS.max}); fitting after the core's rules p50 ${fitS.p50} (max ${fitS.max}); ` +
-      `LIMIT ${MAX_CANDIDATES} reached in ${limitHit} of ${samples.length} openings`);
-    log(`First waves: ${[...outcomes].map(([k, v]) => `${v} ${k}`).join(", ")}; offers queued per wave p50 ${summarize(queued.map((s) => s.offers)).p50}, ` +
-      `max ${summarize(queued.map((s) => s.offers)).max}` + (samples.length > queued.length ? ` (${samples.length - queued.length} openings queued nothing: excluded from cancel → queued)` : ""));
+    log(
+      `Candidates per opening: SQL rows p50 ${rowsS.p50} (max ${rowsS.max}); fitting after the core's rules p50 ${fitS.p50} (max ${fitS.max}); ` +
+        `LIMIT ${MAX_CANDIDATES} reached in ${limitHit} of ${samples.length} openings`,
+    );
+    log(
+      `First waves: ${[...outcomes].map(([k, v]) => `${v} ${k}`).join(", ")}; offers queued per wave p50 ${summarize(queued.map((s) => s.offers)).p50}, ` +
+        `max ${summarize(queued.map((s) => s.offers)).max}` +
+        (samples.length > queued.length ? ` (${samples.length - queued.length} openings queued nothing: excluded from cancel → queued)` : ""),
+    );
 
     // ---- one plan ----
     const probe = samples[Math.floor(samples.length / 2)]!;
     const settings = await settingsIn(pool, probe.opening.clinicId);
-    const params = candidateParams(probe.opening, clock.now(), localDate(probe.opening.start, settings.timezone), settings.maxNotificationsPerEntry, MAX_CANDIDATES);
+    const params = candidateParams(
+      probe.opening,
+      clock.now(),
+      localDate(probe.opening.start, settings.timezone),
+      settings.maxNotificationsPerEntry,
+      MAX_CANDIDATES,
+    );
     const { rows: plan } = await loader.query(`EXPLAIN (ANALYZE, BUFFERS) ${CANDIDATES_SQL}`, params);
     log(`\nEXPLAIN (ANALYZE, BUFFERS) CANDIDATES_SQL, clinic ${probe.clinic} (${settings.timezone}), opening ${probe.opening.start.toISOString()}:`);
     for (const p of plan) log(`  ${p["QUERY PLAN"]}`);

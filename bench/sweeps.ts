@@ -295,7 +295,10 @@ async function load(db: pg.Client): Promise<number> {
     const text = sql.replace(/\$(\d+)/g, (_, d: string) => `$${used.indexOf(Number(d)) + 1}`);
     for (let lo = 1; lo <= CLINICS; lo += CHUNK) {
       const all = params(lo, Math.min(CLINICS, lo + CHUNK - 1));
-      await db.query(text, used.map((n) => all[n - 1]));
+      await db.query(
+        text,
+        used.map((n) => all[n - 1]),
+      );
     }
   };
   await db.query("SET TimeZone = 'UTC'");
@@ -411,22 +414,31 @@ function scans(node: PlanNode, out: string[] = []): string[] {
 // ---------------------------------------------------------------------------------------------------
 
 async function main() {
-  log(`Backfill sweeps bench: the idle runDue over ${CLINICS.toLocaleString("en-US")} clinics × ${APPOINTMENTS.toLocaleString("en-US")} appointments ` +
-    `(${(CLINICS * APPOINTMENTS).toLocaleString("en-US")}), ${ENTRIES} waitlist entries and ${PATIENTS} patients per clinic, ${RUNS} runs`);
+  log(
+    `Backfill sweeps bench: the idle runDue over ${CLINICS.toLocaleString("en-US")} clinics × ${APPOINTMENTS.toLocaleString("en-US")} appointments ` +
+      `(${(CLINICS * APPOINTMENTS).toLocaleString("en-US")}), ${ENTRIES} waitlist entries and ${PATIENTS} patients per clinic, ${RUNS} runs`,
+  );
   const startedAll = performance.now();
   const { server, url } = await benchDatabase("backfill_bench_sweeps");
   const pool = createPool(url);
   const loader = new pg.Client(url);
   try {
     await loader.connect();
-    const { rows: [version] } = await loader.query("SHOW server_version");
-    const { rows: [sb] } = await loader.query("SHOW shared_buffers");
+    const {
+      rows: [version],
+    } = await loader.query("SHOW server_version");
+    const {
+      rows: [sb],
+    } = await loader.query("SHOW shared_buffers");
     log(`PostgreSQL ${version.server_version} (embedded, fsync off, shared_buffers ${sb.shared_buffers}), pool of 20 as in src/main.ts`);
     await migrate(pool);
 
     log("\nLoading (set-based INSERT … SELECT generate_series, FKs, constraints and indexes in place):");
     const loadMs = await load(loader);
-    const { rows: [n] } = await loader.query(`
+    const {
+      rows: [n],
+    } = await loader.query(
+      `
       SELECT (SELECT count(*) FROM patients) AS patients,
         (SELECT count(*) FROM patients WHERE 'frequent_canceller' = ANY (flags)) AS flagged,
         (SELECT count(*) FROM appointments) AS appointments,
@@ -439,11 +451,15 @@ async function main() {
         (SELECT count(*) FROM claims) AS claims, (SELECT count(*) FROM openings) AS openings,
         (SELECT count(*) FROM offers) AS offers, (SELECT count(*) FROM offers WHERE status = 'PENDING') AS live_offers,
         (SELECT count(*) FROM deliveries) AS deliveries, (SELECT count(*) FROM deliveries WHERE status = 'QUEUED') AS queued,
-        pg_database_size(current_database()) AS db_size`, [T0]);
+        pg_database_size(current_database()) AS db_size`,
+      [T0],
+    );
     log(`Load time ${seconds(loadMs)} · database ${bytes(n.db_size)}`);
-    log(`Rows: ${n.appointments} appointments (${n.upcoming} upcoming BOOKED/CONFIRMED, ${n.reminded} reminded), ${n.patients} patients ` +
-      `(${n.flagged} frequent_canceller), ${n.entries} entries (${n.dated} live with a latest date), ${n.charges} charges (${n.pending_fees} PENDING fees, ${n.held} deposits held), ` +
-      `${n.claims} claims, ${n.openings} openings, ${n.offers} offers (${n.live_offers} holds running), ${n.deliveries} deliveries (${n.queued} deferred)`);
+    log(
+      `Rows: ${n.appointments} appointments (${n.upcoming} upcoming BOOKED/CONFIRMED, ${n.reminded} reminded), ${n.patients} patients ` +
+        `(${n.flagged} frequent_canceller), ${n.entries} entries (${n.dated} live with a latest date), ${n.charges} charges (${n.pending_fees} PENDING fees, ${n.held} deposits held), ` +
+        `${n.claims} claims, ${n.openings} openings, ${n.offers} offers (${n.live_offers} holds running), ${n.deliveries} deliveries (${n.queued} deferred)`,
+    );
 
     // ---- the statements, and a check that they are all runDue sends when idle ----
     const now = T0;
@@ -468,11 +484,13 @@ async function main() {
     const same = (a: Statement, b: Statement) => a.text === b.text && JSON.stringify(a.values) === JSON.stringify(b.values);
     const unlisted = work.filter((s) => !sweeps.some((w) => same(w, s)));
     const unsent = sweeps.filter((w) => !work.some((s) => same(w, s)));
-    log(`\nOne idle runDue sends ${work.length} statements in ${control.filter((s) => s.text === "BEGIN").length} transactions ` +
-      `(+ ${control.length} BEGIN/COMMIT); ` +
-      (unlisted.length === 0 && unsent.length === 0
-        ? `the raw list below is exactly those ${sweeps.length} statements, same text and parameters.`
-        : `NOT the raw list: ${unlisted.length} sent but not listed (${unlisted.map((s) => s.text.slice(0, 60)).join(" | ")}), ${unsent.length} listed but not sent (${unsent.map((s) => s.name).join(", ")}).`));
+    log(
+      `\nOne idle runDue sends ${work.length} statements in ${control.filter((s) => s.text === "BEGIN").length} transactions ` +
+        `(+ ${control.length} BEGIN/COMMIT); ` +
+        (unlisted.length === 0 && unsent.length === 0
+          ? `the raw list below is exactly those ${sweeps.length} statements, same text and parameters.`
+          : `NOT the raw list: ${unlisted.length} sent but not listed (${unlisted.map((s) => s.text.slice(0, 60)).join(" | ")}), ${unsent.length} listed but not sent (${unsent.map((s) => s.name).join(", ")}).`),
+    );
 
     // ---- timing: runDue and the raw statements, alternating which goes first ----
     log(`Timing runDue(deps, now) idle and each raw statement (pool.query), ${RUNS} runs after ${WARMUP} warm-up, alternating which goes first…`);
@@ -517,21 +535,36 @@ async function main() {
 
     // ---- figures ----
     log("\nPer sweep: the raw statement (milliseconds), its plan's scans (outermost first) and the 8 kB pages it touched");
-    log(table(["sweep            store function", "plan", "p50", "p95", "pages"], sweeps.map((s, j) => {
-      const x = summarize(rawEach[j]!);
-      return [s.name, plans[j]!.scans, ms(x.p50), ms(x.p95), String(plans[j]!.buffers)];
-    }), 2));
+    log(
+      table(
+        ["sweep            store function", "plan", "p50", "p95", "pages"],
+        sweeps.map((s, j) => {
+          const x = summarize(rawEach[j]!);
+          return [s.name, plans[j]!.scans, ms(x.p50), ms(x.p95), String(plans[j]!.buffers)];
+        }),
+        2,
+      ),
+    );
     const r = summarize(runMs);
     const w = summarize(rawSum);
     log("\nTotals (milliseconds)");
-    log(table(["", "n", "p50", "p95", "p99", "max", "mean"], [
-      ["runDue(deps, now), idle", String(r.n), ms(r.p50), ms(r.p95), ms(r.p99), ms(r.max), ms(r.mean)],
-      ["raw sum of the statements", String(w.n), ms(w.p50), ms(w.p95), ms(w.p99), ms(w.max), ms(w.mean)],
-    ]));
-    log(`\nrunDue ÷ raw sum: p50 ${ratio(r.p50, w.p50)}, p95 ${ratio(r.p95, w.p95)}. ` +
-      `At one round every 5 s, an idle instance spends ${(r.p50 / 50).toFixed(2)} % of a connection's time on it (p50).`);
+    log(
+      table(
+        ["", "n", "p50", "p95", "p99", "max", "mean"],
+        [
+          ["runDue(deps, now), idle", String(r.n), ms(r.p50), ms(r.p95), ms(r.p99), ms(r.max), ms(r.mean)],
+          ["raw sum of the statements", String(w.n), ms(w.p50), ms(w.p95), ms(w.p99), ms(w.max), ms(w.mean)],
+        ],
+      ),
+    );
+    log(
+      `\nrunDue ÷ raw sum: p50 ${ratio(r.p50, w.p50)}, p95 ${ratio(r.p95, w.p95)}. ` +
+        `At one round every 5 s, an idle instance spends ${(r.p50 / 50).toFixed(2)} % of a connection's time on it (p50).`,
+    );
     const did = Object.entries(drained).filter(([, v]) => v > 0);
-    log(did.length === 0 ? `Nothing was due: every run found no work.` : `Work was found (the load is not idle!): ${did.map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    log(
+      did.length === 0 ? `Nothing was due: every run found no work.` : `Work was found (the load is not idle!): ${did.map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    );
     log(`\nTotal bench time ${seconds(performance.now() - startedAll)}`);
   } finally {
     await loader.end().catch(() => {});

@@ -58,7 +58,12 @@ async function main(argv: string[]): Promise<number> {
   const url = config.publicUrl;
   console.log(`\nBackfill is running at ${url} (started in ${Date.now() - started} ms)`);
   console.log(`  API docs:  ${url}/docs`);
-  console.log(`  Channels:  ${Object.entries(service.live).filter(([c]) => c !== "MANUAL").map(([c, how]) => `${c} → ${how}`).join(", ")}`);
+  console.log(
+    `  Channels:  ${Object.entries(service.live)
+      .filter(([c]) => c !== "MANUAL")
+      .map(([c, how]) => `${c} → ${how}`)
+      .join(", ")}`,
+  );
   if (service.generatedAdminToken) {
     console.log(`  Admin token (shown once; set BACKFILL_ADMIN_TOKEN to choose your own):\n    ${service.generatedAdminToken}`);
   }

@@ -1,8 +1,6 @@
 // Parses the environment once, at the edge. Everything else receives a Config.
 
-export type DatabaseConfig =
-  | { kind: "server"; url: string }
-  | { kind: "embedded"; dataDir: string; throwaway: boolean };
+export type DatabaseConfig = { kind: "server"; url: string } | { kind: "embedded"; dataDir: string; throwaway: boolean };
 
 /** Twilio: live when the account SID, auth token and a sender are all set. */
 export interface TwilioConfig {

@@ -67,9 +67,7 @@ export function smtpEmail(cfg: SmtpConfig, options: SmtpOptions = {}): SmtpEmail
           date: now,
           text: parts.text,
           html: parts.html,
-          attachments: parts.ics
-            ? [{ filename: "invite.ics", content: parts.ics, contentType: "text/calendar; charset=utf-8; method=PUBLISH" }]
-            : [],
+          attachments: parts.ics ? [{ filename: "invite.ics", content: parts.ics, contentType: "text/calendar; charset=utf-8; method=PUBLISH" }] : [],
           headers: { "Auto-Submitted": "auto-generated" },
           signal: AbortSignal.timeout(sendTimeout),
         });
@@ -156,7 +154,7 @@ export function render(m: OutgoingMessage, now: Date): RenderedEmail {
         stamp: now,
       })
     : null;
-  let text = m.body.replace(/\s+$/, "") + "\n";
+  let text = `${m.body.replace(/\s+$/, "")}\n`;
   if (calendarLink) text += `\nAdd to Google Calendar: ${calendarLink}\n(or open the attached invite.ics)\n`;
   return { text, html: html(m, calendarLink), ics, calendarLink };
 }
@@ -166,8 +164,7 @@ function escapeHtml(s: string): string {
 }
 
 const BUTTON =
-  "display:inline-block;padding:14px 28px;background:#1a56db;color:#ffffff;font-size:18px;font-weight:bold;" +
-  "text-decoration:none;border-radius:8px";
+  "display:inline-block;padding:14px 28px;background:#1a56db;color:#ffffff;font-size:18px;font-weight:bold;" + "text-decoration:none;border-radius:8px";
 
 /** One paragraph: escaped text, the booking link as a button (with the address beneath), other links as links. */
 function paragraph(p: string, links: string[], label: string): string {
@@ -195,9 +192,7 @@ function html(m: OutgoingMessage, calendarLink: string | null): string {
     .split(/\n{2,}/)
     .map((p) => paragraph(p, m.links, m.linkLabel ?? "Open your offer"))
     .join("\n");
-  const calendar = calendarLink
-    ? `\n<p><a href="${escapeHtml(calendarLink)}">Add to Google Calendar</a> (or open the attached invite.ics)</p>`
-    : "";
+  const calendar = calendarLink ? `\n<p><a href="${escapeHtml(calendarLink)}">Add to Google Calendar</a> (or open the attached invite.ics)</p>` : "";
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +

@@ -128,7 +128,10 @@ export function webPush(cfg: PushConfig, subscriptions: PushSubscriptionStore, o
       const sent = outcomes.find((o) => o.kind === "sent");
       if (sent && sent.kind === "sent") return { ok: true, providerMessageId: sent.id };
       const failed = outcomes.filter((o): o is Exclude<Outcome, { kind: "sent" }> => o.kind !== "sent");
-      const reasons = failed.map((o) => o.reason).join("; ").slice(0, 500);
+      const reasons = failed
+        .map((o) => o.reason)
+        .join("; ")
+        .slice(0, 500);
       if (failed.some((o) => o.kind === "unknown")) throw new Error(`push send outcome unknown: ${reasons}`);
       if (failed.some((o) => o.kind === "transient")) return { ok: false, permanent: false, reason: reasons };
       const gone = failed.filter((o) => o.kind === "gone").length;

@@ -9,12 +9,7 @@ import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
  * called as configured on our side (BACKFILL_PUBLIC_URL + path + query), never one built from the Host
  * header, which the caller controls.
  */
-export function verifyTwilioSignature(
-  authToken: string,
-  publicUrl: string,
-  params: Record<string, string>,
-  signature: string | undefined,
-): boolean {
+export function verifyTwilioSignature(authToken: string, publicUrl: string, params: Record<string, string>, signature: string | undefined): boolean {
   if (!authToken || !signature) return false;
   try {
     return validateRequest(authToken, signature, publicUrl, params);

@@ -4,9 +4,7 @@ import { createHash } from "node:crypto";
 import type { TwilioConfig } from "../config.ts";
 import type { Delivery, DeliveryStatus } from "../core/types.ts";
 import type { ChannelAdapter, LookupResult, OutgoingMessage } from "./channel.ts";
-import {
-  accountPath, createResource, DEFAULTS, isPermanentDeliveryError, listAll, twilioDate, twilioRequest, type TwilioOptions,
-} from "./twilio-rest.ts";
+import { accountPath, createResource, DEFAULTS, isPermanentDeliveryError, listAll, twilioDate, twilioRequest, type TwilioOptions } from "./twilio-rest.ts";
 
 /** Twilio accepts a ValidityPeriod of 1 to 36,000 seconds (10 hours, also its default). */
 export const MAX_VALIDITY_SECONDS = 36_000;
@@ -24,7 +22,11 @@ export function validityPeriod(validUntil: Date | null, now: Date): number | nul
 
 /** The form Twilio receives for one SMS. */
 export function smsForm(cfg: TwilioConfig, publicUrl: string, m: OutgoingMessage, now: Date): URLSearchParams {
-  const form = new URLSearchParams({ To: m.to, Body: m.body, StatusCallback: `${publicUrl}/webhooks/twilio/sms-status?delivery=${encodeURIComponent(m.deliveryId)}` });
+  const form = new URLSearchParams({
+    To: m.to,
+    Body: m.body,
+    StatusCallback: `${publicUrl}/webhooks/twilio/sms-status?delivery=${encodeURIComponent(m.deliveryId)}`,
+  });
   // A Messaging Service picks the sender from its pool (and handles STOP itself); else the one number.
   if (cfg.messagingServiceSid) form.set("MessagingServiceSid", cfg.messagingServiceSid);
   else if (cfg.from) form.set("From", cfg.from);

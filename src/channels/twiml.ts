@@ -37,12 +37,12 @@ export function offerCallTwiml(o: { text: string; gatherAction: string }): strin
 export function machineTwiml(o: { clinicName: string; clinicPhone: string | null; about?: string }): string {
   const callBack = o.clinicPhone ? `Please call us back at ${spokenPhone(o.clinicPhone)}.` : "Please call the clinic.";
   const about = o.about ?? "An earlier appointment may be available for you.";
-  return response(say(`Hello, this is ${o.clinicName}. ${about} ${callBack} Goodbye.`) + `<Hangup/>`);
+  return response(`${say(`Hello, this is ${o.clinicName}. ${about} ${callBack} Goodbye.`)}<Hangup/>`);
 }
 
 /** A single spoken message, then the call ends (answers to a key press, "offer no longer available"…). */
 export function sayTwiml(text: string): string {
-  return response(say(text) + `<Hangup/>`);
+  return response(`${say(text)}<Hangup/>`);
 }
 
 /**
@@ -52,7 +52,7 @@ export function sayTwiml(text: string): string {
 export function spokenPhone(phone: string): string {
   let digits = phone.replace(/\D/g, "");
   if (phone.trim().startsWith("+1") && digits.length === 11) digits = digits.slice(1);
-  const groups = digits.length === 10 ? [digits.slice(0, 3), digits.slice(3, 6), digits.slice(6)] : digits.match(/.{1,3}/g) ?? [];
+  const groups = digits.length === 10 ? [digits.slice(0, 3), digits.slice(3, 6), digits.slice(6)] : (digits.match(/.{1,3}/g) ?? []);
   return groups.map((g) => g.split("").join(" ")).join(", ");
 }
 

@@ -39,12 +39,7 @@ const IN_WINDOW = 15;
 const PREFERRED_TIME = 10;
 const HOUR_MS = 3_600_000;
 
-export function scoreAlternative(
-  original: AltOpening,
-  alt: AltOpening,
-  entry: AltEntry,
-  zone: string,
-): { score: number; reasons: string[] } {
+export function scoreAlternative(original: AltOpening, alt: AltOpening, entry: AltEntry, zone: string): { score: number; reasons: string[] } {
   let score = BASE;
   const reasons: string[] = [];
 
@@ -122,12 +117,7 @@ export function pickAlternatives(input: {
   const scored = input.candidates
     .filter((c) => c.id !== original.id && c.start.getTime() > from && c.start.getTime() <= until)
     .map((c) => ({ c, ...scoreAlternative(original, c, entry, zone) }));
-  scored.sort(
-    (a, b) =>
-      b.score - a.score ||
-      a.c.start.getTime() - b.c.start.getTime() ||
-      (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0),
-  );
+  scored.sort((a, b) => b.score - a.score || a.c.start.getTime() - b.c.start.getTime() || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
   return scored.slice(0, Math.max(0, limit)).map(({ c, score, reasons }) => ({
     slotId: c.id,
     start: c.start,

@@ -42,12 +42,15 @@ export function icsUtc(at: Date): string {
 
 /** RFC 5545 TEXT escaping: backslash, semicolon, comma and newlines; other control characters dropped. */
 export function escapeText(value: string): string {
-  return value
-    .replace(/\\/g, "\\\\")
-    .replace(/;/g, "\\;")
-    .replace(/,/g, "\\,")
-    .replace(/\r\n|\r|\n/g, "\\n")
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "");
+  return (
+    value
+      .replace(/\\/g, "\\\\")
+      .replace(/;/g, "\\;")
+      .replace(/,/g, "\\,")
+      .replace(/\r\n|\r|\n/g, "\\n")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 5545 TEXT may not carry control characters; this strips them
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
+  );
 }
 
 function utf8Length(codePoint: number): number {
@@ -99,7 +102,7 @@ export function icsEvent(e: IcsEvent): string {
   // URL is a URI value, not TEXT: no escaping, but line breaks would corrupt the file.
   if (e.url) lines.push(`URL:${e.url.replace(/[\r\n]/g, "")}`);
   lines.push("TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR");
-  return lines.map(foldLine).join("\r\n") + "\r\n";
+  return `${lines.map(foldLine).join("\r\n")}\r\n`;
 }
 
 export interface GoogleCalendarEvent {

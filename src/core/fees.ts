@@ -31,7 +31,7 @@ export interface CancellationFeeInput {
 /** The policy for a service category; categories without their own fall back to `default`. */
 export function policyFor(policies: Record<string, CancellationPolicy>, category: string): CancellationPolicy {
   const own = Object.hasOwn(policies, category) ? policies[category] : undefined;
-  const policy = own ?? policies["default"];
+  const policy = own ?? policies.default;
   if (policy === undefined) throw new RangeError(`no cancellation policy for "${category}" and no "default"`);
   return policy;
 }

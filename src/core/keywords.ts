@@ -26,7 +26,11 @@ const REVOCATIONS = [
 ];
 
 export function readInbound(body: string): Inbound {
-  const word = body.trim().toUpperCase().replace(/[.!?]+$/, "").replace(/\s+/g, " ");
+  const word = body
+    .trim()
+    .toUpperCase()
+    .replace(/[.!?]+$/, "")
+    .replace(/\s+/g, " ");
   if (STOP.has(word)) return "stop";
   if (START.has(word)) return "start";
   if (HELP.has(word)) return "help";
@@ -39,7 +43,11 @@ export function readInbound(body: string): Inbound {
   return "other";
 }
 
-export function replyText(kind: "stopped" | "started" | "help" | "not_understood" | "taken" | "ended" | "no_offer", clinicName: string, clinicPhone: string | null): string {
+export function replyText(
+  kind: "stopped" | "started" | "help" | "not_understood" | "taken" | "ended" | "no_offer",
+  clinicName: string,
+  clinicPhone: string | null,
+): string {
   const call = clinicPhone ? ` or call ${clinicPhone}` : "";
   switch (kind) {
     case "stopped":

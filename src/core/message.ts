@@ -60,8 +60,7 @@ export function confirmationSms(c: { clinicName: string; slotStart: Date; patien
 export function offerSpoken(t: Omit<OfferText, "link">): string {
   const day = spokenDay(t.slotStart, t.patientZone);
   return (
-    `Hello, this is ${t.clinicName}. An appointment has opened up on ${day}. ` +
-    `We are holding it for you until ${clock(t.holdExpiresAt, t.patientZone)}.`
+    `Hello, this is ${t.clinicName}. An appointment has opened up on ${day}. ` + `We are holding it for you until ${clock(t.holdExpiresAt, t.patientZone)}.`
   );
 }
 

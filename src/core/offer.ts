@@ -52,9 +52,7 @@ function closedRefusal(state: OfferState, withdrawnBecause?: "filled" | "other")
     case "EXPIRED":
       return fail("offer_expired", "the hold on this offer has run out");
     case "WITHDRAWN":
-      return withdrawnBecause === "filled"
-        ? fail("slot_filled", "this opening has been filled")
-        : fail("offer_closed", "this offer was withdrawn");
+      return withdrawnBecause === "filled" ? fail("slot_filled", "this opening has been filled") : fail("offer_closed", "this offer was withdrawn");
     case "ACCEPTED":
     case "DECLINED":
       return fail("offer_closed", `this offer was already ${state.status.toLowerCase()}`);

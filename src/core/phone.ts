@@ -10,7 +10,7 @@ export function normalisePhone(raw: string, defaultCountry: string, path = "/pho
   const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry: country, extract: false });
   // libphonenumber calls some short national numbers valid (German "1680" → +491680, 6 digits); stored
   // numbers are E.164 with 7–15 digits (the patients.phone CHECK), so those are refused here, as bad input.
-  if (!parsed || !parsed.isValid() || !E164.test(parsed.number)) {
+  if (!parsed?.isValid() || !E164.test(parsed.number)) {
     return fail("validation_failed", `${path.slice(1)} is not a valid phone number`, {
       errors: [{ path, message: "is not a valid phone number" }],
     });

@@ -68,19 +68,12 @@ export function scoreEntry(opening: Opening, entry: WaitlistEntry, durationMinut
 }
 
 /** Best first; ties go to whoever has waited longer, then by id so the order is total. */
-export function rankCandidates(
-  opening: Opening,
-  entries: { entry: WaitlistEntry; durationMinutes: number }[],
-  now: Date,
-  zone: string,
-): Candidate[] {
+export function rankCandidates(opening: Opening, entries: { entry: WaitlistEntry; durationMinutes: number }[], now: Date, zone: string): Candidate[] {
   return entries
     .map(({ entry, durationMinutes }) => ({ entry, ...scoreEntry(opening, entry, durationMinutes, now, zone) }))
     .sort(
       (a, b) =>
-        b.score - a.score ||
-        a.entry.createdAt.getTime() - b.entry.createdAt.getTime() ||
-        (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0),
+        b.score - a.score || a.entry.createdAt.getTime() - b.entry.createdAt.getTime() || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0),
     )
     .map((c, i) => ({ entryId: c.entry.id, patientId: c.entry.patientId, rank: i + 1, score: c.score, reasons: c.reasons }));
 }

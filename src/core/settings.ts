@@ -103,9 +103,7 @@ export function patchSettings(
     ...current.overrides,
     ...rest,
     ...(rest.quietHours ? { quietHours: { ...current.overrides.quietHours, ...rest.quietHours } as Settings["quietHours"] } : {}),
-    ...(rest.cancellationPolicies
-      ? { cancellationPolicies: { ...current.overrides.cancellationPolicies, ...rest.cancellationPolicies } }
-      : {}),
+    ...(rest.cancellationPolicies ? { cancellationPolicies: { ...current.overrides.cancellationPolicies, ...rest.cancellationPolicies } } : {}),
   };
   const merged = effectiveSettings(timezone, overrides);
   const errors = checkSettings(merged);

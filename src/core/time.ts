@@ -3,7 +3,7 @@ import { DateTime, IANAZone } from "luxon";
 
 /** True for an IANA zone name Luxon (ICU) knows, e.g. "America/New_York". Offsets like "+02:00" are not zones. */
 export function isTimeZone(name: string): boolean {
-  return /^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(name) && IANAZone.isValidZone(name);
+  return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(name) && IANAZone.isValidZone(name);
 }
 
 /**

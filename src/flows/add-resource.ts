@@ -8,12 +8,7 @@ import { audit, type Caller, type Deps } from "./deps.ts";
 
 const ENTITY: Record<ResourceTable, string> = { providers: "provider", chairs: "chair" };
 
-export async function addResource(
-  deps: Deps,
-  caller: Caller,
-  table: ResourceTable,
-  input: { name: string },
-): Promise<Result<Provider>> {
+export async function addResource(deps: Deps, caller: Caller, table: ResourceTable, input: { name: string }): Promise<Result<Provider>> {
   const at = deps.clock.now();
   return inTransaction(deps.db, async (tx) => {
     const row = await insertResource(tx, table, { clinicId: caller.clinicId, name: input.name.trim(), at });

@@ -37,7 +37,13 @@ export async function advanceOpening(tx: Tx, opening: Opening, now: Date, backlo
   if (now.getTime() >= cutoffAt.getTime()) {
     const withdrawn = await withdrawLiveOffers(tx, opening.clinicId, { openingId: opening.id }, now, "expired");
     const expired = await expireOpening(tx, opening.clinicId, opening.id, now);
-    await audit(tx, caller, now, { action: "opening.expired", entity: "opening", entityId: opening.id, before: opening, after: { ...expired, withdrawnOfferIds: withdrawn } });
+    await audit(tx, caller, now, {
+      action: "opening.expired",
+      entity: "opening",
+      entityId: opening.id,
+      before: opening,
+      after: { ...expired, withdrawnOfferIds: withdrawn },
+    });
     return "expired";
   }
 
@@ -49,9 +55,7 @@ export async function advanceOpening(tx: Tx, opening: Opening, now: Date, backlo
     return "waiting";
   }
 
-  const matches = now.getTime() < lastOfferMoment(opening.start, settings.cutoffMinutes).getTime()
-    ? await matchOpening(tx, opening, settings, now)
-    : [];
+  const matches = now.getTime() < lastOfferMoment(opening.start, settings.cutoffMinutes).getTime() ? await matchOpening(tx, opening, settings, now) : [];
   const plan = nextWave(settings, opening, now, matches.length);
   if (!plan) {
     await setNextWave(tx, opening.clinicId, opening.id, minDate(addMinutes(now, RECHECK_MINUTES), cutoffAt), now);
@@ -73,7 +77,12 @@ export async function advanceOpening(tx: Tx, opening: Opening, now: Date, backlo
   }
   if (opening.waveCount === 0) {
     const passed = matches.filter((m) => !offered.has(m.candidate.entryId)).slice(0, PASSED_OVER_LIMIT);
-    await markPassedOver(tx, opening.clinicId, passed.map((m) => m.candidate.entryId), now);
+    await markPassedOver(
+      tx,
+      opening.clinicId,
+      passed.map((m) => m.candidate.entryId),
+      now,
+    );
   }
   await setNextWave(tx, opening.clinicId, opening.id, cutoffAt, now, opening.waveCount + 1);
   await audit(tx, caller, now, {

@@ -10,13 +10,7 @@ import { getEntry } from "../store/waitlist.ts";
 import { getResource } from "../store/providers.ts";
 import { getService } from "../store/services.ts";
 
-export async function alternativesFor(
-  q: Queryable,
-  entry: WaitlistEntry,
-  original: Opening,
-  settings: Settings,
-  now: Date,
-): Promise<Alternative[]> {
+export async function alternativesFor(q: Queryable, entry: WaitlistEntry, original: Opening, settings: Settings, now: Date): Promise<Alternative[]> {
   const service = await getService(q, entry.clinicId, entry.serviceId);
   if (!service) return [];
   const candidates = await alternativeOpenings(q, entry.clinicId, {

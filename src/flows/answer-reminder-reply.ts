@@ -121,7 +121,12 @@ async function act(tx: Tx, caller: Caller, input: { phone: string; word: Reminde
       const o = outcome.value;
       if (!o.cancelled) {
         await setCancelQuote(tx, a.clinicId, a.id, { cents: o.cancellationFeeCents, expiresAt: addMinutes(now, QUOTE_MINUTES) }, now);
-        await audit(tx, caller, now, { action: "appointment.cancel_quoted", entity: "appointment", entityId: a.id, after: { cancellationFeeCents: o.cancellationFeeCents, feeReason: o.feeReason, channel: "SMS" } });
+        await audit(tx, caller, now, {
+          action: "appointment.cancel_quoted",
+          entity: "appointment",
+          entityId: a.id,
+          after: { cancellationFeeCents: o.cancellationFeeCents, feeReason: o.feeReason, channel: "SMS" },
+        });
         return { action: "cancel_quoted", reply: { kind: "quote", start: a.start, feeCents: o.cancellationFeeCents, feeReason: o.feeReason } };
       }
       return { action: "cancelled", reply: { kind: "cancelled", start: a.start, feeCents: o.cancellationFeeCents } };

@@ -114,10 +114,21 @@ export async function bookIn(
   // Dedup (issue 6): booked outside the waitlist (staff, online, a reschedule), the patient is no longer
   // waiting for this service; a waitlist booking resolves its entries in bookEntryIn instead.
   if (!origin.fromWaitlistEntryId) {
-    const resolved = await resolveEntriesOfBooking(tx, caller.clinicId, { patientId: input.patientId, serviceId: input.serviceId, exceptId: null }, appointment.id, at);
+    const resolved = await resolveEntriesOfBooking(
+      tx,
+      caller.clinicId,
+      { patientId: input.patientId, serviceId: input.serviceId, exceptId: null },
+      appointment.id,
+      at,
+    );
     for (const id of resolved) await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, at, "booked_elsewhere");
     if (resolved.length > 0) {
-      await audit(tx, caller, at, { action: "waitlist_entry.resolved", entity: "appointment", entityId: appointment.id, after: { resolvedEntryIds: resolved } });
+      await audit(tx, caller, at, {
+        action: "waitlist_entry.resolved",
+        entity: "appointment",
+        entityId: appointment.id,
+        after: { resolvedEntryIds: resolved },
+      });
     }
   }
   return ok(appointment);

@@ -26,12 +26,7 @@ export type CancelOutcome =
  * A confirmed fee is a PENDING charge due at the slot's start. A waitlist booking cancelled within its
  * grace period is free and its entry returns to the waitlist.
  */
-export async function cancelAppointment(
-  deps: Deps,
-  caller: Caller,
-  id: string,
-  input: CancelInput,
-): Promise<Result<CancelOutcome>> {
+export async function cancelAppointment(deps: Deps, caller: Caller, id: string, input: CancelInput): Promise<Result<CancelOutcome>> {
   const at = deps.clock.now();
   return inTransaction(deps.db, (tx) => cancelIn(tx, caller, id, input, at));
 }

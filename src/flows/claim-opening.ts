@@ -54,7 +54,8 @@ async function accept(deps: Deps, caller: Caller, offerId: string, payment: Paym
   const result = await inTransaction(deps.db, async (tx): Promise<Result<Claimed | Held>> => {
     const found = await getOffer(tx, caller.clinicId, offerId);
     if (!found) return notFound("notification");
-    if (found.status === "ACCEPTED" && found.bookedAppointmentId) return ok({ appointment: (await getAppointment(tx, caller.clinicId, found.bookedAppointmentId))!, offer: found });
+    if (found.status === "ACCEPTED" && found.bookedAppointmentId)
+      return ok({ appointment: (await getAppointment(tx, caller.clinicId, found.bookedAppointmentId))!, offer: found });
     // While the patient's own claim runs, their hold waits for it: the accept was decided when they claimed.
     const own = await openClaimOfOffer(tx, caller.clinicId, offerId);
     // Refuse without queueing on the lock when the answer is already final: a FILLED, EXPIRED or
@@ -79,7 +80,10 @@ async function accept(deps: Deps, caller: Caller, offerId: string, payment: Paym
     if (payment !== "at_desk") {
       if (mine) return payment === "refuse" ? paymentRequired(mine) : ok(heldView(mine, payment.mint));
       const owed = await owedFor(tx, entry);
-      if (owed) return payment === "refuse" ? paymentRequired(owed) : ok(await openClaim(tx, caller, { opening, entry, offerId: offer.id, owed, mint: payment.mint }, now));
+      if (owed)
+        return payment === "refuse"
+          ? paymentRequired(owed)
+          : ok(await openClaim(tx, caller, { opening, entry, offerId: offer.id, owed, mint: payment.mint }, now));
     } else if (mine) {
       await endClaim(tx, caller, mine, "CANCELLED", now); // staff booked it; payment is taken at the desk
     }
@@ -108,7 +112,7 @@ export async function bookEntryIn(
   caller: Caller,
   entry: WaitlistEntry,
   opening: Opening,
-  settings: Settings,
+  _settings: Settings,
   now: Date,
 ): Promise<Result<Appointment>> {
   const booked = await bookIn(
@@ -139,7 +143,12 @@ function refuseFilled(detail?: string) {
 }
 
 /** The confirmation goes by the channel that reached the patient (the last offer message that got through). */
-export async function queueConfirmation(tx: Tx, offer: Offer | { clinicId: string; patientId: string; channel: Offer["channel"] }, appointment: Appointment, now: Date) {
+export async function queueConfirmation(
+  tx: Tx,
+  offer: Offer | { clinicId: string; patientId: string; channel: Offer["channel"] },
+  appointment: Appointment,
+  now: Date,
+) {
   let channel = offer.channel;
   if ("id" in offer) {
     const reached = (await deliveriesOfOffers(tx, offer.clinicId, [offer.id]))

@@ -3,15 +3,7 @@
 // active appointments that fall inside it, so staff can move them.
 import { fail, invalid, notFound, ok, type Result } from "../core/result.ts";
 import type { Appointment, Opening } from "../core/types.ts";
-import {
-  appointmentsIn,
-  closureCovering,
-  insertClosure,
-  listClosures,
-  lockOpenOpeningsIn,
-  softDeleteClosure,
-  type Closure,
-} from "../store/closures.ts";
+import { appointmentsIn, closureCovering, insertClosure, listClosures, lockOpenOpeningsIn, softDeleteClosure, type Closure } from "../store/closures.ts";
 import { inTransaction, type Queryable, type Tx } from "../store/db.ts";
 import { withdrawLiveOffers } from "../store/offers.ts";
 import { closeOpeningIfOpen } from "../store/openings.ts";

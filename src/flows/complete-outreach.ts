@@ -13,12 +13,7 @@ import { declineOffer } from "./respond-to-offer.ts";
 
 export type Outcome = "BOOKED" | "DECLINED" | "NO_ANSWER";
 
-export async function completeOutreach(
-  deps: Deps,
-  caller: Caller,
-  taskId: string,
-  input: { outcome: Outcome; note?: string },
-): Promise<Result<OutreachTask>> {
+export async function completeOutreach(deps: Deps, caller: Caller, taskId: string, input: { outcome: Outcome; note?: string }): Promise<Result<OutreachTask>> {
   const task = await getOutreachTask(deps.db, caller.clinicId, taskId);
   if (!task) return notFound("outreach task");
   if (task.status === "DONE") return ok(task); // completing twice changes nothing

@@ -1,13 +1,20 @@
 // Handing due deliveries to their channels. At most once: a delivery is SENDING (committed) before
 // its provider is called; what the provider answers is recorded afterwards. Quiet hours, consent
 // and the hold are checked again at send time, not only when the offer was made.
+import type { SendResult } from "../channels/channel.ts";
 import { holdUntil } from "../core/hold.ts";
 import { decide, evolveAll } from "../core/offer.ts";
 import { addMinutes } from "../core/time.ts";
 import type { Delivery } from "../core/types.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import {
-  claimDelivery, claimDueDeliveries, findDeliveryByProviderId, lockOwnClaim, lockStaleSending, markDeliverySent, recordSendAttempt,
+  claimDelivery,
+  claimDueDeliveries,
+  findDeliveryByProviderId,
+  lockOwnClaim,
+  lockStaleSending,
+  markDeliverySent,
+  recordSendAttempt,
   requeueDelivery,
 } from "../store/deliveries.ts";
 import { getOffer, recordLateSend, saveOfferState } from "../store/offers.ts";
@@ -31,7 +38,6 @@ export async function dispatchDelivery(deps: Deps, deliveryId: string, now: Date
   if (claimed) await dispatchOne(deps, claimed, now);
 }
 
-
 async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
   const prepared = await inTransaction(deps.db, async (tx) => {
     // Taken back by another runner since the claim (stale to it): not ours to send any more.
@@ -43,7 +49,7 @@ async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
     return p;
   });
   if (!prepared) return;
-  let result;
+  let result: SendResult;
   try {
     result = await deps.channels[d.channel].send(prepared.message, now);
   } catch (e) {
@@ -123,5 +129,3 @@ async function startHold(deps: Deps, tx: Tx, d: Delivery, body: string | null, n
   });
   deps.log.info({ offerId: offer.id, deliveryId: d.id, channel: d.channel }, "offer sent");
 }
-
-

@@ -39,12 +39,22 @@ export async function fallBackReminder(tx: Tx, d: Delivery, reason: string, now:
       payload: { appointmentId: appointment.id, fallbackFrom: d.id },
       at: now,
     });
-    await audit(tx, system, now, { action: "reminder.fallback", entity: "appointment", entityId: appointment.id, after: { from: d.channel, to: next, reason } });
+    await audit(tx, system, now, {
+      action: "reminder.fallback",
+      entity: "appointment",
+      entityId: appointment.id,
+      after: { from: d.channel, to: next, reason },
+    });
     return "next_channel";
   }
   // Ids and times only: staff look the patient up from the appointment.
   const message = `The reminder for appointment ${appointment.id} at ${appointment.start.toISOString()} could not be delivered on any channel.`;
   await insertStaffAlert(tx, { clinicId: d.clinicId, kind: "reminder", subjectId: appointment.id, message, at: now });
-  await audit(tx, system, now, { action: "reminder.undeliverable", entity: "appointment", entityId: appointment.id, after: { lastChannel: d.channel, reason } });
+  await audit(tx, system, now, {
+    action: "reminder.undeliverable",
+    entity: "appointment",
+    entityId: appointment.id,
+    after: { lastChannel: d.channel, reason },
+  });
   return "staff_alerted";
 }

@@ -14,7 +14,13 @@ export async function flagIfFrequentCanceller(tx: Tx, caller: Caller, patientId:
   const flags = flagsFor(patient.flags, count);
   if (flags.length === patient.flags.length) return;
   await setPatientFlags(tx, caller.clinicId, patientId, flags, now);
-  await audit(tx, caller, now, { action: "patient.flagged", entity: "patient", entityId: patientId, before: { flags: patient.flags }, after: { flags, cancellationsIn30Days: count } });
+  await audit(tx, caller, now, {
+    action: "patient.flagged",
+    entity: "patient",
+    entityId: patientId,
+    before: { flags: patient.flags },
+    after: { flags, cancellationsIn30Days: count },
+  });
 }
 
 /** Clears the flag of every patient no longer a frequent canceller at `now`; returns how many. */

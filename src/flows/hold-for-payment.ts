@@ -55,7 +55,14 @@ export async function paymentReplyText(tx: Tx, publicUrl: string, held: Held): P
   if (!held.payToken) {
     return `${clinic.name}: this time is held for your payment until ${clockIn(claim.expiresAt, zone)}. Please use the payment link we sent you.`;
   }
-  return paymentLinkSms({ clinicName: clinic.name, kind: claim.kind, amountCents: claim.amountCents, link: `${publicUrl}/pay/${held.payToken}`, expiresAt: claim.expiresAt, zone });
+  return paymentLinkSms({
+    clinicName: clinic.name,
+    kind: claim.kind,
+    amountCents: claim.amountCents,
+    link: `${publicUrl}/pay/${held.payToken}`,
+    expiresAt: claim.expiresAt,
+    zone,
+  });
 }
 
 /** The opening's live claim, if any. One past its end is lapsed here, so nobody waits for the sweep. */

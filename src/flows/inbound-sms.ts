@@ -20,8 +20,18 @@ import { paymentReplyText, randomToken, type Held } from "./hold-for-payment.ts"
 import { declineOffer } from "./respond-to-offer.ts";
 
 export type InboundAction =
-  | "accepted" | "payment_requested" | "declined" | "slot_filled" | "offer_expired" | "no_live_offer"
-  | "opted_out" | "opted_in" | "help" | "not_understood" | "unknown_sender" | ReminderAction;
+  | "accepted"
+  | "payment_requested"
+  | "declined"
+  | "slot_filled"
+  | "offer_expired"
+  | "no_live_offer"
+  | "opted_out"
+  | "opted_in"
+  | "help"
+  | "not_understood"
+  | "unknown_sender"
+  | ReminderAction;
 
 export interface Inbound {
   /** The clinic the receiving number belongs to; null: any clinic on this instance. */
@@ -41,7 +51,13 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
   const kind = readInbound(input.body);
   if (kind === "confirm" || kind === "cancel_visit" || kind === "reschedule") {
     // A reminder's C / X / R: its own flow, one transaction with the record of this text.
-    return answerReminderReply(deps, { clinicId: input.clinicId, phone: phone.value, body: input.body, providerMessageId: input.providerMessageId, word: kind });
+    return answerReminderReply(deps, {
+      clinicId: input.clinicId,
+      phone: phone.value,
+      body: input.body,
+      providerMessageId: input.providerMessageId,
+      word: kind,
+    });
   }
   const now = deps.clock.now();
 
@@ -62,7 +78,15 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
       const caller = { clinicId: live.clinicId, actor: `patient:sms:${live.offerId}` };
       const answered = kind === "yes" ? await acceptOrHold(deps, caller, live.offerId, randomToken) : await declineOffer(deps, caller, live.offerId);
       held = answered.ok && "claim" in answered.value ? answered.value : null;
-      action = answered.ok ? (kind === "yes" ? (held ? "payment_requested" : "accepted") : "declined") : answered.code === "slot_filled" ? "slot_filled" : "offer_expired";
+      action = answered.ok
+        ? kind === "yes"
+          ? held
+            ? "payment_requested"
+            : "accepted"
+          : "declined"
+        : answered.code === "slot_filled"
+          ? "slot_filled"
+          : "offer_expired";
       replyKind = answered.ok ? null : action === "slot_filled" ? "taken" : "ended";
     }
   } else {
@@ -88,7 +112,11 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
     });
     if (!recorded) return ok({ action, reply: null }); // a concurrent retry of the same webhook got here first
     const clinic = (await getClinic(tx, patient.clinicId))!;
-    const reply = held ? await paymentReplyText(tx, deps.config.publicUrl, held) : replyKind ? replyText(replyKind, clinic.name, deps.config.channels.clinicPhone) : null;
+    const reply = held
+      ? await paymentReplyText(tx, deps.config.publicUrl, held)
+      : replyKind
+        ? replyText(replyKind, clinic.name, deps.config.channels.clinicPhone)
+        : null;
     if (reply) {
       // Sent even after STOP: the one confirmation carriers require. It goes to the number, not by consent.
       await insertDelivery(tx, {
@@ -103,7 +131,13 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
       });
     }
     if (action === "not_understood") {
-      await insertStaffAlert(tx, { clinicId: patient.clinicId, kind: "inbound", subjectId: recorded.id, message: "A patient replied with a message that needs a person.", at: now });
+      await insertStaffAlert(tx, {
+        clinicId: patient.clinicId,
+        kind: "inbound",
+        subjectId: recorded.id,
+        message: "A patient replied with a message that needs a person.",
+        at: now,
+      });
     }
     return ok({ action, reply });
   });

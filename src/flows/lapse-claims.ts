@@ -17,7 +17,7 @@ export async function lapseDueClaims(deps: Deps, now: Date, limit = 50): Promise
       const opening = await lockOpening(tx, found.clinicId, found.openingId, true);
       if (!opening) return false;
       const claim = await getClaim(tx, found.clinicId, found.id, true);
-      if (!claim || claim.status !== "OPEN" || claimLive(claim, now)) return false;
+      if (claim?.status !== "OPEN" || claimLive(claim, now)) return false;
       // An opening filled meanwhile (staff booked over it) ended the claim in effect: CANCELLED, not LAPSED.
       return (await endClaim(tx, { clinicId: claim.clinicId, actor: "system" }, claim, opening.status === "OPEN" ? "LAPSED" : "CANCELLED", now)) !== null;
     });

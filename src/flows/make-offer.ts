@@ -36,7 +36,10 @@ const DEFERRED_PER_MINUTE = 20;
 export async function makeOffer(tx: Tx, caller: Caller, i: OfferInput): Promise<Result<{ offer: Offer; delivery: Delivery }>> {
   const plan = channelPlan(i.settings.channelOrder, i.reach, i.channel);
   if (plan.length === 0) {
-    return fail("no_reachable_channel", i.channel ? `the patient cannot be reached by ${i.channel}` : "no channel reaches this patient (contact data and consent)");
+    return fail(
+      "no_reachable_channel",
+      i.channel ? `the patient cannot be reached by ${i.channel}` : "no channel reaches this patient (contact data and consent)",
+    );
   }
   const zone = patientZone(i.patientTimezone, i.settings.timezone);
   const allowed = nextAllowedSend(i.now, zone, i.settings.quietHours);

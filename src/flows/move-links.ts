@@ -37,7 +37,14 @@ export async function resolveMoveLink(q: Queryable, token: string, forUpdate = f
  * A queued text may ask for a link (payload.link = { appointmentId, purpose }): the text's "{link}" is
  * replaced at send time. Null when the appointment is gone.
  */
-export async function fillLink(deps: Deps, tx: Tx, clinicId: string, payload: Record<string, unknown>, text: string, now: Date): Promise<{ text: string; links: string[] } | null> {
+export async function fillLink(
+  deps: Deps,
+  tx: Tx,
+  clinicId: string,
+  payload: Record<string, unknown>,
+  text: string,
+  now: Date,
+): Promise<{ text: string; links: string[] } | null> {
   const wanted = payload.link as { appointmentId?: unknown; purpose?: unknown } | undefined;
   if (!wanted || typeof wanted !== "object") return { text, links: [] };
   const purpose: LinkPurpose = wanted.purpose === "REBOOK" ? "REBOOK" : "RESCHEDULE";

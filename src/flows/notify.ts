@@ -19,12 +19,7 @@ import { reachFor } from "./reach.ts";
 import { makeOffer, offerToMatch } from "./make-offer.ts";
 import { matchOpening, type Match } from "./match-opening.ts";
 
-export async function notifyEntry(
-  deps: Deps,
-  caller: Caller,
-  entryId: string,
-  input: { slotId: string; channel?: Channel },
-): Promise<Result<Offer>> {
+export async function notifyEntry(deps: Deps, caller: Caller, entryId: string, input: { slotId: string; channel?: Channel }): Promise<Result<Offer>> {
   const now = deps.clock.now();
   const made = await inTransaction(deps.db, async (tx) => {
     const opening = await lockOpening(tx, caller.clinicId, input.slotId);

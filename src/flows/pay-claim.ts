@@ -51,7 +51,10 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
         return fail("offer_expired", "the 90 seconds to pay for this time ran out; if it is still free, book it again from your link");
       }
       if (claim.status === "CANCELLED") return fail("offer_closed", "this hold has ended; nothing was charged");
-      const stop = async (f: Failure) => (await endClaim(tx, caller, claim, "CANCELLED", now), ok({ refused: f }));
+      const stop = async (f: Failure) => {
+        await endClaim(tx, caller, claim, "CANCELLED", now);
+        return ok({ refused: f });
+      };
       if (opening.status !== "OPEN") return stop(fail("slot_filled", "this opening has been filled"));
       const entry = (await getEntry(tx, caller.clinicId, claim.entryId, true))!;
       if (entry.status === "BOOKED" || entry.status === "REMOVED") return stop(fail("conflict", `waitlist entry is ${entry.status}`));
@@ -70,14 +73,25 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
         description: `${(await getClinic(tx, claim.clinicId))!.name}: ${claim.kind === "DEPOSIT" ? "booking deposit" : "prepayment"}`,
         at: now,
       };
-      const paid = await callGateway(() => (claim.kind === "DEPOSIT" ? deps.payments.authorizeDeposit(request) : deps.payments.charge(request)), deps.log, { claimId: claim.id });
+      const paid = await callGateway(() => (claim.kind === "DEPOSIT" ? deps.payments.authorizeDeposit(request) : deps.payments.charge(request)), deps.log, {
+        claimId: claim.id,
+      });
       if (paid.ok) taken = { request, reference: paid.reference };
       if (!paid.ok) {
         await noteClaimFailure(tx, claim.clinicId, claim.id, paid.reason, now);
-        await audit(tx, caller, now, { action: "claim.payment_declined", entity: "claim", entityId: claim.id, after: { reason: paid.reason, retryable: paid.retryable } });
+        await audit(tx, caller, now, {
+          action: "claim.payment_declined",
+          entity: "claim",
+          entityId: claim.id,
+          after: { reason: paid.reason, retryable: paid.retryable },
+        });
         // API.md has no payment code: 409 conflict is the closest. The claim stays OPEN: try again until it lapses.
         const until = claim.expiresAt.toISOString();
-        return ok({ refused: fail("conflict", `payment declined (${paid.reason}); the time stays held for you until ${until}: try again or use another card`, { extra: { claimExpiresAt: until, paymentDeclined: true } }) });
+        return ok({
+          refused: fail("conflict", `payment declined (${paid.reason}); the time stays held for you until ${until}: try again or use another card`, {
+            extra: { claimExpiresAt: until, paymentDeclined: true },
+          }),
+        });
       }
 
       // The booking under a savepoint: when it fails, its writes go but the claim's end and the refund stay.
@@ -86,7 +100,12 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
       if (!booked.ok) {
         await tx.query("ROLLBACK TO SAVEPOINT booking");
         const refund = await deps.payments.refund({ ...request, idempotencyKey: `refund:${claim.id}`, paymentReference: paid.reference });
-        await audit(tx, caller, now, { action: "claim.refunded", entity: "claim", entityId: claim.id, after: { reason: booked.code, paymentReference: paid.reference, refunded: refund.ok } });
+        await audit(tx, caller, now, {
+          action: "claim.refunded",
+          entity: "claim",
+          entityId: claim.id,
+          after: { reason: booked.code, paymentReference: paid.reference, refunded: refund.ok },
+        });
         if (!refund.ok) {
           await insertStaffAlert(tx, {
             clinicId: claim.clinicId,
@@ -113,7 +132,13 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
       });
       await audit(tx, caller, now, { action: "charge.created", entity: "charge", entityId: charge.id, after: charge });
       const done = (await closeClaim(tx, claim.clinicId, claim.id, "PAID", now, { appointmentId: appointment.id, paymentReference: paid.reference }))!;
-      await audit(tx, caller, now, { action: "claim.paid", entity: "claim", entityId: claim.id, before: { status: claim.status }, after: { status: done.status, appointmentId: appointment.id, chargeId: charge.id } });
+      await audit(tx, caller, now, {
+        action: "claim.paid",
+        entity: "claim",
+        entityId: claim.id,
+        before: { status: claim.status },
+        after: { status: done.status, appointmentId: appointment.id, chargeId: charge.id },
+      });
       await queueConfirmation(tx, via, appointment, now);
       return ok({ appointmentId: appointment.id });
     });

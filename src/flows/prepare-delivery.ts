@@ -32,26 +32,40 @@ export interface Prepared {
 
 export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date): Promise<Prepared | null> {
   const clinic = (await getClinic(tx, d.clinicId))!;
+  // A delivery that cannot be prepared fails (no fallback): nothing is sent for it.
+  const fail = async (reason: string): Promise<null> => {
+    await markDeliveryFailed(tx, d.id, reason, now);
+    return null;
+  };
   if (d.kind === "NOTICE") {
     // To staff (the clinic's alert address): ids and times only, never a patient's name or number. To a
     // patient (a reply to their text, the no-show note): a "{link}" in the text gets its reschedule link now.
     const to = String(d.payload.to ?? "");
-    if (!to) return (await markDeliveryFailed(tx, d.id, "no staff address", now), null);
+    if (!to) return fail("no staff address");
     // A note to a patient that waited for their quiet hours to end: consent is checked again at send time.
     if (d.patientId) {
       const patient = await getPatient(tx, d.clinicId, d.patientId);
       if (!patient || !canUse(d.channel, await reachFor(tx, patient))) {
-        return (await markDeliveryFailed(tx, d.id, "no consent or contact for this channel", now), null);
+        return fail("no consent or contact for this channel");
       }
     }
     const filled = await fillLink(deps, tx, d.clinicId, d.payload, String(d.payload.text ?? ""), now);
-    if (!filled) return (await markDeliveryFailed(tx, d.id, "no appointment for the link", now), null);
-    const message = { clinicId: d.clinicId, deliveryId: d.id, channel: d.channel, to, subject: String(d.payload.subject ?? clinic.name), body: filled.text, links: filled.links, validUntil: null };
+    if (!filled) return fail("no appointment for the link");
+    const message = {
+      clinicId: d.clinicId,
+      deliveryId: d.id,
+      channel: d.channel,
+      to,
+      subject: String(d.payload.subject ?? clinic.name),
+      body: filled.text,
+      links: filled.links,
+      validUntil: null,
+    };
     return { message, tokenHash: null };
   }
   const settings = await settingsIn(tx, d.clinicId);
   const patient = d.patientId ? await getPatient(tx, d.clinicId, d.patientId) : null;
-  if (!patient) return (await markDeliveryFailed(tx, d.id, "no patient", now), null);
+  if (!patient) return fail("no patient");
   const to = addressOf(d, patient);
   if (!to || !canUse(d.channel, await reachFor(tx, patient))) {
     await failAndFallBack(tx, d, "no consent or contact for this channel", now);
@@ -62,7 +76,7 @@ export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date
 
   if (d.kind === "CONFIRMATION") {
     const appointment = await getAppointment(tx, d.clinicId, String(d.payload.appointmentId));
-    if (!appointment) return (await markDeliveryFailed(tx, d.id, "no appointment", now), null);
+    if (!appointment) return fail("no appointment");
     const body = confirmationSms({ clinicName: clinic.name, slotStart: appointment.start, patientZone: zone, clinicZone: clinic.timezone });
     const calendar = { start: appointment.start, end: appointment.end, title: `Appointment at ${clinic.name}`, location: clinic.name, zone };
     return { message: { ...base, subject: `${clinic.name}: you're booked`, body, links: [], validUntil: appointment.start, calendar }, tokenHash: null };
@@ -75,7 +89,7 @@ export async function prepareDelivery(deps: Deps, tx: Tx, d: Delivery, now: Date
 
   const offer = d.offerId ? await getOffer(tx, d.clinicId, d.offerId) : null;
   const opening = offer ? await getOpening(tx, d.clinicId, offer.openingId) : null;
-  if (!offer || !opening || !isLive(offer.status)) return (await markDeliveryFailed(tx, d.id, "offer no longer live", now), null);
+  if (!offer || !opening || !isLive(offer.status)) return fail("offer no longer live");
   if (offer.status === "SCHEDULED") {
     // The caps are checked again at send time: other offers may have reached the patient meanwhile.
     const sent = await sentOfferCounts(tx, d.clinicId, offer.patientId, now, offer.id);

@@ -49,10 +49,7 @@ export async function viewOffer(deps: Deps, token: string): Promise<Result<Publi
     getPatient(q, clinicId, offer.patientId),
     getEntry(q, clinicId, offer.entryId),
   ]);
-  const [provider, service] = await Promise.all([
-    getResource(q, "providers", clinicId, opening!.providerId),
-    getService(q, clinicId, entry!.serviceId),
-  ]);
+  const [provider, service] = await Promise.all([getResource(q, "providers", clinicId, opening!.providerId), getService(q, clinicId, entry!.serviceId)]);
   return ok({
     offer,
     status: offer.status,
@@ -66,9 +63,7 @@ export async function viewOffer(deps: Deps, token: string): Promise<Result<Publi
 }
 
 /** The answer to an accept by link: booked, or held for payment (API.md "Deposits": 202 CLAIMED). */
-export type LinkAccept =
-  | { status: "ACCEPTED"; appointmentId: string }
-  | { status: "CLAIMED"; claimExpiresAt: Date; paymentUrl: string };
+export type LinkAccept = { status: "ACCEPTED"; appointmentId: string } | { status: "CLAIMED"; claimExpiresAt: Date; paymentUrl: string };
 
 function claimed(deps: Deps, held: Held): LinkAccept {
   // A link-made claim's token is derived from the link, so it can always be made again.

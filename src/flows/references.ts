@@ -46,10 +46,15 @@ export async function resolveRefs(q: Queryable, clinicId: string, refs: Refs): P
     if (s) out.service = s;
     else errors.push({ path: "/serviceId", message: "no such service" });
   }
-  for (const [key, table] of [["providerIds", "providers"], ["chairIds", "chairs"]] as const) {
+  for (const [key, table] of [
+    ["providerIds", "providers"],
+    ["chairIds", "chairs"],
+  ] as const) {
     const ids = refs[key] ?? [];
     const missing = new Set(await missingResourceIds(q, table, clinicId, ids));
-    ids.forEach((id, i) => missing.has(id) && errors.push({ path: `/${key}/${i}`, message: `no such ${table.slice(0, -1)}` }));
+    ids.forEach((id, i) => {
+      if (missing.has(id)) errors.push({ path: `/${key}/${i}`, message: `no such ${table.slice(0, -1)}` });
+    });
   }
   if (errors.length > 0) {
     return fail("not_found", errors.map((e) => `${e.path.slice(1)}: ${e.message}`).join("; "), { errors });

@@ -66,7 +66,10 @@ export async function viewMovePage(deps: Deps, token: string): Promise<Result<Mo
     settingsIn(deps.db, link.clinicId),
     rebookingOf(deps.db, link.clinicId, appointment.id),
   ]);
-  const state = moveState({ purpose: link.purpose, expiresAt: link.expiresAt, status: appointment.status, movedTo: movedTo?.id ?? null, paymentRequired: owesPayment(patient) }, now);
+  const state = moveState(
+    { purpose: link.purpose, expiresAt: link.expiresAt, status: appointment.status, movedTo: movedTo?.id ?? null, paymentRequired: owesPayment(patient) },
+    now,
+  );
   const choices = state === "reschedule" || state === "rebook" ? await choicesFor(deps.db, appointment, settings, now) : [];
   const provider = await getResource(deps.db, "providers", link.clinicId, (movedTo ?? appointment).providerId);
   return ok({
@@ -146,7 +149,9 @@ async function moveIn(
   const settings = await settingsIn(tx, caller.clinicId);
   const service = (await getService(tx, caller.clinicId, old.serviceId))!;
   const fits = opening.serviceId === old.serviceId || (opening.serviceId === null && minutesBetween(opening.start, opening.end) >= service.durationMinutes);
-  const inReach = opening.start.getTime() > addMinutes(now, settings.cutoffMinutes).getTime() && opening.start.getTime() <= addMinutes(now, MOVE_HORIZON_DAYS * 24 * 60).getTime();
+  const inReach =
+    opening.start.getTime() > addMinutes(now, settings.cutoffMinutes).getTime() &&
+    opening.start.getTime() <= addMinutes(now, MOVE_HORIZON_DAYS * 24 * 60).getTime();
   if (!fits || !inReach) return notFound("opening", "/openingId");
   if (opening.status !== "OPEN") return fail("slot_filled", "this time has just been taken");
   // Another patient paying to claim it holds it for 90 s (hold-for-payment.ts), as for every other booking path.
@@ -165,7 +170,13 @@ async function moveIn(
       cancelledBy: "patient",
       cancelReason: "rescheduled",
     });
-    await audit(tx, caller, now, { action: "appointment.cancelled", entity: "appointment", entityId: old.id, before: old, after: { ...cancelled, rescheduled: true, cancellationFeeCents: 0 } });
+    await audit(tx, caller, now, {
+      action: "appointment.cancelled",
+      entity: "appointment",
+      entityId: old.id,
+      before: old,
+      after: { ...cancelled, rescheduled: true, cancellationFeeCents: 0 },
+    });
   }
   // A rescheduled visit keeps the discount it had; a rebooking after a no-show gets the clinic's.
   const discountPercent = link.purpose === "REBOOK" ? settings.noShowDiscountPercent : old.discountPercent;
@@ -191,7 +202,12 @@ async function moveIn(
     await repointBookedEntries(tx, caller.clinicId, old.id, moved.id, now);
     // A held deposit moves with the visit (the old time's cancel marked it to be released: it is not).
     for (const d of await moveHeldDeposit(tx, caller.clinicId, old.id, moved.id, now)) {
-      await audit(tx, caller, now, { action: "deposit.moved", entity: "charge", entityId: d.id, after: { fromAppointmentId: old.id, toAppointmentId: moved.id } });
+      await audit(tx, caller, now, {
+        action: "deposit.moved",
+        entity: "charge",
+        entityId: d.id,
+        after: { fromAppointmentId: old.id, toAppointmentId: moved.id },
+      });
     }
   }
 

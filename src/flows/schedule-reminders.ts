@@ -28,7 +28,13 @@ export function dueFor(a: Pick<Appointment, "start" | "bookedAt" | "source">, pa
 }
 
 /** A new booking's reminder (bookIn writes it with the row). */
-export async function dueAtBooking(tx: Tx, clinicId: string, patient: Pick<Patient, "timezone">, a: Pick<Appointment, "start" | "source">, at: Date): Promise<Date | null> {
+export async function dueAtBooking(
+  tx: Tx,
+  clinicId: string,
+  patient: Pick<Patient, "timezone">,
+  a: Pick<Appointment, "start" | "source">,
+  at: Date,
+): Promise<Date | null> {
   return dueFor({ ...a, bookedAt: at }, patient, await settingsIn(tx, clinicId), at);
 }
 

@@ -14,11 +14,70 @@ import { registerPatient } from "./register-patient.ts";
 import { createStaffUser } from "./staff-login.ts";
 
 const TIMEZONE = "America/New_York";
-const FIRST = ["Ava", "Liam", "Mia", "Noah", "Zoe", "Ethan", "Isla", "Lucas", "Nora", "Mateo", "Ivy", "Leo", "Ruby", "Owen", "Elena",
-  "Caleb", "Hana", "Diego", "Priya", "Samir", "Grace", "Jonah", "Amara", "Felix", "Lena", "Omar", "Clara", "Theo", "Maya", "Rafael"];
-const LAST = ["Nguyen", "Patel", "Garcia", "Kim", "Okafor", "Rossi", "Cohen", "Silva", "Haddad", "Murphy", "Tanaka", "Novak", "Reyes",
-  "Larsen", "Dubois", "Ibrahim", "Walsh", "Moreau", "Singh", "Baker", "Fischer", "Costa", "Ali", "Byrne", "Hughes", "Mendes", "Park",
-  "Laine", "Vargas", "Quinn"];
+const FIRST = [
+  "Ava",
+  "Liam",
+  "Mia",
+  "Noah",
+  "Zoe",
+  "Ethan",
+  "Isla",
+  "Lucas",
+  "Nora",
+  "Mateo",
+  "Ivy",
+  "Leo",
+  "Ruby",
+  "Owen",
+  "Elena",
+  "Caleb",
+  "Hana",
+  "Diego",
+  "Priya",
+  "Samir",
+  "Grace",
+  "Jonah",
+  "Amara",
+  "Felix",
+  "Lena",
+  "Omar",
+  "Clara",
+  "Theo",
+  "Maya",
+  "Rafael",
+];
+const LAST = [
+  "Nguyen",
+  "Patel",
+  "Garcia",
+  "Kim",
+  "Okafor",
+  "Rossi",
+  "Cohen",
+  "Silva",
+  "Haddad",
+  "Murphy",
+  "Tanaka",
+  "Novak",
+  "Reyes",
+  "Larsen",
+  "Dubois",
+  "Ibrahim",
+  "Walsh",
+  "Moreau",
+  "Singh",
+  "Baker",
+  "Fischer",
+  "Costa",
+  "Ali",
+  "Byrne",
+  "Hughes",
+  "Mendes",
+  "Park",
+  "Laine",
+  "Vargas",
+  "Quinn",
+];
 
 export interface Demo {
   clinicId: string;
@@ -99,15 +158,17 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
         k++;
         if ((k * 7 + p) % 10 >= 6) continue; // leave gaps
         const service = services[(k + p) % services.length]!;
-        booked.push(must(
-          await bookAppointment(deps, caller, {
-            patientId: patients[k % patients.length]!.id,
-            providerId: provider.id,
-            chairId: chairs[p]!.id,
-            serviceId: service.id,
-            start: date.set({ hour }).toJSDate(),
-          }),
-        ).id);
+        booked.push(
+          must(
+            await bookAppointment(deps, caller, {
+              patientId: patients[k % patients.length]!.id,
+              providerId: provider.id,
+              chairId: chairs[p]!.id,
+              serviceId: service.id,
+              start: date.set({ hour }).toJSDate(),
+            }),
+          ).id,
+        );
       }
     }
   }
@@ -116,7 +177,10 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
     [],
     [{ weekdays: [1, 2, 3, 4, 5], start: "08:00", end: "12:00" }],
     [{ weekdays: [1, 3, 5], start: "12:00", end: "18:00" }],
-    [{ weekdays: [2, 4], start: "09:00", end: "17:00" }, { weekdays: [6], start: "09:00", end: "13:00" }],
+    [
+      { weekdays: [2, 4], start: "09:00", end: "17:00" },
+      { weekdays: [6], start: "09:00", end: "13:00" },
+    ],
   ];
   const priorities: Priority[] = ["normal", "normal", "high", "normal", "urgent"];
   for (let i = 0; i < 20; i++) {

@@ -34,14 +34,30 @@ async function settle(deps: Deps, tx: Tx, deposit: Charge, how: "keep" | "releas
   const result = await callGateway(
     () =>
       how === "keep"
-        ? deps.payments.charge({ ...base, idempotencyKey: `capture:${deposit.id}`, description: `${clinic.name}: deposit kept (missed appointment)`, captures: deposit.paymentReference ?? undefined })
-        : deps.payments.refund({ ...base, idempotencyKey: `release:${deposit.id}`, description: `${clinic.name}: deposit released`, paymentReference: deposit.paymentReference ?? "" }),
+        ? deps.payments.charge({
+            ...base,
+            idempotencyKey: `capture:${deposit.id}`,
+            description: `${clinic.name}: deposit kept (missed appointment)`,
+            captures: deposit.paymentReference ?? undefined,
+          })
+        : deps.payments.refund({
+            ...base,
+            idempotencyKey: `release:${deposit.id}`,
+            description: `${clinic.name}: deposit released`,
+            paymentReference: deposit.paymentReference ?? "",
+          }),
     deps.log,
     { chargeId: deposit.id },
   );
   if (result.ok) {
     const settled = await settleDeposit(tx, deposit.clinicId, deposit.id, how === "keep" ? "CHARGED" : "REFUNDED", result.reference, now);
-    await audit(tx, system, now, { action: how === "keep" ? "deposit.kept" : "deposit.released", entity: "charge", entityId: deposit.id, before: deposit, after: settled });
+    await audit(tx, system, now, {
+      action: how === "keep" ? "deposit.kept" : "deposit.released",
+      entity: "charge",
+      entityId: deposit.id,
+      before: deposit,
+      after: settled,
+    });
     return;
   }
   const retryAt = nextFeeAttempt(deposit.attempts + 1, now, result.retryable);

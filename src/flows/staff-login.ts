@@ -114,7 +114,10 @@ export async function login(deps: Deps, input: { email: string; password: string
       break;
     }
   }
-  if (users.length === 0) await verifyPassword(password, await (decoy ??= hashPassword(randomBytes(16).toString("hex"))));
+  if (users.length === 0) {
+    decoy ??= hashPassword(randomBytes(16).toString("hex"));
+    await verifyPassword(password, await decoy);
+  }
   if (!found) return fail("unauthorized", "email or password is incorrect");
   const user = found;
   const token = randomBytes(32).toString("base64url");

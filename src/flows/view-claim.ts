@@ -45,7 +45,10 @@ export async function viewClaim(deps: Deps, token: string): Promise<Result<Claim
     getPatient(q, claim.clinicId, claim.patientId),
     getEntry(q, claim.clinicId, claim.entryId),
   ]);
-  const [provider, service] = await Promise.all([getResource(q, "providers", claim.clinicId, opening!.providerId), getService(q, claim.clinicId, entry!.serviceId)]);
+  const [provider, service] = await Promise.all([
+    getResource(q, "providers", claim.clinicId, opening!.providerId),
+    getService(q, claim.clinicId, entry!.serviceId),
+  ]);
   const now = deps.clock.now();
   const state = claimPageState(claim, now);
   return ok({

@@ -15,7 +15,11 @@ export interface NotificationView {
 }
 
 export async function notificationViews(q: Queryable, clinicId: string, offers: Offer[]): Promise<NotificationView[]> {
-  const deliveries = await deliveriesOfOffers(q, clinicId, offers.map((o) => o.id));
+  const deliveries = await deliveriesOfOffers(
+    q,
+    clinicId,
+    offers.map((o) => o.id),
+  );
   const openings = new Map<string, Opening>();
   for (const id of new Set(offers.map((o) => o.openingId))) {
     const o = await getOpening(q, clinicId, id);

@@ -42,7 +42,11 @@ export async function voiceTwiml(
         const orCall = clinicPhone ? `, or call us at ${spokenPhone(clinicPhone)}` : ", or call the clinic";
         return sayTwiml(`To book this time, a deposit is needed first. Please use the booking link we sent you${orCall}. Goodbye.`);
       }
-      return sayTwiml(claimed.code === "slot_filled" ? "Sorry, that time was just taken. You stay on our waitlist. Goodbye." : "Sorry, this offer has ended. You stay on our waitlist. Goodbye.");
+      return sayTwiml(
+        claimed.code === "slot_filled"
+          ? "Sorry, that time was just taken. You stay on our waitlist. Goodbye."
+          : "Sorry, this offer has ended. You stay on our waitlist. Goodbye.",
+      );
     }
     if (choice === "decline") {
       await declineOffer(deps, caller, offer.id);

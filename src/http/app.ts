@@ -77,13 +77,16 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   app.decorateRequest("caller", null);
   app.setErrorHandler(errorHandler(deps.log));
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).type("application/problem+json").send({
-      type: "urn:backfill:problem:not_found",
-      title: "Not found",
-      status: 404,
-      detail: `no route ${request.method} ${request.url.split("?")[0]}`,
-      code: "not_found",
-    }),
+    reply
+      .code(404)
+      .type("application/problem+json")
+      .send({
+        type: "urn:backfill:problem:not_found",
+        title: "Not found",
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split("?")[0]}`,
+        code: "not_found",
+      }),
   );
 
   await app.register(rateLimit, {

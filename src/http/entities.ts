@@ -2,9 +2,7 @@
 import { Type } from "typebox";
 import { PERMISSIONS } from "../core/permissions.ts";
 import { STRATEGIES } from "../core/settings.ts";
-import {
-  APPOINTMENT_SOURCES, APPOINTMENT_STATUSES, ENTRY_STATUSES, OPENING_SOURCES, OPENING_STATUSES, PRIORITIES,
-} from "../core/types.ts";
+import { APPOINTMENT_SOURCES, APPOINTMENT_STATUSES, ENTRY_STATUSES, OPENING_SOURCES, OPENING_STATUSES, PRIORITIES } from "../core/types.ts";
 import { CalendarDate, Channel, Enum, Id, Instant, Nullable, TimeOfDay, Window } from "./schemas.ts";
 
 const open = { additionalProperties: true };
@@ -60,8 +58,13 @@ export const ResourceJson = Type.Object({ id: Id, name: Type.String(), active: T
 
 export const ServiceJson = Type.Object(
   {
-    id: Id, name: Type.String(), category: Type.String(), durationMinutes: Type.Integer(), priceCents: Type.Integer(),
-    active: Type.Boolean(), createdAt: Instant,
+    id: Id,
+    name: Type.String(),
+    category: Type.String(),
+    durationMinutes: Type.Integer(),
+    priceCents: Type.Integer(),
+    active: Type.Boolean(),
+    createdAt: Instant,
   },
   open,
 );
@@ -70,65 +73,132 @@ const ConsentJson = Type.Object({ granted: Type.Boolean(), at: Nullable(Instant)
 
 export const PatientJson = Type.Object(
   {
-    id: Id, firstName: Type.String(), lastName: Type.String(), phone: Nullable(Type.String()), email: Nullable(Type.String()),
-    timezone: Nullable(Type.String()), preferredChannel: Nullable(Channel), smsConsent: Type.Boolean(),
-    voiceConsent: Type.Boolean(), emailConsent: Type.Boolean(),
+    id: Id,
+    firstName: Type.String(),
+    lastName: Type.String(),
+    phone: Nullable(Type.String()),
+    email: Nullable(Type.String()),
+    timezone: Nullable(Type.String()),
+    preferredChannel: Nullable(Channel),
+    smsConsent: Type.Boolean(),
+    voiceConsent: Type.Boolean(),
+    emailConsent: Type.Boolean(),
     consents: Type.Object({ sms: ConsentJson, voice: ConsentJson, email: ConsentJson }),
-    noShowCount: Type.Optional(Type.Integer()), depositRequiredCents: Type.Integer(), prepaymentRequired: Type.Boolean(),
-    flags: Type.Array(Type.String()), createdAt: Instant, updatedAt: Instant,
+    noShowCount: Type.Optional(Type.Integer()),
+    depositRequiredCents: Type.Integer(),
+    prepaymentRequired: Type.Boolean(),
+    flags: Type.Array(Type.String()),
+    createdAt: Instant,
+    updatedAt: Instant,
   },
   open,
 );
 
 export const AppointmentJson = Type.Object(
   {
-    id: Id, patientId: Id, providerId: Id, chairId: Nullable(Id), serviceId: Id, start: Instant, end: Instant,
-    status: Enum(APPOINTMENT_STATUSES), source: Enum(APPOINTMENT_SOURCES), fromWaitlistEntryId: Nullable(Id),
-    bookedAt: Instant, checkedInAt: Nullable(Instant), cancelledAt: Nullable(Instant),
-    cancelledBy: Nullable(Type.String()), cancelReason: Nullable(Type.String()),
-    reminderDueAt: Nullable(Instant), remindedAt: Nullable(Instant),
+    id: Id,
+    patientId: Id,
+    providerId: Id,
+    chairId: Nullable(Id),
+    serviceId: Id,
+    start: Instant,
+    end: Instant,
+    status: Enum(APPOINTMENT_STATUSES),
+    source: Enum(APPOINTMENT_SOURCES),
+    fromWaitlistEntryId: Nullable(Id),
+    bookedAt: Instant,
+    checkedInAt: Nullable(Instant),
+    cancelledAt: Nullable(Instant),
+    cancelledBy: Nullable(Type.String()),
+    cancelReason: Nullable(Type.String()),
+    reminderDueAt: Nullable(Instant),
+    remindedAt: Nullable(Instant),
     discountPercent: Type.Integer({ minimum: 0, maximum: 100, description: "percent off this visit (a rebooking after a first no-show)" }),
     rebookedFromAppointmentId: Nullable(Id),
-    createdAt: Instant, updatedAt: Instant,
+    createdAt: Instant,
+    updatedAt: Instant,
   },
   open,
 );
 
 export const OpeningJson = Type.Object(
   {
-    id: Id, providerId: Id, chairId: Nullable(Id), serviceId: Nullable(Id), start: Instant, end: Instant,
-    status: Enum(OPENING_STATUSES), source: Enum(OPENING_SOURCES), sourceAppointmentId: Nullable(Id),
-    filledAppointmentId: Nullable(Id), filledAt: Nullable(Instant), closedAt: Nullable(Instant),
-    waveCount: Type.Integer(), createdAt: Instant, updatedAt: Instant,
+    id: Id,
+    providerId: Id,
+    chairId: Nullable(Id),
+    serviceId: Nullable(Id),
+    start: Instant,
+    end: Instant,
+    status: Enum(OPENING_STATUSES),
+    source: Enum(OPENING_SOURCES),
+    sourceAppointmentId: Nullable(Id),
+    filledAppointmentId: Nullable(Id),
+    filledAt: Nullable(Instant),
+    closedAt: Nullable(Instant),
+    waveCount: Type.Integer(),
+    createdAt: Instant,
+    updatedAt: Instant,
   },
   open,
 );
 
 export const EntryJson = Type.Object(
   {
-    id: Id, patientId: Id, serviceId: Id, providerIds: Type.Array(Id), chairIds: Type.Array(Id), windows: Type.Array(Window),
-    earliestDate: Nullable(CalendarDate), latestDate: Nullable(CalendarDate), priority: Enum(PRIORITIES),
-    minNoticeMinutes: Type.Integer(), preferredTime: Nullable(TimeOfDay), notes: Nullable(Type.String()),
-    status: Enum(ENTRY_STATUSES), notificationCount: Type.Integer(), bookedAppointmentId: Nullable(Id),
-    createdAt: Instant, updatedAt: Instant,
+    id: Id,
+    patientId: Id,
+    serviceId: Id,
+    providerIds: Type.Array(Id),
+    chairIds: Type.Array(Id),
+    windows: Type.Array(Window),
+    earliestDate: Nullable(CalendarDate),
+    latestDate: Nullable(CalendarDate),
+    priority: Enum(PRIORITIES),
+    minNoticeMinutes: Type.Integer(),
+    preferredTime: Nullable(TimeOfDay),
+    notes: Nullable(Type.String()),
+    status: Enum(ENTRY_STATUSES),
+    notificationCount: Type.Integer(),
+    bookedAppointmentId: Nullable(Id),
+    createdAt: Instant,
+    updatedAt: Instant,
   },
   open,
 );
 
 export const DeliveryJson = Type.Object(
   {
-    id: Id, channel: Channel, status: Type.String(), providerMessageId: Nullable(Type.String()), failureReason: Nullable(Type.String()),
-    attemptCount: Type.Integer(), sentAt: Nullable(Instant), deliveredAt: Nullable(Instant),
+    id: Id,
+    channel: Channel,
+    status: Type.String(),
+    providerMessageId: Nullable(Type.String()),
+    failureReason: Nullable(Type.String()),
+    attemptCount: Type.Integer(),
+    sentAt: Nullable(Instant),
+    deliveredAt: Nullable(Instant),
   },
   open,
 );
 
 export const NotificationJson = Type.Object(
   {
-    id: Id, waitlistEntryId: Id, clinicId: Id, slotId: Id, appointmentSlotStart: Instant, appointmentSlotEnd: Instant,
-    providerId: Id, chairId: Nullable(Id), channel: Nullable(Channel), sentAt: Nullable(Instant), message: Nullable(Type.String()),
-    holdExpiresAt: Nullable(Instant), holdReleased: Type.Boolean(), respondedAt: Nullable(Instant),
-    response: Nullable(Type.String()), bookedAppointmentId: Nullable(Id), status: Type.String(), deliveries: Type.Array(DeliveryJson),
+    id: Id,
+    waitlistEntryId: Id,
+    clinicId: Id,
+    slotId: Id,
+    appointmentSlotStart: Instant,
+    appointmentSlotEnd: Instant,
+    providerId: Id,
+    chairId: Nullable(Id),
+    channel: Nullable(Channel),
+    sentAt: Nullable(Instant),
+    message: Nullable(Type.String()),
+    holdExpiresAt: Nullable(Instant),
+    holdReleased: Type.Boolean(),
+    respondedAt: Nullable(Instant),
+    response: Nullable(Type.String()),
+    bookedAppointmentId: Nullable(Id),
+    status: Type.String(),
+    deliveries: Type.Array(DeliveryJson),
   },
   open,
 );

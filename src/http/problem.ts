@@ -70,13 +70,12 @@ function validationErrors(err: FastifyError): FieldError[] {
   return (err.validation ?? []).map((v) => {
     const params = v.params as Record<string, unknown>;
     const pointer =
-      v.keyword === "required" ? `${v.instancePath}/${token(params.missingProperty)}`
-      : v.keyword === "additionalProperties" ? `${v.instancePath}/${token(params.additionalProperty)}`
-      : v.instancePath || "";
-    const message =
-      v.keyword === "required" ? "is required"
-      : v.keyword === "additionalProperties" ? "is not allowed"
-      : (v.message ?? "is invalid");
+      v.keyword === "required"
+        ? `${v.instancePath}/${token(params.missingProperty)}`
+        : v.keyword === "additionalProperties"
+          ? `${v.instancePath}/${token(params.additionalProperty)}`
+          : v.instancePath || "";
+    const message = v.keyword === "required" ? "is required" : v.keyword === "additionalProperties" ? "is not allowed" : (v.message ?? "is invalid");
     return { path: where === "body" ? pointer || "/" : `${where}${pointer}`, message };
   });
 }

@@ -10,9 +10,7 @@ export const CalendarDate = Type.String({ format: "date", description: "YYYY-MM-
 const NO_NUL = "^[^\\u0000]*$";
 export const Text = (maxLength: number) => Type.String({ maxLength, pattern: NO_NUL });
 export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" });
-export const Channel = Type.Union([
-  Type.Literal("SMS"), Type.Literal("EMAIL"), Type.Literal("VOICE"), Type.Literal("PUSH"), Type.Literal("MANUAL"),
-]);
+export const Channel = Type.Union([Type.Literal("SMS"), Type.Literal("EMAIL"), Type.Literal("VOICE"), Type.Literal("PUSH"), Type.Literal("MANUAL")]);
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const Enum = <const T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)) as never) as TSchema;
@@ -24,8 +22,7 @@ export const ListQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 };
 
-export const ListOf = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
+export const ListOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
 
 export const Problem = Type.Object(
   {

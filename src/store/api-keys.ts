@@ -21,10 +21,7 @@ function parse(r: any): ApiKey {
   };
 }
 
-export async function insertApiKey(
-  q: Queryable,
-  k: { clinicId: string; name: string; keyHash: string; permissions: Permission[]; at: Date },
-): Promise<ApiKey> {
+export async function insertApiKey(q: Queryable, k: { clinicId: string; name: string; keyHash: string; permissions: Permission[]; at: Date }): Promise<ApiKey> {
   const { rows } = await q.query(
     `INSERT INTO api_keys (clinic_id, name, key_hash, permissions, created_at)
      VALUES ($1, $2, $3, $4, $5) RETURNING *`,
@@ -44,10 +41,7 @@ export async function listApiKeys(q: Queryable, clinicId: string): Promise<ApiKe
 }
 
 export async function revokeApiKey(q: Queryable, clinicId: string, id: string, at: Date): Promise<ApiKey | null> {
-  const { rows } = await q.query(
-    "UPDATE api_keys SET revoked_at = $3 WHERE clinic_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING *",
-    [clinicId, id, at],
-  );
+  const { rows } = await q.query("UPDATE api_keys SET revoked_at = $3 WHERE clinic_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING *", [clinicId, id, at]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
@@ -58,9 +52,10 @@ export async function getInstanceSecret(q: Queryable, name: string): Promise<str
 
 /** Stores the secret's hash unless one exists; true when this call stored it. */
 export async function putInstanceSecretOnce(q: Queryable, name: string, valueHash: string, at: Date): Promise<boolean> {
-  const { rowCount } = await q.query(
-    "INSERT INTO instance_secrets (name, value_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-    [name, valueHash, at],
-  );
+  const { rowCount } = await q.query("INSERT INTO instance_secrets (name, value_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING", [
+    name,
+    valueHash,
+    at,
+  ]);
   return rowCount === 1;
 }

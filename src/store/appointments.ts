@@ -55,18 +55,26 @@ export async function insertAppointment(q: Queryable, a: NewAppointment): Promis
        reminder_due_at, rebooked_from_appointment_id, discount_percent)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'BOOKED', $8, $9, $10, $10, $10, $11, $12, $13) RETURNING *`,
     [
-      a.clinicId, a.patientId, a.providerId, a.chairId, a.serviceId, a.start, a.end, a.source, a.fromWaitlistEntryId, a.at,
-      a.reminderDueAt ?? null, a.rebookedFromAppointmentId ?? null, a.discountPercent ?? 0,
+      a.clinicId,
+      a.patientId,
+      a.providerId,
+      a.chairId,
+      a.serviceId,
+      a.start,
+      a.end,
+      a.source,
+      a.fromWaitlistEntryId,
+      a.at,
+      a.reminderDueAt ?? null,
+      a.rebookedFromAppointmentId ?? null,
+      a.discountPercent ?? 0,
     ],
   );
   return parseAppointment(rows[0]);
 }
 
 export async function getAppointment(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Appointment | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM appointments WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM appointments WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parseAppointment(rows[0]) : null;
 }
 
@@ -96,12 +104,7 @@ export interface AppointmentFilter {
   patientId?: string;
 }
 
-export async function listAppointments(
-  q: Queryable,
-  clinicId: string,
-  f: AppointmentFilter,
-  page: PageRequest,
-): Promise<Page<Appointment>> {
+export async function listAppointments(q: Queryable, clinicId: string, f: AppointmentFilter, page: PageRequest): Promise<Page<Appointment>> {
   const { rows } = await q.query(
     `SELECT * FROM appointments WHERE clinic_id = $1
        AND ($2::timestamptz IS NULL OR end_at > $2) AND ($3::timestamptz IS NULL OR start_at < $3)

@@ -48,7 +48,14 @@ export function parseCharge(r: any): Charge {
 export async function insertCharge(
   q: Queryable,
   c: {
-    clinicId: string; patientId: string; appointmentId: string; kind: ChargeKind; amountCents: number; reason: string; dueAt: Date; at: Date;
+    clinicId: string;
+    patientId: string;
+    appointmentId: string;
+    kind: ChargeKind;
+    amountCents: number;
+    reason: string;
+    dueAt: Date;
+    at: Date;
     /** Already paid (a deposit or prepayment taken at the claim): its status and the gateway's reference. */
     paid?: { status: "CHARGED" | "AUTHORIZED"; paymentReference: string };
   },
@@ -72,10 +79,7 @@ export async function waivePendingCancellationFees(q: Queryable, clinicId: strin
 }
 
 export async function listChargesOfPatient(q: Queryable, clinicId: string, patientId: string): Promise<Charge[]> {
-  const { rows } = await q.query(
-    "SELECT * FROM charges WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, id",
-    [clinicId, patientId],
-  );
+  const { rows } = await q.query("SELECT * FROM charges WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, id", [clinicId, patientId]);
   return rows.map(parseCharge);
 }
 
@@ -138,7 +142,14 @@ export async function lockSettleableDeposit(q: Queryable, now: Date): Promise<{ 
 }
 
 /** A held deposit settled: kept (CHARGED, with the capture's reference) or released (REFUNDED). */
-export async function settleDeposit(q: Queryable, clinicId: string, id: string, to: "CHARGED" | "REFUNDED", reference: string, at: Date): Promise<Charge | null> {
+export async function settleDeposit(
+  q: Queryable,
+  clinicId: string,
+  id: string,
+  to: "CHARGED" | "REFUNDED",
+  reference: string,
+  at: Date,
+): Promise<Charge | null> {
   const { rows } = await q.query(
     `UPDATE charges SET status = $3, payment_reference = $4, next_attempt_at = NULL, failure_note = NULL, updated_at = $5
      WHERE clinic_id = $1 AND id = $2 AND status = 'AUTHORIZED' RETURNING *`,

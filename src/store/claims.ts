@@ -111,18 +111,18 @@ export async function noteClaimFailure(q: Queryable, clinicId: string, id: strin
 
 /** OPEN claims past their end (no lock: the sweep locks each opening, then the claim, in its own transaction). */
 export async function dueClaims(q: Queryable, now: Date, limit: number): Promise<Pick<Claim, "id" | "clinicId" | "openingId">[]> {
-  const { rows } = await q.query(
-    "SELECT id, clinic_id, opening_id FROM claims WHERE status = 'OPEN' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
-    [now, limit],
-  );
+  const { rows } = await q.query("SELECT id, clinic_id, opening_id FROM claims WHERE status = 'OPEN' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2", [
+    now,
+    limit,
+  ]);
   return rows.map((r) => ({ id: r.id, clinicId: r.clinic_id, openingId: r.opening_id }));
 }
 
 /** The patient's OPEN claims (a new claim ends them: one payment step at a time), locked. */
 export async function openClaimsOfPatient(q: Queryable, clinicId: string, patientId: string): Promise<Claim[]> {
-  const { rows } = await q.query(
-    "SELECT * FROM claims WHERE clinic_id = $1 AND patient_id = $2 AND status = 'OPEN' ORDER BY id FOR UPDATE",
-    [clinicId, patientId],
-  );
+  const { rows } = await q.query("SELECT * FROM claims WHERE clinic_id = $1 AND patient_id = $2 AND status = 'OPEN' ORDER BY id FOR UPDATE", [
+    clinicId,
+    patientId,
+  ]);
   return rows.map(parseClaim);
 }

@@ -11,10 +11,7 @@ function parse(r: any): ClinicRow {
 }
 
 export async function insertClinic(q: Queryable, c: { name: string; timezone: string; at: Date }): Promise<ClinicRow> {
-  const { rows } = await q.query(
-    "INSERT INTO clinics (name, timezone, created_at) VALUES ($1, $2, $3) RETURNING *",
-    [c.name, c.timezone, c.at],
-  );
+  const { rows } = await q.query("INSERT INTO clinics (name, timezone, created_at) VALUES ($1, $2, $3) RETURNING *", [c.name, c.timezone, c.at]);
   return parse(rows[0]);
 }
 
@@ -23,16 +20,7 @@ export async function getClinic(q: Queryable, id: string, forUpdate = false): Pr
   return rows[0] ? parse(rows[0]) : null;
 }
 
-export async function updateClinicSettings(
-  q: Queryable,
-  id: string,
-  timezone: string,
-  overrides: SettingsOverrides,
-): Promise<ClinicRow> {
-  const { rows } = await q.query("UPDATE clinics SET timezone = $2, settings = $3 WHERE id = $1 RETURNING *", [
-    id,
-    timezone,
-    JSON.stringify(overrides),
-  ]);
+export async function updateClinicSettings(q: Queryable, id: string, timezone: string, overrides: SettingsOverrides): Promise<ClinicRow> {
+  const { rows } = await q.query("UPDATE clinics SET timezone = $2, settings = $3 WHERE id = $1 RETURNING *", [id, timezone, JSON.stringify(overrides)]);
   return parse(rows[0]);
 }

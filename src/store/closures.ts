@@ -49,10 +49,7 @@ export async function insertClosure(q: Queryable, c: NewClosure): Promise<Closur
 }
 
 export async function softDeleteClosure(q: Queryable, clinicId: string, id: string, at: Date): Promise<Closure | null> {
-  const { rows } = await q.query(
-    `UPDATE closures SET deleted_at = $3 WHERE clinic_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`,
-    [clinicId, id, at],
-  );
+  const { rows } = await q.query(`UPDATE closures SET deleted_at = $3 WHERE clinic_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`, [clinicId, id, at]);
   return rows[0] ? parseClosure(rows[0]) : null;
 }
 
@@ -69,11 +66,7 @@ export async function listClosures(q: Queryable, clinicId: string, f: { from?: D
 }
 
 /** An active closure (clinic-wide or the provider's) overlapping [start, end), if any. */
-export async function closureCovering(
-  q: Queryable,
-  clinicId: string,
-  r: { providerId: string; start: Date; end: Date },
-): Promise<Closure | null> {
+export async function closureCovering(q: Queryable, clinicId: string, r: { providerId: string; start: Date; end: Date }): Promise<Closure | null> {
   const { rows } = await q.query(
     `SELECT * FROM closures WHERE clinic_id = $1 AND deleted_at IS NULL
        AND (provider_id IS NULL OR provider_id = $2)
@@ -85,11 +78,7 @@ export async function closureCovering(
 }
 
 /** Open openings inside a closure's time (all providers' when providerId is null), locked in id order. */
-export async function lockOpenOpeningsIn(
-  q: Queryable,
-  clinicId: string,
-  r: { providerId: string | null; start: Date; end: Date },
-): Promise<Opening[]> {
+export async function lockOpenOpeningsIn(q: Queryable, clinicId: string, r: { providerId: string | null; start: Date; end: Date }): Promise<Opening[]> {
   const { rows } = await q.query(
     `SELECT * FROM openings WHERE clinic_id = $1 AND status = 'OPEN'
        AND ($2::uuid IS NULL OR provider_id = $2)
@@ -101,11 +90,7 @@ export async function lockOpenOpeningsIn(
 }
 
 /** Active appointments inside a closure's time (all providers' when providerId is null), by start. */
-export async function appointmentsIn(
-  q: Queryable,
-  clinicId: string,
-  r: { providerId: string | null; start: Date; end: Date },
-): Promise<Appointment[]> {
+export async function appointmentsIn(q: Queryable, clinicId: string, r: { providerId: string | null; start: Date; end: Date }): Promise<Appointment[]> {
   const { rows } = await q.query(
     `SELECT * FROM appointments WHERE clinic_id = $1
        AND status IN ('BOOKED', 'CONFIRMED', 'CHECKED_IN')

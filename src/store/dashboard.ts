@@ -36,10 +36,7 @@ export async function directory(q: Queryable, clinicId: string): Promise<Directo
 /** "First Last" for each of these patients of the clinic. */
 export async function patientNames(q: Queryable, clinicId: string, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await q.query(
-    "SELECT id, first_name, last_name FROM patients WHERE clinic_id = $1 AND id = ANY($2::uuid[])",
-    [clinicId, [...new Set(ids)]],
-  );
+  const { rows } = await q.query("SELECT id, first_name, last_name FROM patients WHERE clinic_id = $1 AND id = ANY($2::uuid[])", [clinicId, [...new Set(ids)]]);
   return new Map(rows.map((r) => [r.id, `${r.first_name} ${r.last_name}`]));
 }
 
@@ -109,10 +106,11 @@ export async function upcomingAppointments(q: Queryable, clinicId: string, from:
 
 /** The newest offers first. */
 export async function recentOffers(q: Queryable, clinicId: string, status: OfferStatus | undefined, limit = 100): Promise<Offer[]> {
-  const { rows } = await q.query(
-    `SELECT * FROM offers WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC, id DESC LIMIT $3`,
-    [clinicId, status ?? null, limit],
-  );
+  const { rows } = await q.query(`SELECT * FROM offers WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC, id DESC LIMIT $3`, [
+    clinicId,
+    status ?? null,
+    limit,
+  ]);
   return rows.map(parseOffer);
 }
 

@@ -51,9 +51,7 @@ export function pgCode(e: unknown): string | undefined {
 
 /** Name of the constraint a Postgres error names, if any. */
 export function pgConstraint(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null && "constraint" in e && typeof e.constraint === "string"
-    ? e.constraint
-    : undefined;
+  return typeof e === "object" && e !== null && "constraint" in e && typeof e.constraint === "string" ? e.constraint : undefined;
 }
 
 /**

@@ -56,10 +56,7 @@ export async function claimDueDeliveries(q: Queryable, now: Date, limit: number)
 }
 
 export async function getDelivery(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Delivery | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM deliveries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM deliveries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parseDelivery(rows[0]) : null;
 }
 
@@ -70,10 +67,10 @@ export async function findDeliveryByTokenHash(q: Queryable, tokenHash: string): 
 
 export async function deliveriesOfOffers(q: Queryable, clinicId: string, offerIds: string[]): Promise<Delivery[]> {
   if (offerIds.length === 0) return [];
-  const { rows } = await q.query(
-    "SELECT * FROM deliveries WHERE clinic_id = $1 AND offer_id = ANY($2::uuid[]) ORDER BY created_at, due_at, id",
-    [clinicId, offerIds],
-  );
+  const { rows } = await q.query("SELECT * FROM deliveries WHERE clinic_id = $1 AND offer_id = ANY($2::uuid[]) ORDER BY created_at, due_at, id", [
+    clinicId,
+    offerIds,
+  ]);
   return rows.map(parseDelivery);
 }
 

@@ -28,9 +28,7 @@ const USER = "backfill";
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const throwaway = options.dataDir === null;
-  const root = throwaway
-    ? await fs.mkdtemp(path.join(os.tmpdir(), "backfill-pg-"))
-    : path.resolve(options.dataDir!);
+  const root = throwaway ? await fs.mkdtemp(path.join(os.tmpdir(), "backfill-pg-")) : path.resolve(options.dataDir!);
   await fs.mkdir(root, { recursive: true });
   // As root, Postgres runs as the `postgres` user, which must be able to reach the cluster folder.
   if (isRoot()) await fs.chmod(root, 0o755);
@@ -52,9 +50,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     createPostgresUser: isRoot(),
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
     postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "unix_socket_directories=",
-      "-c", "max_connections=200",
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=200",
       ...(durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
     ],
     onLog,
@@ -100,7 +101,7 @@ async function passwordFor(root: string): Promise<string> {
     // first start
   }
   const password = randomBytes(18).toString("base64url");
-  await fs.writeFile(file, password + "\n", { mode: 0o600 });
+  await fs.writeFile(file, `${password}\n`, { mode: 0o600 });
   return password;
 }
 

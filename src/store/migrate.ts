@@ -41,9 +41,7 @@ export async function migrate(pool: Pool, migrations?: Migration[]): Promise<num
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number; checksum: string; name: string }>(
-      "SELECT version, checksum, name FROM schema_migrations",
-    );
+    const { rows } = await client.query<{ version: number; checksum: string; name: string }>("SELECT version, checksum, name FROM schema_migrations");
     const applied = new Map(rows.map((r) => [r.version, r]));
     const done: number[] = [];
     for (const m of all) {
@@ -57,11 +55,7 @@ export async function migrate(pool: Pool, migrations?: Migration[]): Promise<num
       await client.query("BEGIN");
       try {
         await client.query(m.sql);
-        await client.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
-          m.version,
-          m.name,
-          m.checksum,
-        ]);
+        await client.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [m.version, m.name, m.checksum]);
         await client.query("COMMIT");
       } catch (e) {
         await client.query("ROLLBACK");

@@ -18,10 +18,7 @@ export async function lockDueNoShows(q: Queryable, now: Date, limit: number): Pr
 
 /** Whether any active service of the clinic fits in `minutes`. */
 export async function anyServiceFits(q: Queryable, clinicId: string, minutes: number): Promise<boolean> {
-  const { rows } = await q.query(
-    "SELECT 1 FROM services WHERE clinic_id = $1 AND active AND duration_minutes <= $2 LIMIT 1",
-    [clinicId, minutes],
-  );
+  const { rows } = await q.query("SELECT 1 FROM services WHERE clinic_id = $1 AND active AND duration_minutes <= $2 LIMIT 1", [clinicId, minutes]);
   return rows.length > 0;
 }
 

@@ -57,10 +57,7 @@ export async function insertOffer(q: Queryable, o: NewOffer): Promise<Offer> {
 }
 
 export async function getOffer(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Offer | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM offers WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM offers WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parseOffer(rows[0]) : null;
 }
 
@@ -77,8 +74,19 @@ export async function saveOfferState(
        withdraw_reason = COALESCE($11, withdraw_reason), message = COALESCE($12, message), updated_at = $13
      WHERE clinic_id = $1 AND id = $2 AND status = $3 RETURNING *`,
     [
-      offer.clinicId, offer.id, offer.status, next.status, next.sentAt, next.holdExpiresAt, next.respondedAt, next.response,
-      next.holdReleased, next.bookedAppointmentId ?? null, next.withdrawReason ?? null, next.message ?? null, at,
+      offer.clinicId,
+      offer.id,
+      offer.status,
+      next.status,
+      next.sentAt,
+      next.holdExpiresAt,
+      next.respondedAt,
+      next.response,
+      next.holdReleased,
+      next.bookedAppointmentId ?? null,
+      next.withdrawReason ?? null,
+      next.message ?? null,
+      at,
     ],
   );
   return rows[0] ? parseOffer(rows[0]) : null;
@@ -99,10 +107,7 @@ export async function liveOffersOfOpening(q: Queryable, clinicId: string, openin
 }
 
 export async function offersOfOpening(q: Queryable, clinicId: string, openingId: string): Promise<Offer[]> {
-  const { rows } = await q.query("SELECT * FROM offers WHERE clinic_id = $1 AND opening_id = $2 ORDER BY created_at, id", [
-    clinicId,
-    openingId,
-  ]);
+  const { rows } = await q.query("SELECT * FROM offers WHERE clinic_id = $1 AND opening_id = $2 ORDER BY created_at, id", [clinicId, openingId]);
   return rows.map(parseOffer);
 }
 

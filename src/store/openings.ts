@@ -50,10 +50,7 @@ export async function insertOpening(q: Queryable, o: NewOpening): Promise<Openin
 }
 
 export async function getOpening(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Opening | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM openings WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM openings WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parseOpening(rows[0]) : null;
 }
 
@@ -77,13 +74,7 @@ export async function lockOpenOverlapping(
  * Invariant: an opening is filled at most once. The guard `status = 'OPEN'` makes the second of two
  * racing fills change nothing (null). Proven by test/http/appointments.test.ts ("fills the opening").
  */
-export async function fillOpeningIfOpen(
-  q: Queryable,
-  clinicId: string,
-  id: string,
-  appointmentId: string,
-  at: Date,
-): Promise<Opening | null> {
+export async function fillOpeningIfOpen(q: Queryable, clinicId: string, id: string, appointmentId: string, at: Date): Promise<Opening | null> {
   const { rows } = await q.query(
     `UPDATE openings SET status = 'FILLED', filled_appointment_id = $3, filled_at = $4, next_wave_at = NULL, updated_at = $4
      WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
@@ -120,10 +111,7 @@ export async function lockDueOpenings(q: Queryable, now: Date, limit: number): P
 
 /** Locks one opening, or returns null if another transaction holds it (when `skipLocked`). */
 export async function lockOpening(q: Queryable, clinicId: string, id: string, skipLocked = false): Promise<Opening | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM openings WHERE clinic_id = $1 AND id = $2 FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM openings WHERE clinic_id = $1 AND id = $2 FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}`, [clinicId, id]);
   return rows[0] ? parseOpening(rows[0]) : null;
 }
 

@@ -47,10 +47,7 @@ export async function openOutreachTask(
 }
 
 export async function getOutreachTask(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<OutreachTask | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM outreach_tasks WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM outreach_tasks WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
@@ -91,7 +88,13 @@ export async function insertStaffAlert(q: Queryable, a: { clinicId: string; kind
 
 export async function listStaffAlerts(q: Queryable, clinicId: string, limit = 50) {
   const { rows } = await q.query("SELECT * FROM staff_alerts WHERE clinic_id = $1 ORDER BY created_at DESC, id LIMIT $2", [clinicId, limit]);
-  return rows.map((r) => ({ id: r.id as string, kind: r.kind as string, subjectId: r.subject_id as string | null, message: r.message as string, createdAt: r.created_at as Date }));
+  return rows.map((r) => ({
+    id: r.id as string,
+    kind: r.kind as string,
+    subjectId: r.subject_id as string | null,
+    message: r.message as string,
+    createdAt: r.created_at as Date,
+  }));
 }
 
 /** The hold of an offer with an open task ended: the task closes as NO_ANSWER. True if there was one. */

@@ -26,10 +26,21 @@ function parse(r: any): Patient {
 function columns(p: PatientFields): unknown[] {
   const c = p.consent;
   return [
-    p.firstName, p.lastName, p.phone, p.email, p.timezone, p.preferredChannel,
-    c.SMS.granted, c.SMS.at, c.SMS.source,
-    c.VOICE.granted, c.VOICE.at, c.VOICE.source,
-    c.EMAIL.granted, c.EMAIL.at, c.EMAIL.source,
+    p.firstName,
+    p.lastName,
+    p.phone,
+    p.email,
+    p.timezone,
+    p.preferredChannel,
+    c.SMS.granted,
+    c.SMS.at,
+    c.SMS.source,
+    c.VOICE.granted,
+    c.VOICE.at,
+    c.VOICE.source,
+    c.EMAIL.granted,
+    c.EMAIL.at,
+    c.EMAIL.source,
   ];
 }
 
@@ -57,10 +68,7 @@ export async function updatePatient(q: Queryable, clinicId: string, id: string, 
 }
 
 export async function getPatient(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Patient | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM patients WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM patients WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
@@ -78,10 +86,14 @@ export async function recordConsentEvent(
   q: Queryable,
   e: { clinicId: string; patientId: string; channel: ConsentChannel; granted: boolean; source: string; at: Date },
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO consent_events (clinic_id, patient_id, channel, granted, source, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [e.clinicId, e.patientId, e.channel, e.granted, e.source, e.at],
-  );
+  await q.query(`INSERT INTO consent_events (clinic_id, patient_id, channel, granted, source, at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    e.clinicId,
+    e.patientId,
+    e.channel,
+    e.granted,
+    e.source,
+    e.at,
+  ]);
 }
 
 /** No-shows in the six months before `at` (API.md: `noShowCount`). */
@@ -97,10 +109,10 @@ export async function noShowCount(q: Queryable, clinicId: string, patientId: str
 
 /** Every patient record with this phone (in one clinic, or in all when `clinicId` is null). */
 export async function patientsByPhone(q: Queryable, phone: string, clinicId: string | null): Promise<Patient[]> {
-  const { rows } = await q.query(
-    "SELECT * FROM patients WHERE phone = $1 AND ($2::uuid IS NULL OR clinic_id = $2) ORDER BY created_at, id FOR UPDATE",
-    [phone, clinicId],
-  );
+  const { rows } = await q.query("SELECT * FROM patients WHERE phone = $1 AND ($2::uuid IS NULL OR clinic_id = $2) ORDER BY created_at, id FOR UPDATE", [
+    phone,
+    clinicId,
+  ]);
   return rows.map(parse);
 }
 

@@ -47,9 +47,6 @@ export async function insertLedgerEntry(q: Queryable, e: Omit<LedgerEntry, "id">
 }
 
 export async function ledgerOfPatient(q: Queryable, clinicId: string, patientId: string): Promise<LedgerEntry[]> {
-  const { rows } = await q.query("SELECT * FROM payment_ledger WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, seq", [
-    clinicId,
-    patientId,
-  ]);
+  const { rows } = await q.query("SELECT * FROM payment_ledger WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, seq", [clinicId, patientId]);
   return rows.map(parse);
 }

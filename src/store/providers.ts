@@ -9,16 +9,8 @@ function parse(r: any): Provider {
   return { id: r.id, clinicId: r.clinic_id, name: r.name, active: r.active, createdAt: r.created_at };
 }
 
-export async function insertResource(
-  q: Queryable,
-  table: ResourceTable,
-  r: { clinicId: string; name: string; at: Date },
-): Promise<Provider | Chair> {
-  const { rows } = await q.query(`INSERT INTO ${table} (clinic_id, name, created_at) VALUES ($1, $2, $3) RETURNING *`, [
-    r.clinicId,
-    r.name,
-    r.at,
-  ]);
+export async function insertResource(q: Queryable, table: ResourceTable, r: { clinicId: string; name: string; at: Date }): Promise<Provider | Chair> {
+  const { rows } = await q.query(`INSERT INTO ${table} (clinic_id, name, created_at) VALUES ($1, $2, $3) RETURNING *`, [r.clinicId, r.name, r.at]);
   return parse(rows[0]);
 }
 

@@ -3,10 +3,10 @@ import type { PushSubscriptionRow } from "../channels/push.ts";
 import type { Queryable } from "./db.ts";
 
 export async function subscriptionsOf(q: Queryable, clinicId: string, patientId: string): Promise<PushSubscriptionRow[]> {
-  const { rows } = await q.query(
-    "SELECT id, endpoint, p256dh, auth FROM push_subscriptions WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, id",
-    [clinicId, patientId],
-  );
+  const { rows } = await q.query("SELECT id, endpoint, p256dh, auth FROM push_subscriptions WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, id", [
+    clinicId,
+    patientId,
+  ]);
   return rows.map((r) => ({ id: r.id, endpoint: r.endpoint, p256dh: r.p256dh, auth: r.auth }));
 }
 

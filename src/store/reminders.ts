@@ -84,22 +84,27 @@ export interface CancelQuote {
 export async function getCancelQuote(q: Queryable, clinicId: string, id: string): Promise<CancelQuote | null> {
   const { rows } = await q.query("SELECT cancel_quote_cents, cancel_quote_expires_at FROM appointments WHERE clinic_id = $1 AND id = $2", [clinicId, id]);
   const r = rows[0];
-  return r && r.cancel_quote_cents !== null && r.cancel_quote_expires_at !== null ? { cents: r.cancel_quote_cents, expiresAt: r.cancel_quote_expires_at } : null;
+  return r && r.cancel_quote_cents !== null && r.cancel_quote_expires_at !== null
+    ? { cents: r.cancel_quote_cents, expiresAt: r.cancel_quote_expires_at }
+    : null;
 }
 
 /** Stores (or, with null, clears) the fee quote a patient was texted. */
 export async function setCancelQuote(q: Queryable, clinicId: string, id: string, quote: CancelQuote | null, at: Date): Promise<void> {
-  await q.query(
-    "UPDATE appointments SET cancel_quote_cents = $3, cancel_quote_expires_at = $4, updated_at = $5 WHERE clinic_id = $1 AND id = $2",
-    [clinicId, id, quote?.cents ?? null, quote?.expiresAt ?? null, at],
-  );
+  await q.query("UPDATE appointments SET cancel_quote_cents = $3, cancel_quote_expires_at = $4, updated_at = $5 WHERE clinic_id = $1 AND id = $2", [
+    clinicId,
+    id,
+    quote?.cents ?? null,
+    quote?.expiresAt ?? null,
+    at,
+  ]);
 }
 
 /** The channels a reminder of this appointment was already tried on (its REMINDER deliveries). */
 export async function reminderChannelsTried(q: Queryable, clinicId: string, appointmentId: string): Promise<string[]> {
-  const { rows } = await q.query(
-    "SELECT DISTINCT channel FROM deliveries WHERE clinic_id = $1 AND kind = 'REMINDER' AND payload->>'appointmentId' = $2",
-    [clinicId, appointmentId],
-  );
+  const { rows } = await q.query("SELECT DISTINCT channel FROM deliveries WHERE clinic_id = $1 AND kind = 'REMINDER' AND payload->>'appointmentId' = $2", [
+    clinicId,
+    appointmentId,
+  ]);
   return rows.map((r) => r.channel);
 }

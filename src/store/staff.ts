@@ -53,10 +53,7 @@ export async function insertStaffUser(
 
 /** Active users with this (lowercased) email, in any clinic, with their password hashes. */
 export async function activeUsersByEmail(q: Queryable, email: string): Promise<(StaffUser & { passwordHash: string })[]> {
-  const { rows } = await q.query(
-    "SELECT * FROM staff_users WHERE email = $1 AND disabled_at IS NULL ORDER BY created_at, id LIMIT 10",
-    [email],
-  );
+  const { rows } = await q.query("SELECT * FROM staff_users WHERE email = $1 AND disabled_at IS NULL ORDER BY created_at, id LIMIT 10", [email]);
   return rows.map((r) => ({ ...parseUser(r), passwordHash: r.password_hash }));
 }
 

@@ -42,8 +42,17 @@ export interface EntryFields {
 
 function columns(e: EntryFields): unknown[] {
   return [
-    e.patientId, e.serviceId, e.providerIds, e.chairIds, JSON.stringify(e.windows), e.earliestDate, e.latestDate,
-    e.priority, e.minNoticeMinutes, e.preferredTime, e.notes,
+    e.patientId,
+    e.serviceId,
+    e.providerIds,
+    e.chairIds,
+    JSON.stringify(e.windows),
+    e.earliestDate,
+    e.latestDate,
+    e.priority,
+    e.minNoticeMinutes,
+    e.preferredTime,
+    e.notes,
   ];
 }
 
@@ -75,18 +84,17 @@ export async function updateEntry(
 }
 
 export async function setEntryStatus(q: Queryable, clinicId: string, id: string, status: EntryStatus, at: Date): Promise<WaitlistEntry> {
-  const { rows } = await q.query(
-    "UPDATE waitlist_entries SET status = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2 RETURNING *",
-    [clinicId, id, status, at],
-  );
+  const { rows } = await q.query("UPDATE waitlist_entries SET status = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2 RETURNING *", [
+    clinicId,
+    id,
+    status,
+    at,
+  ]);
   return parseEntry(rows[0]);
 }
 
 export async function getEntry(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<WaitlistEntry | null> {
-  const { rows } = await q.query(
-    `SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [clinicId, id],
-  );
+  const { rows } = await q.query(`SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parseEntry(rows[0]) : null;
 }
 
@@ -146,10 +154,12 @@ export async function markEntryBooked(
   appointmentId: string,
   at: Date,
 ): Promise<string[]> {
-  await q.query(
-    `UPDATE waitlist_entries SET status = 'BOOKED', booked_appointment_id = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2`,
-    [clinicId, entry.id, appointmentId, at],
-  );
+  await q.query(`UPDATE waitlist_entries SET status = 'BOOKED', booked_appointment_id = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2`, [
+    clinicId,
+    entry.id,
+    appointmentId,
+    at,
+  ]);
   return resolveEntriesOfBooking(q, clinicId, { ...entry, exceptId: entry.id }, appointmentId, at);
 }
 

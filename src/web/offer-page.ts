@@ -41,9 +41,13 @@ export function renderOfferPage(input: OfferPageInput | null, nonce: string): st
   const data = input
     ? html` data-token="${input.token}" data-state="${input.page.state}" data-remaining-ms="${input.page.remainingMs ?? ""}"`
     : html` data-state="unknown"`;
-  return documentOf(view.title, nonce, html`<main id="main"${data}>
+  return documentOf(
+    view.title,
+    nonce,
+    html`<main id="main"${data}>
 ${view.body}
-</main>`);
+</main>`,
+  );
 }
 
 /** The page around `body`: head, inlined style and one script, each with the response's nonce (the payment page reuses it). */

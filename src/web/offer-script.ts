@@ -6,6 +6,7 @@
 //   forms; any other change reloads the page, which the server renders in its new state;
 // - web push opt-in, offered only where the browser has a service worker and PushManager.
 // Plain ES2017, no template literals (this file is one), no inline handlers (the CSP forbids them).
+// biome-ignore lint/complexity/noUselessStringRaw: raw, so a backslash written in the script reaches the browser as written
 export const OFFER_SCRIPT = String.raw`(function () {
   "use strict";
   var main = document.getElementById("main");

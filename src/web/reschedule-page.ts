@@ -58,14 +58,20 @@ function pageView(v: MovePageInput): { title: string; body: Html } {
     case "moved":
       return { title: `${page.clinicName}: you're booked`, body: html`${head}${movedView(v)}` };
     case "expired":
-      return { title: `${page.clinicName}: this link has expired`, body: html`${head}<h1 id="heading">This link has expired</h1>
+      return {
+        title: `${page.clinicName}: this link has expired`,
+        body: html`${head}<h1 id="heading">This link has expired</h1>
 <p class="lead">${page.purpose === "RESCHEDULE" ? "The appointment it was for has started or passed." : "It was valid for 14 days."}</p>
-${callUs(v)}` };
+${callUs(v)}`,
+      };
     case "closed":
-      return { title: `${page.clinicName}: this appointment can't be changed here`, body: html`${head}<h1 id="heading">This appointment can't be changed here</h1>
+      return {
+        title: `${page.clinicName}: this appointment can't be changed here`,
+        body: html`${head}<h1 id="heading">This appointment can't be changed here</h1>
 <p class="lead">${closedWhy(page.appointment)}</p>
 ${visit(page, page.appointment, true)}
-${callUs(v)}` };
+${callUs(v)}`,
+      };
     default: {
       const never: never = page.state;
       throw new Error(`no view for ${String(never)}`);

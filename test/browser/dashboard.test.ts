@@ -35,7 +35,10 @@ const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "
 
 async function shoot(page: Page, name: string) {
   await page.mouse.move(0, 0);
-  for (const [label, width, height] of [["desktop", 1280, 800], ["phone", 390, 844]] as const) {
+  for (const [label, width, height] of [
+    ["desktop", 1280, 800],
+    ["phone", 390, 844],
+  ] as const) {
     await page.setViewportSize({ width, height });
     await page.screenshot({ path: `${RESULTS_DIR}dashboard-${name}-${label}.png`, fullPage: true });
   }
@@ -51,7 +54,13 @@ async function aClinicWithStaff() {
   const holder = await aPatient(w, clinic, { firstName: "Hal", lastName: "Holder", phone: "+16175550801" });
   const waiter = await aPatient(w, clinic, { firstName: "Wendy", lastName: "Waiter", phone: "+16175550802" });
   // Tomorrow (Tuesday) 09:00–10:00: the appointment staff will cancel.
-  const appointment = await anAppointment(w, clinic, { patientId: holder.id, providerId: provider.id, chairId: chair.id, serviceId: service.id, start: inHours(24) });
+  const appointment = await anAppointment(w, clinic, {
+    patientId: holder.id,
+    providerId: provider.id,
+    chairId: chair.id,
+    serviceId: service.id,
+    start: inHours(24),
+  });
   const email = `admin.${Math.random().toString(36).slice(2)}@clinic.example`;
   const made = await call(w, "POST", "/api/booking/staff-users", { key: clinic.key, body: { email, name: "Dana Desk", password: PASSWORD, role: "admin" } });
   assert.equal(made.status, 201);
@@ -189,6 +198,9 @@ test("staff: a forged post without the CSRF token is refused; after logout the s
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByText("Email or password is incorrect.").waitFor();
-  assert.deepEqual(problems.filter((p) => !/401/.test(p)), []);
+  assert.deepEqual(
+    problems.filter((p) => !/401/.test(p)),
+    [],
+  );
   await context.close();
 });

@@ -98,7 +98,10 @@ export async function browserWorld(): Promise<BrowserWorld> {
     },
     async shoot(page, name, prefix = "offer") {
       await page.mouse.move(0, 0); // no hover state in the pictures
-      for (const [label, width, height] of [["desktop", 1280, 800], ["phone", 390, 844]] as const) {
+      for (const [label, width, height] of [
+        ["desktop", 1280, 800],
+        ["phone", 390, 844],
+      ] as const) {
         await page.setViewportSize({ width, height });
         await page.screenshot({ path: `${RESULTS_DIR}${prefix}-${name}-${label}.png`, fullPage: true });
       }

@@ -219,6 +219,9 @@ test("push opt-in: the service worker registers under the page's CSP; a browser 
   await page.locator("#push-status", { hasText: /^Sorry, that did not work on this browser\.$/ }).waitFor();
   const worker = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL ?? null);
   assert.equal(worker, `${w.baseUrl}/sw.js`);
-  assert.deepEqual(problems.filter((p) => !/does not support the Push API in incognito mode/.test(p)), []);
+  assert.deepEqual(
+    problems.filter((p) => !/does not support the Push API in incognito mode/.test(p)),
+    [],
+  );
   await context.close();
 });

@@ -89,14 +89,20 @@ test("the 90 s run out (test clock): Pay on the stale page says the time ran out
   const o = await anOfferOwingDeposit();
   const { context, page, problems } = await w.phone();
   const payToken = await toPayment(page, o.url);
-  await page.getByRole("timer").filter({ hasText: /^1:\d\d$/ }).waitFor();
+  await page
+    .getByRole("timer")
+    .filter({ hasText: /^1:\d\d$/ })
+    .waitFor();
   w.clock.advanceMinutes(91 / 60);
 
   await page.getByRole("button", { name: "Pay $50.00" }).click();
   await heading(page, "The time to pay ran out");
   assert.equal(new URL(page.url()).pathname, `/pay/${payToken}`);
   assert.equal(await page.locator("main").getAttribute("data-state"), "lapsed");
-  assert.match(await page.getByRole("status").innerText(), /^Nothing was charged\. If the time is still free, you can book it again from the link in your message\.$/);
+  assert.match(
+    await page.getByRole("status").innerText(),
+    /^Nothing was charged\. If the time is still free, you can book it again from the link in your message\.$/,
+  );
   assert.match(await page.locator("#visit.gone").innerText(), /Tuesday 3 March, 9:00 AM EST/, "the slot, shown as no longer held");
   assert.equal(await page.getByRole("button").count(), 0, "no Pay button");
   await noHorizontalOverflow(page);

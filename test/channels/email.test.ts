@@ -64,7 +64,14 @@ after(async () => {
 
 let seq = 0;
 function anOffer(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
-  const rendered = offerEmail({ clinicName: CLINIC, slotStart: START, patientZone: LA, clinicZone: NY, link: LINK, holdExpiresAt: new Date("2026-06-08T17:00:00.000Z") });
+  const rendered = offerEmail({
+    clinicName: CLINIC,
+    slotStart: START,
+    patientZone: LA,
+    clinicZone: NY,
+    link: LINK,
+    holdExpiresAt: new Date("2026-06-08T17:00:00.000Z"),
+  });
   return {
     clinicId: "c1",
     deliveryId: `00000000-0000-4000-8000-${String(++seq).padStart(12, "0")}`,
@@ -146,7 +153,13 @@ test("nothing clinical anywhere in what was sent", async () => {
 
 test("without a slot (a staff notice): no attachment, no calendar link; the text still gets its HTML twin", async () => {
   const { result, parsed } = await sendAndParse(
-    anOffer({ subject: "Backfill: a patient needs a call", body: "A patient could not be reached.\nCall them.", links: [], calendar: undefined, validUntil: null }),
+    anOffer({
+      subject: "Backfill: a patient needs a call",
+      body: "A patient could not be reached.\nCall them.",
+      links: [],
+      calendar: undefined,
+      validUntil: null,
+    }),
   );
   assert.equal(result.ok, true);
   assert.equal(parsed.attachments.length, 0);

@@ -20,7 +20,11 @@ const pems = await selfsigned.generate([{ name: "commonName", value: "127.0.0.1"
   algorithm: "sha256",
   extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
 });
-interface Received { path: string; headers: Record<string, string | string[] | undefined>; body: Buffer }
+interface Received {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
 const received: Received[] = [];
 const STATUS: Record<string, number> = { ok: 201, gone: 410, notfound: 404, fail: 500, busy: 429, bad: 400 };
 const service = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
@@ -44,7 +48,11 @@ after(async () => {
 });
 
 // ---- browsers' subscriptions, with real keys ----
-interface Browser { row: PushSubscriptionRow; ecdh: ECDH; auth: Buffer }
+interface Browser {
+  row: PushSubscriptionRow;
+  ecdh: ECDH;
+  auth: Buffer;
+}
 let seq = 0;
 function aBrowser(behaviour: string, endpoint = `${origin}/push/${behaviour}/${++seq}`): Browser {
   const ecdh = createECDH("prime256v1");
@@ -77,7 +85,7 @@ function aMessage(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
     channel: "PUSH",
     to: "patient-1",
     subject: "Harbor Dental",
-    body: "Harbor Dental: an appointment opened up Wed 10 Jun, 10:00 AM EDT. Book: " + LINK,
+    body: `Harbor Dental: an appointment opened up Wed 10 Jun, 10:00 AM EDT. Book: ${LINK}`,
     links: [LINK],
     validUntil: new Date(NOW.getTime() + 90 * 60_000),
     ...over,
@@ -117,7 +125,10 @@ function checkVapid(header: string | string[] | undefined): void {
   assert.equal(claims.sub, VAPID.subject);
   assert.ok(claims.exp > Date.now() / 1000 && claims.exp <= Date.now() / 1000 + 24 * 3600);
   const point = Buffer.from(VAPID.publicKey, "base64url");
-  const key = createPublicKey({ key: { kty: "EC", crv: "P-256", x: point.subarray(1, 33).toString("base64url"), y: point.subarray(33).toString("base64url") }, format: "jwk" });
+  const key = createPublicKey({
+    key: { kty: "EC", crv: "P-256", x: point.subarray(1, 33).toString("base64url"), y: point.subarray(33).toString("base64url") },
+    format: "jwk",
+  });
   assert.ok(verify("sha256", Buffer.from(`${h}.${p}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(s, "base64url")), "JWT signature");
 }
 

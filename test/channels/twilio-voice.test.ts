@@ -28,36 +28,66 @@ after(async () => {
 
 function aCall(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return {
-    clinicId: "c1", deliveryId: "d-" + randomBytes(4).toString("hex"), channel: "VOICE", to: aNumber(), subject: null,
-    body: "An appointment opened.", links: [], validUntil: new Date(NOW.getTime() + 3600_000), ...over,
+    clinicId: "c1",
+    deliveryId: `d-${randomBytes(4).toString("hex")}`,
+    channel: "VOICE",
+    to: aNumber(),
+    subject: null,
+    body: "An appointment opened.",
+    links: [],
+    validUntil: new Date(NOW.getTime() + 3600_000),
+    ...over,
   };
 }
 
 function aDelivery(over: Partial<Delivery> = {}): Delivery {
   return {
-    id: "d1", clinicId: "c1", offerId: "o1", patientId: "p1", kind: "OFFER", channel: "VOICE", status: "SENDING", toAddress: aNumber(),
-    payload: {}, providerMessageId: null, tokenHash: null, bodyHash: null, failureReason: null, attemptCount: 1, dueAt: NOW, sentAt: null, deliveredAt: null,
-    createdAt: NOW, updatedAt: new Date(), ...over,
+    id: "d1",
+    clinicId: "c1",
+    offerId: "o1",
+    patientId: "p1",
+    kind: "OFFER",
+    channel: "VOICE",
+    status: "SENDING",
+    toAddress: aNumber(),
+    payload: {},
+    providerMessageId: null,
+    tokenHash: null,
+    bodyHash: null,
+    failureReason: null,
+    attemptCount: 1,
+    dueAt: NOW,
+    sentAt: null,
+    deliveredAt: null,
+    createdAt: NOW,
+    updatedAt: new Date(),
+    ...over,
   };
 }
 
 test("voice send: one Call with our TwiML Url for the delivery, the status callback, answering-machine detection and a ring timeout", async () => {
   const m = aCall({ deliveryId: "3f1c9a52-0000-4000-8000-000000000001" });
-  const r = await twilioVoice(fake.config(), PUBLIC + "/").send(m, NOW);
+  const r = await twilioVoice(fake.config(), `${PUBLIC}/`).send(m, NOW);
   assert.ok(r.ok);
   assert.match(r.providerMessageId, /^CA[0-9a-f]{32}$/);
   const calls = fake.calls.filter((c) => c.to === m.to);
   assert.equal(calls.length, 1);
   assert.deepEqual(calls[0]!.params, {
-    To: m.to, From: "+15005550006", Url: `${PUBLIC}/webhooks/twilio/voice/3f1c9a52-0000-4000-8000-000000000001`, Method: "POST",
-    StatusCallback: `${PUBLIC}/webhooks/twilio/voice-status?delivery=${m.deliveryId}`, StatusCallbackMethod: "POST", StatusCallbackEvent: "completed",
-    MachineDetection: "DetectMessageEnd", Timeout: "30",
+    To: m.to,
+    From: "+15005550006",
+    Url: `${PUBLIC}/webhooks/twilio/voice/3f1c9a52-0000-4000-8000-000000000001`,
+    Method: "POST",
+    StatusCallback: `${PUBLIC}/webhooks/twilio/voice-status?delivery=${m.deliveryId}`,
+    StatusCallbackMethod: "POST",
+    StatusCallbackEvent: "completed",
+    MachineDetection: "DetectMessageEnd",
+    Timeout: "30",
   });
 });
 
 test("voice send: without TWILIO_FROM it fails permanently and calls nobody", async () => {
   const before = fake.calls.length;
-  const r = await twilioVoice(fake.config({ from: null, messagingServiceSid: "MG" + "a".repeat(32) }), PUBLIC).send(aCall(), NOW);
+  const r = await twilioVoice(fake.config({ from: null, messagingServiceSid: `MG${"a".repeat(32)}` }), PUBLIC).send(aCall(), NOW);
   assert.deepEqual(r, { ok: false, permanent: true, reason: "voice needs TWILIO_FROM" });
   assert.equal(fake.calls.length, before);
 });
@@ -80,7 +110,10 @@ test("voice lookup: by SID; with none, no call to the number → not sent, a rec
   const m = aCall();
   const r = await voice.send(m, NOW);
   assert.ok(r.ok);
-  assert.deepEqual(await voice.lookup(aDelivery({ toAddress: m.to, providerMessageId: r.providerMessageId })), { sent: true, providerMessageId: r.providerMessageId });
+  assert.deepEqual(await voice.lookup(aDelivery({ toAddress: m.to, providerMessageId: r.providerMessageId })), {
+    sent: true,
+    providerMessageId: r.providerMessageId,
+  });
   assert.deepEqual(await voice.lookup(aDelivery({ toAddress: m.to })), { sent: "unknown" });
   assert.deepEqual(await voice.lookup(aDelivery({ toAddress: aNumber() })), { sent: false });
   assert.deepEqual(await voice.lookup(aDelivery({ toAddress: null })), { sent: false });
@@ -94,7 +127,7 @@ test("voice lookup with Twilio down is unknown", async () => {
   await down.close();
   const voice = twilioVoice(cfg, PUBLIC);
   assert.deepEqual(await voice.lookup(aDelivery()), { sent: "unknown" });
-  assert.deepEqual(await voice.lookup(aDelivery({ providerMessageId: "CA" + "0".repeat(32) })), { sent: "unknown" });
+  assert.deepEqual(await voice.lookup(aDelivery({ providerMessageId: `CA${"0".repeat(32)}` })), { sent: "unknown" });
 });
 
 test("answered by a person: the offer is read, 1 is posted to the gather action (signed) and answered", async () => {
@@ -103,11 +136,17 @@ test("answered by a person: the offer is read, 1 is posted to the gather action 
   assert.ok(r.ok);
   const answered = await fake.answerCall(r.providerMessageId, { answeredBy: "human", digits: "1" });
   assert.equal(answered.status, 200);
-  assert.match(answered.twiml, /<Gather input="dtmf" numDigits="1" action="https:\/\/backfill\.example\.test\/webhooks\/twilio\/voice\/dlv-1\/gather" method="POST" timeout="8"><Say>An appointment opened at Elm &amp; Oak Dental on Tuesday at 3 PM\. Press 1 to book it, or 2 to decline\.<\/Say><\/Gather>/);
+  assert.match(
+    answered.twiml,
+    /<Gather input="dtmf" numDigits="1" action="https:\/\/backfill\.example\.test\/webhooks\/twilio\/voice\/dlv-1\/gather" method="POST" timeout="8"><Say>An appointment opened at Elm &amp; Oak Dental on Tuesday at 3 PM\. Press 1 to book it, or 2 to decline\.<\/Say><\/Gather>/,
+  );
   assert.equal(answered.gather?.action, `${PUBLIC}/webhooks/twilio/voice/dlv-1/gather`);
   assert.match(answered.gather!.twiml, /<Say>You&apos;re booked\. Goodbye\.<\/Say>/);
   const [page, pressed] = sink.hits.slice(-2);
-  assert.deepEqual([page!.path, page!.valid, page!.params.AnsweredBy, page!.params.CallSid], ["/webhooks/twilio/voice/dlv-1", true, "human", r.providerMessageId]);
+  assert.deepEqual(
+    [page!.path, page!.valid, page!.params.AnsweredBy, page!.params.CallSid],
+    ["/webhooks/twilio/voice/dlv-1", true, "human", r.providerMessageId],
+  );
   assert.deepEqual([pressed!.path, pressed!.valid, pressed!.params.Digits], ["/webhooks/twilio/voice/dlv-1/gather", true, "1"]);
 });
 
@@ -126,8 +165,23 @@ test("answered by a machine: the short call-back message, no gather; the final s
 
 test("parseVoiceStatus and isAnsweringMachine", () => {
   const at = (CallStatus: string) => parseVoiceStatus({ CallSid: "CA1", CallStatus }).status;
-  assert.deepEqual(["queued", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"].map(at),
-    [null, null, null, "DELIVERED", "UNDELIVERED", "UNDELIVERED", "FAILED", "FAILED"]);
-  assert.deepEqual(["human", "unknown", undefined, "machine_start", "machine_end_beep", "machine_end_silence", "fax"].map(isAnsweringMachine),
-    [false, false, false, true, true, true, true]);
+  assert.deepEqual(["queued", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"].map(at), [
+    null,
+    null,
+    null,
+    "DELIVERED",
+    "UNDELIVERED",
+    "UNDELIVERED",
+    "FAILED",
+    "FAILED",
+  ]);
+  assert.deepEqual(["human", "unknown", undefined, "machine_start", "machine_end_beep", "machine_end_silence", "fax"].map(isAnsweringMachine), [
+    false,
+    false,
+    false,
+    true,
+    true,
+    true,
+    true,
+  ]);
 });

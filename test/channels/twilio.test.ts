@@ -30,16 +30,40 @@ after(async () => {
 
 function aMessage(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return {
-    clinicId: "c1", deliveryId: "d-" + randomBytes(4).toString("hex"), channel: "SMS", to: aNumber(), subject: null,
-    body: "Elm Dental: an opening Tue 3:00 PM. Book: https://x/o/abc", links: [], validUntil: new Date(NOW.getTime() + 90_900), ...over,
+    clinicId: "c1",
+    deliveryId: `d-${randomBytes(4).toString("hex")}`,
+    channel: "SMS",
+    to: aNumber(),
+    subject: null,
+    body: "Elm Dental: an opening Tue 3:00 PM. Book: https://x/o/abc",
+    links: [],
+    validUntil: new Date(NOW.getTime() + 90_900),
+    ...over,
   };
 }
 
 function aDelivery(over: Partial<Delivery> = {}): Delivery {
   return {
-    id: "d1", clinicId: "c1", offerId: "o1", patientId: "p1", kind: "OFFER", channel: "SMS", status: "SENDING", toAddress: aNumber(),
-    payload: {}, providerMessageId: null, tokenHash: null, bodyHash: null, failureReason: null, attemptCount: 1, dueAt: NOW, sentAt: null, deliveredAt: null,
-    createdAt: NOW, updatedAt: new Date(), ...over,
+    id: "d1",
+    clinicId: "c1",
+    offerId: "o1",
+    patientId: "p1",
+    kind: "OFFER",
+    channel: "SMS",
+    status: "SENDING",
+    toAddress: aNumber(),
+    payload: {},
+    providerMessageId: null,
+    tokenHash: null,
+    bodyHash: null,
+    failureReason: null,
+    attemptCount: 1,
+    dueAt: NOW,
+    sentAt: null,
+    deliveredAt: null,
+    createdAt: NOW,
+    updatedAt: new Date(),
+    ...over,
   };
 }
 
@@ -77,8 +101,14 @@ test("signature: a changed param, URL, token or a missing/garbled header is reje
 test("TwiML: the offer call gathers one digit, posts to the action, escapes everything, then says goodbye", () => {
   const xml = offerCallTwiml({ text: `Elm & Oak <Dental> "today"`, gatherAction: `${PUBLIC}/webhooks/twilio/voice/d1/gather?a=1&b=2` });
   assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Gather /);
-  assert.match(xml, /<Gather input="dtmf" numDigits="1" action="https:\/\/backfill\.example\.test\/webhooks\/twilio\/voice\/d1\/gather\?a=1&amp;b=2" method="POST" timeout="8">/);
-  assert.match(xml, /<Say>Elm &amp; Oak &lt;Dental&gt; &quot;today&quot; Press 1 to book it, or 2 to decline\.<\/Say><\/Gather><Say>We did not get an answer\. Goodbye\.<\/Say><Hangup\/><\/Response>$/);
+  assert.match(
+    xml,
+    /<Gather input="dtmf" numDigits="1" action="https:\/\/backfill\.example\.test\/webhooks\/twilio\/voice\/d1\/gather\?a=1&amp;b=2" method="POST" timeout="8">/,
+  );
+  assert.match(
+    xml,
+    /<Say>Elm &amp; Oak &lt;Dental&gt; &quot;today&quot; Press 1 to book it, or 2 to decline\.<\/Say><\/Gather><Say>We did not get an answer\. Goodbye\.<\/Say><Hangup\/><\/Response>$/,
+  );
   assert.doesNotMatch(xml, /<Dental>|& /);
 });
 
@@ -99,8 +129,10 @@ test("TwiML: sayTwiml escapes; digits 1 and 2 are the only choices", () => {
 
 test("parseSmsStatus: final statuses map to ours, steps on the way to null, error codes classified", () => {
   const at = (MessageStatus: string, ErrorCode?: string) => parseSmsStatus({ MessageSid: "SM1", MessageStatus, ErrorCode });
-  assert.deepEqual(["queued", "accepted", "sending", "sent", "delivered", "undelivered", "failed"].map((s) => at(s).status),
-    [null, null, null, "SENT", "DELIVERED", "UNDELIVERED", "FAILED"]);
+  assert.deepEqual(
+    ["queued", "accepted", "sending", "sent", "delivered", "undelivered", "failed"].map((s) => at(s).status),
+    [null, null, null, "SENT", "DELIVERED", "UNDELIVERED", "FAILED"],
+  );
   assert.deepEqual(at("undelivered", "30003"), { messageSid: "SM1", status: "UNDELIVERED", errorCode: "30003", permanent: false });
   assert.equal(at("undelivered", "30006").permanent, true);
   assert.equal(at("failed", "21610").permanent, true);
@@ -119,23 +151,27 @@ test("validityPeriod: whole seconds until the hold ends, 1..36000, none without 
 
 test("SMS send: one Message with To, From, Body, the public StatusCallback and a ValidityPeriod ending with the hold", async () => {
   const m = aMessage();
-  const r = await twilioSms(fake.config(), PUBLIC + "/").send(m, NOW);
+  const r = await twilioSms(fake.config(), `${PUBLIC}/`).send(m, NOW);
   assert.equal(r.ok, true);
   const sent = fake.messages.filter((x) => x.to === m.to);
   assert.equal(sent.length, 1);
   assert.equal(r.ok && r.providerMessageId, sent[0]!.sid);
   assert.match(sent[0]!.sid, /^SM[0-9a-f]{32}$/);
   assert.deepEqual(sent[0]!.params, {
-    To: m.to, Body: m.body, StatusCallback: `${PUBLIC}/webhooks/twilio/sms-status?delivery=${m.deliveryId}`, From: "+15005550006", ValidityPeriod: "90",
+    To: m.to,
+    Body: m.body,
+    StatusCallback: `${PUBLIC}/webhooks/twilio/sms-status?delivery=${m.deliveryId}`,
+    From: "+15005550006",
+    ValidityPeriod: "90",
   });
 });
 
 test("SMS send through a Messaging Service: MessagingServiceSid instead of From, ValidityPeriod still set; none without a deadline", async () => {
-  const cfg = fake.config({ from: null, messagingServiceSid: "MG" + "a".repeat(32) });
+  const cfg = fake.config({ from: null, messagingServiceSid: `MG${"a".repeat(32)}` });
   const m = aMessage();
   assert.equal((await twilioSms(cfg, PUBLIC).send(m, NOW)).ok, true);
   const [sent] = fake.messages.filter((x) => x.to === m.to);
-  assert.equal(sent!.params.MessagingServiceSid, "MG" + "a".repeat(32));
+  assert.equal(sent!.params.MessagingServiceSid, `MG${"a".repeat(32)}`);
   assert.equal(sent!.params.From, undefined);
   assert.equal(sent!.params.ValidityPeriod, "90");
   assert.equal(sent!.status, "accepted");
@@ -182,7 +218,10 @@ test("SMS lookup by the recorded SID, and by the link's token in a still-queued 
   const mine = await sms.send(aMessage({ to, body: `Elm Dental: Tue 3 PM. Book: ${link}` }), NOW);
   await sms.send(aMessage({ to, body: "You're booked." }), NOW);
   assert.ok(mine.ok);
-  assert.deepEqual(await sms.lookup(aDelivery({ toAddress: to, providerMessageId: mine.providerMessageId })), { sent: true, providerMessageId: mine.providerMessageId });
+  assert.deepEqual(await sms.lookup(aDelivery({ toAddress: to, providerMessageId: mine.providerMessageId })), {
+    sent: true,
+    providerMessageId: mine.providerMessageId,
+  });
   // Still queued: no date_sent yet, which a DateSent filter would have missed.
   assert.equal(fake.messages.find((x) => x.sid === mine.providerMessageId)!.dateSent, null);
   assert.deepEqual(await sms.lookup(aDelivery({ toAddress: to, tokenHash })), { sent: true, providerMessageId: mine.providerMessageId });
@@ -242,7 +281,7 @@ test("SMS lookup follows next_page_uri; more pages than allowed, or Twilio down,
   const cfg = down.config();
   await down.close();
   assert.deepEqual(await twilioSms(cfg, PUBLIC).lookup(aDelivery({ toAddress: to, tokenHash })), { sent: "unknown" });
-  assert.deepEqual(await twilioSms(cfg, PUBLIC).lookup(aDelivery({ providerMessageId: "SM" + "0".repeat(32) })), { sent: "unknown" });
+  assert.deepEqual(await twilioSms(cfg, PUBLIC).lookup(aDelivery({ providerMessageId: `SM${"0".repeat(32)}` })), { sent: "unknown" });
 });
 
 // ---- callbacks from the fake, checked the way our routes check them ----
@@ -258,9 +297,22 @@ test("SMS status callback: signed over the public URL, verified there although i
   assert.equal(hit.valid, true);
   assert.deepEqual(parseSmsStatus(hit.params), { messageSid: r.providerMessageId, status: "UNDELIVERED", errorCode: "30003", permanent: false });
   assert.equal(fake.messages.find((x) => x.sid === r.providerMessageId)!.status, "undelivered");
-  assert.equal((await fake.signedPost(`${PUBLIC}/webhooks/twilio/sms-status`, { ...hit.params, ErrorCode: "0" }, fake.sign(`${PUBLIC}/webhooks/twilio/sms-status`, hit.params))).status, 403);
+  assert.equal(
+    (
+      await fake.signedPost(
+        `${PUBLIC}/webhooks/twilio/sms-status`,
+        { ...hit.params, ErrorCode: "0" },
+        fake.sign(`${PUBLIC}/webhooks/twilio/sms-status`, hit.params),
+      )
+    ).status,
+    403,
+  );
   assert.equal((await fake.signedPost(`${PUBLIC}/webhooks/twilio/sms-status`, hit.params, null)).status, 403);
-  assert.equal((await fake.signedPost(`${sink.url}/webhooks/twilio/sms-status`, hit.params, fake.sign(`${sink.url}/webhooks/twilio/sms-status`, hit.params))).status, 403, "signed for the Host, not the public URL");
+  assert.equal(
+    (await fake.signedPost(`${sink.url}/webhooks/twilio/sms-status`, hit.params, fake.sign(`${sink.url}/webhooks/twilio/sms-status`, hit.params))).status,
+    403,
+    "signed for the Host, not the public URL",
+  );
 });
 
 test("inbound SMS: posted signed to /webhooks/twilio/inbound-sms with From, Body and a MessageSid", async () => {

@@ -30,12 +30,27 @@ for (const [alt, score, reasons] of rows) {
 
 const now = at("2026-03-12T08:00");
 const pick = (candidates: AltOpening[], more: { limit?: number; now?: Date; horizonHours?: number } = {}) =>
-  pickAlternatives({ original, entry, candidates, zone: NY, now: more.now ?? now, horizonHours: more.horizonHours ?? 48, ...(more.limit === undefined ? {} : { limit: more.limit }) });
+  pickAlternatives({
+    original,
+    entry,
+    candidates,
+    zone: NY,
+    now: more.now ?? now,
+    horizonHours: more.horizonHours ?? 48,
+    ...(more.limit === undefined ? {} : { limit: more.limit }),
+  });
 
 test("VECTORS: pickAlternatives returns 165, then the two 140s by earlier start", () => {
   const candidates = [rows[3]![0], rows[2]![0], rows[1]![0], rows[0]![0]]; // shuffled on purpose
   const picked = pick(candidates);
-  assert.deepEqual(picked.map((a) => [a.slotId, a.matchScore]), [["thu13A", 165], ["thu1030C", 140], ["thu1645A", 140]]);
+  assert.deepEqual(
+    picked.map((a) => [a.slotId, a.matchScore]),
+    [
+      ["thu13A", 165],
+      ["thu1030C", 140],
+      ["thu1645A", 140],
+    ],
+  );
   assert.deepEqual(picked[0], {
     slotId: "thu13A",
     start: rows[0]![0].start,
@@ -55,9 +70,15 @@ test("providerName is passed through when known", () => {
 test("limit: default 3, fewer on request, all when there are fewer candidates", () => {
   const all = rows.map((r) => r[0]);
   assert.equal(pick(all).length, 3);
-  assert.deepEqual(pick(all, { limit: 1 }).map((a) => a.slotId), ["thu13A"]);
+  assert.deepEqual(
+    pick(all, { limit: 1 }).map((a) => a.slotId),
+    ["thu13A"],
+  );
   assert.deepEqual(pick(all, { limit: 0 }), []);
-  assert.deepEqual(pick(all, { limit: 10 }).map((a) => a.matchScore), [165, 140, 140, 90]);
+  assert.deepEqual(
+    pick(all, { limit: 10 }).map((a) => a.matchScore),
+    [165, 140, 140, 90],
+  );
   assert.deepEqual(pick([]), []);
 });
 
@@ -68,21 +89,32 @@ test("horizon: (now, now + 48 h] — now itself excluded, exactly now + 48 h inc
   const justAfter = mk("justAfter", new Date(now.getTime() + 1));
   const edge = mk("edge", new Date(now.getTime() + 48 * HOUR));
   const beyond = mk("beyond", new Date(now.getTime() + 48 * HOUR + 1));
-  const ids = pick([atNow, past, justAfter, edge, beyond], { limit: 10 }).map((a) => a.slotId).sort();
+  const ids = pick([atNow, past, justAfter, edge, beyond], { limit: 10 })
+    .map((a) => a.slotId)
+    .sort();
   assert.deepEqual(ids, ["edge", "justAfter"]);
   assert.deepEqual(pick([edge], { horizonHours: 24 }), []);
 });
 
 test("the original opening is never its own alternative", () => {
   const sameId = { ...original };
-  assert.deepEqual(pick([sameId, rows[1]![0]]).map((a) => a.slotId), ["thu1030C"]);
+  assert.deepEqual(
+    pick([sameId, rows[1]![0]]).map((a) => a.slotId),
+    ["thu1030C"],
+  );
 });
 
 test("equal score and start fall back to id, so row order never changes the answer", () => {
   const a = opening("b-slot", "2026-03-12T11:00", "drC");
   const b = opening("a-slot", "2026-03-12T11:00", "drC");
-  assert.deepEqual(pick([a, b]).map((x) => x.slotId), ["a-slot", "b-slot"]);
-  assert.deepEqual(pick([b, a]).map((x) => x.slotId), ["a-slot", "b-slot"]);
+  assert.deepEqual(
+    pick([a, b]).map((x) => x.slotId),
+    ["a-slot", "b-slot"],
+  );
+  assert.deepEqual(
+    pick([b, a]).map((x) => x.slotId),
+    ["a-slot", "b-slot"],
+  );
 });
 
 test("same day is the clinic's calendar day near midnight, not UTC's", () => {
@@ -116,7 +148,13 @@ test("windows are [start, end) in the clinic zone, on ISO weekdays", () => {
   assert.equal(reason("2026-03-12T17:00"), "outside window");
   assert.equal(reason("2026-03-12T08:59"), "outside window");
   assert.equal(reason("2026-03-13T12:00"), "outside window"); // Friday
-  const sunday: AltEntry = { ...entry, windows: [{ weekdays: [7], start: "09:00", end: "12:00" }, { weekdays: [4], start: "08:00", end: "09:00" }] };
+  const sunday: AltEntry = {
+    ...entry,
+    windows: [
+      { weekdays: [7], start: "09:00", end: "12:00" },
+      { weekdays: [4], start: "08:00", end: "09:00" },
+    ],
+  };
   assert.equal(reason("2026-03-15T10:00", sunday), "in window");
   assert.equal(reason("2026-03-12T08:30", sunday), "in window");
 });

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import {
-  ACTIVE_APPOINTMENT_STATUSES,
-  appointmentEnd,
-  decideCancel,
-  decideCheckIn,
-  isActive,
-  MIN_OPENING_MINUTES,
-} from "../../src/core/appointment.ts";
+import { ACTIVE_APPOINTMENT_STATUSES, appointmentEnd, decideCancel, decideCheckIn, isActive, MIN_OPENING_MINUTES } from "../../src/core/appointment.ts";
 import { APPOINTMENT_STATUSES, type Appointment, type AppointmentStatus } from "../../src/core/types.ts";
 
 const at = (iso: string) => new Date(iso);
@@ -81,12 +74,42 @@ test("appointmentEnd returns a given end as it is", () => {
 // [name, appointment start, end, now, freed interval or null]
 const cancels: [string, string, string, string, [string, string] | null][] = [
   ["a day ahead: all of it", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-14T14:00:00Z", ["2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z"]],
-  ["a millisecond ahead: all of it", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T13:59:59.999Z", ["2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z"]],
+  [
+    "a millisecond ahead: all of it",
+    "2026-06-15T14:00:00Z",
+    "2026-06-15T15:00:00Z",
+    "2026-06-15T13:59:59.999Z",
+    ["2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z"],
+  ],
   ["starting right now: all of it", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:00:00Z", ["2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z"]],
-  ["in progress by a millisecond: from the next 5 minutes", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:00:00.001Z", ["2026-06-15T14:05:00Z", "2026-06-15T15:00:00Z"]],
-  ["in progress: rounded up to the next 5 minutes", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:12:00Z", ["2026-06-15T14:15:00Z", "2026-06-15T15:00:00Z"]],
-  ["in progress on the 5 minutes: from now", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:15:00Z", ["2026-06-15T14:15:00Z", "2026-06-15T15:00:00Z"]],
-  ["exactly 5 minutes left after rounding", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:54:59Z", ["2026-06-15T14:55:00Z", "2026-06-15T15:00:00Z"]],
+  [
+    "in progress by a millisecond: from the next 5 minutes",
+    "2026-06-15T14:00:00Z",
+    "2026-06-15T15:00:00Z",
+    "2026-06-15T14:00:00.001Z",
+    ["2026-06-15T14:05:00Z", "2026-06-15T15:00:00Z"],
+  ],
+  [
+    "in progress: rounded up to the next 5 minutes",
+    "2026-06-15T14:00:00Z",
+    "2026-06-15T15:00:00Z",
+    "2026-06-15T14:12:00Z",
+    ["2026-06-15T14:15:00Z", "2026-06-15T15:00:00Z"],
+  ],
+  [
+    "in progress on the 5 minutes: from now",
+    "2026-06-15T14:00:00Z",
+    "2026-06-15T15:00:00Z",
+    "2026-06-15T14:15:00Z",
+    ["2026-06-15T14:15:00Z", "2026-06-15T15:00:00Z"],
+  ],
+  [
+    "exactly 5 minutes left after rounding",
+    "2026-06-15T14:00:00Z",
+    "2026-06-15T15:00:00Z",
+    "2026-06-15T14:54:59Z",
+    ["2026-06-15T14:55:00Z", "2026-06-15T15:00:00Z"],
+  ],
   ["exactly 5 minutes left", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:55:00Z", ["2026-06-15T14:55:00Z", "2026-06-15T15:00:00Z"]],
   ["under 5 minutes left after rounding: nothing", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:55:00.001Z", null],
   ["4 minutes left: nothing", "2026-06-15T14:00:00Z", "2026-06-15T15:00:00Z", "2026-06-15T14:56:00Z", null],
@@ -99,15 +122,33 @@ const cancels: [string, string, string, string, [string, string] | null][] = [
   ["off the grid, 2 minutes left after rounding", "2026-06-15T14:02:00Z", "2026-06-15T14:47:00Z", "2026-06-15T14:41:00Z", null],
   // Fall back in New York: 01:00 EDT (05:00Z) to 01:30 EST (06:30Z) is 90 minutes.
   // Cancelled at 01:40 EDT, the 50 minutes until 01:30 EST are free, though the clock goes backwards.
-  ["New York fall back: the repeated hour counts", "2026-11-01T05:00:00Z", "2026-11-01T06:30:00Z", "2026-11-01T05:40:00Z", ["2026-11-01T05:40:00Z", "2026-11-01T06:30:00Z"]],
+  [
+    "New York fall back: the repeated hour counts",
+    "2026-11-01T05:00:00Z",
+    "2026-11-01T06:30:00Z",
+    "2026-11-01T05:40:00Z",
+    ["2026-11-01T05:40:00Z", "2026-11-01T06:30:00Z"],
+  ],
   // Spring forward: at 01:57 EST the next 5 minutes are 03:00 EDT.
-  ["New York spring forward: rounding skips the gap", "2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z", "2026-03-08T06:57:00Z", ["2026-03-08T07:00:00Z", "2026-03-08T07:30:00Z"]],
+  [
+    "New York spring forward: rounding skips the gap",
+    "2026-03-08T06:30:00Z",
+    "2026-03-08T07:30:00Z",
+    "2026-03-08T06:57:00Z",
+    ["2026-03-08T07:00:00Z", "2026-03-08T07:30:00Z"],
+  ],
   // London on its clock change: 00:30 GMT to 02:30 BST is one hour of time.
   ["London spring forward", "2026-03-29T00:30:00Z", "2026-03-29T01:30:00Z", "2026-03-29T00:58:00Z", ["2026-03-29T01:00:00Z", "2026-03-29T01:30:00Z"]],
   // Sydney DST ends 03:00 AEDT → 02:00 AEST (16:00Z): 02:30 AEDT to 02:30 AEST is 60 minutes.
   ["Sydney fall back", "2026-04-04T15:30:00Z", "2026-04-04T16:30:00Z", "2026-04-04T16:01:00Z", ["2026-04-04T16:05:00Z", "2026-04-04T16:30:00Z"]],
   // Kathmandu is UTC+05:45, still on the 5-minute grid: 10:16 local rounds to 10:20 local.
-  ["Kathmandu: the grid is on the local 5 minutes too", "2026-06-15T04:15:00Z", "2026-06-15T05:15:00Z", "2026-06-15T04:31:00Z", ["2026-06-15T04:35:00Z", "2026-06-15T05:15:00Z"]],
+  [
+    "Kathmandu: the grid is on the local 5 minutes too",
+    "2026-06-15T04:15:00Z",
+    "2026-06-15T05:15:00Z",
+    "2026-06-15T04:31:00Z",
+    ["2026-06-15T04:35:00Z", "2026-06-15T05:15:00Z"],
+  ],
 ];
 for (const status of ["BOOKED", "CONFIRMED"] as const) {
   for (const [name, start, end, now, freed] of cancels) {
@@ -141,7 +182,10 @@ const checkIns: [AppointmentStatus, unknown][] = [
   ["NO_SHOW", { ok: false, code: "conflict", detail: "appointment is NO_SHOW and cannot be checked in" }],
 ];
 test("the check-in table covers every appointment status", () => {
-  assert.deepEqual(checkIns.map(([s]) => s), [...APPOINTMENT_STATUSES]);
+  assert.deepEqual(
+    checkIns.map(([s]) => s),
+    [...APPOINTMENT_STATUSES],
+  );
 });
 for (const [status, expected] of checkIns) {
   test(`decideCheckIn: ${status}`, () => {

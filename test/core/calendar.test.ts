@@ -26,11 +26,16 @@ function anEvent(over: Partial<IcsEvent> = {}): IcsEvent {
 
 /** Unfolds (RFC 5545 §3.1) and returns the property lines. */
 function unfold(ics: string): string[] {
-  return ics.replace(/\r\n[ \t]/g, "").split("\r\n").filter((l) => l !== "");
+  return ics
+    .replace(/\r\n[ \t]/g, "")
+    .split("\r\n")
+    .filter((l) => l !== "");
 }
 
 function prop(ics: string, name: string): string | undefined {
-  return unfold(ics).find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1);
+  return unfold(ics)
+    .find((l) => l.startsWith(`${name}:`))
+    ?.slice(name.length + 1);
 }
 
 test("a complete event: CRLF only, the calendar frame, METHOD:PUBLISH, PRODID, UTC times and the stamp", () => {
@@ -98,12 +103,12 @@ test("an ambiguous fall-back hour: both 1:30 AMs are distinct UTC instants, an h
 
 test("the output depends only on the UTC instant: the same instant made from any zone gives the same text", () => {
   const instant = "2026-03-08T07:30:00.000Z";
-  const fromZones = ["UTC", NY, "Pacific/Chatham", "America/St_Johns", "Asia/Kathmandu"].map((zone) =>
-    DateTime.fromISO(instant).setZone(zone).toJSDate(),
-  );
+  const fromZones = ["UTC", NY, "Pacific/Chatham", "America/St_Johns", "Asia/Kathmandu"].map((zone) => DateTime.fromISO(instant).setZone(zone).toJSDate());
   const outputs = new Set(fromZones.map((start) => icsEvent(anEvent({ start, end: new Date(start.getTime() + 3_600_000) }))));
   assert.equal(outputs.size, 1);
-  const links = new Set(fromZones.map((start) => googleCalendarLink({ start, end: new Date(start.getTime() + 3_600_000), title: "t", details: "d", location: null, zone: NY })));
+  const links = new Set(
+    fromZones.map((start) => googleCalendarLink({ start, end: new Date(start.getTime() + 3_600_000), title: "t", details: "d", location: null, zone: NY })),
+  );
   assert.equal(links.size, 1);
 });
 
@@ -114,7 +119,11 @@ test("the same text under a different server TZ (a child process with TZ set)", 
     `const e = { uid: "u@x", start: new Date("2026-03-08T07:30:00Z"), end: new Date("2026-03-08T08:00:00Z"), summary: "s", stamp: new Date("2026-03-01T00:00:00Z") };` +
     `process.stdout.write(JSON.stringify([c.icsEvent(e), c.googleCalendarLink({ ...e, title: "s", details: "d", location: null, zone: "America/New_York" })]));`;
   const run = (tz: string) =>
-    execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env: { ...process.env, TZ: tz }, timeout: 20_000, encoding: "utf8" });
+    execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, TZ: tz },
+      timeout: 20_000,
+      encoding: "utf8",
+    });
   const here = run("UTC");
   assert.match(here, /DTSTART:20260308T073000Z/);
   assert.equal(run("Pacific/Chatham"), here);
@@ -172,7 +181,11 @@ test("Google Calendar link: UTC dates, the title, details, location and the pati
   assert.equal(url.searchParams.get("location"), "Smith & Jones");
   assert.equal(url.searchParams.get("ctz"), "America/Los_Angeles");
   assert.match(link, /dates=20260610T140000Z\/20260610T143000Z&/);
-  assert.ok(!new URL(googleCalendarLink({ start: STAMP, end: new Date(STAMP.getTime() + 1000), title: "t", details: "", location: null, zone: NY })).searchParams.has("location"));
+  assert.ok(
+    !new URL(googleCalendarLink({ start: STAMP, end: new Date(STAMP.getTime() + 1000), title: "t", details: "", location: null, zone: NY })).searchParams.has(
+      "location",
+    ),
+  );
 });
 
 test("the title says where, never what: 'Appointment at <clinic>'", () => {

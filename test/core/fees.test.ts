@@ -41,8 +41,8 @@ for (const [category, priceCents, waitlistMinutes, minutesToStart, fee, reason] 
 
 test("policyFor falls back to default, and own categories win", () => {
   assert.deepEqual(policyFor(DEFAULT_CANCELLATION_POLICIES, "laser").gracePeriodMinutes, 10);
-  assert.equal(policyFor(DEFAULT_CANCELLATION_POLICIES, "massage"), DEFAULT_CANCELLATION_POLICIES["default"]);
-  assert.equal(policyFor(DEFAULT_CANCELLATION_POLICIES, "toString"), DEFAULT_CANCELLATION_POLICIES["default"]);
+  assert.equal(policyFor(DEFAULT_CANCELLATION_POLICIES, "massage"), DEFAULT_CANCELLATION_POLICIES.default);
+  assert.equal(policyFor(DEFAULT_CANCELLATION_POLICIES, "toString"), DEFAULT_CANCELLATION_POLICIES.default);
   assert.throws(() => policyFor({}, "facial"), RangeError);
 });
 

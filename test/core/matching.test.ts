@@ -211,8 +211,7 @@ for (const [chairIds, chairId, expected] of chairs) {
 
 const EARLY = aContext({ now: new Date("2026-01-01T00:00:00.000Z") });
 const sundayMorning: TimeWindow = { weekdays: [7], start: "09:00", end: "12:00" };
-const windowed = (windows: TimeWindow[], minutes = 60) =>
-  anInput({ entry: { windows }, service: { durationMinutes: minutes, active: true } });
+const windowed = (windows: TimeWindow[], minutes = 60) => anInput({ entry: { windows }, service: { durationMinutes: minutes, active: true } });
 
 // [why, opening start (UTC), zone, windows, service minutes, fits]
 const windowRows: [string, string, string, TimeWindow[], number, boolean][] = [
@@ -232,10 +231,24 @@ const windowRows: [string, string, string, TimeWindow[], number, boolean][] = [
   ["NY fall-back: the second 01:30 (EST) is inside 01:00–02:00 too", "2026-11-01T06:30:00Z", NY, [{ weekdays: [7], start: "01:00", end: "02:00" }], 30, true],
   // London, clocks go forward (Sun 29 Mar 2026, 01:00 GMT → 02:00 BST).
   ["London spring-forward Sunday 09:30 BST is inside", "2026-03-29T08:30:00Z", "Europe/London", [sundayMorning], 60, true],
-  ["London spring-forward Sunday 08:30 BST is before the window (09:30 GMT would be inside)", "2026-03-29T07:30:00Z", "Europe/London", [sundayMorning], 60, false],
+  [
+    "London spring-forward Sunday 08:30 BST is before the window (09:30 GMT would be inside)",
+    "2026-03-29T07:30:00Z",
+    "Europe/London",
+    [sundayMorning],
+    60,
+    false,
+  ],
   ["London the Sunday before, 09:30 GMT is inside", "2026-03-22T09:30:00Z", "Europe/London", [sundayMorning], 60, true],
   // The local weekday, not the UTC one.
-  ["Sun 7 Jun 21:00 EDT is Monday in UTC: a Sunday evening window applies", "2026-06-08T01:00:00Z", NY, [{ weekdays: [7], start: "20:00", end: "22:00" }], 60, true],
+  [
+    "Sun 7 Jun 21:00 EDT is Monday in UTC: a Sunday evening window applies",
+    "2026-06-08T01:00:00Z",
+    NY,
+    [{ weekdays: [7], start: "20:00", end: "22:00" }],
+    60,
+    true,
+  ],
   ["Sun 7 Jun 21:00 EDT: a Monday evening window does not", "2026-06-08T01:00:00Z", NY, [{ weekdays: [1], start: "20:00", end: "22:00" }], 60, false],
   // Edges of a window.
   ["starting exactly at the window start", "2026-06-10T13:00:00Z", NY, [{ weekdays: [3], start: "09:00", end: "12:00" }], 60, true],

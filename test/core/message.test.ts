@@ -37,8 +37,7 @@ test("what a message may say is fixed by its input: clinic, times, link — no s
 test("offer SMS, same zone: exactly the clinic, the time, the hold, the link and the reply words", () => {
   assert.equal(
     offerSms(aText()),
-    "Harbor Dental: an appointment opened up Wed 10 Jun, 10:00 AM EDT. It's held for you until 12:00 PM. " +
-      `Book: ${LINK} Reply YES to take it, NO to pass.`,
+    `Harbor Dental: an appointment opened up Wed 10 Jun, 10:00 AM EDT. It's held for you until 12:00 PM. Book: ${LINK} Reply YES to take it, NO to pass.`,
   );
 });
 
@@ -79,9 +78,21 @@ const times: [string, string, string, string, string][] = [
   ["Toronto and New York share EDT", "2026-06-10T14:00:00Z", "America/Toronto", NY, "Wed 10 Jun, 10:00 AM EDT"],
   ["Lisbon and London share BST's offset", "2026-06-10T09:00:00Z", "Europe/Lisbon", "Europe/London", "Wed 10 Jun, 10:00 AM GMT+1"],
   // ...but not in January, when Los Angeles is on PST.
-  ["Phoenix and Los Angeles in January differ", "2026-01-15T15:00:00Z", "America/Phoenix", "America/Los_Angeles", "Thu 15 Jan, 8:00 AM MST (7:00 AM PST clinic time)"],
+  [
+    "Phoenix and Los Angeles in January differ",
+    "2026-01-15T15:00:00Z",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "Thu 15 Jan, 8:00 AM MST (7:00 AM PST clinic time)",
+  ],
   // Between the US and EU changes the gap is 4 hours, not 5.
-  ["London patient, New York clinic, 20 Mar 2026 (US on EDT, UK still GMT)", "2026-03-20T14:00:00Z", "Europe/London", NY, "Fri 20 Mar, 2:00 PM GMT (10:00 AM EDT clinic time)"],
+  [
+    "London patient, New York clinic, 20 Mar 2026 (US on EDT, UK still GMT)",
+    "2026-03-20T14:00:00Z",
+    "Europe/London",
+    NY,
+    "Fri 20 Mar, 2:00 PM GMT (10:00 AM EDT clinic time)",
+  ],
 ];
 for (const [why, at, patientZone, clinicZone, expected] of times) {
   test(`slotTime: ${why}`, () => {
@@ -111,8 +122,7 @@ test("the SMS shows the patient's time and the clinic's when they differ", () =>
 
 // ---- SMS length: two GSM-7 segments (2 × 153) ----
 
-const GSM7_BASIC =
-  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 const GSM7_EXTENDED = "\f^{}\\[~]|€";
 
 /** Septets the text takes in GSM-7, or null when it needs UCS-2. */

@@ -198,10 +198,7 @@ test("withdrawnBecause only matters for a WITHDRAWN offer", () => {
     }
   }
   for (const because of ["filled", "other"] as const) {
-    assert.deepEqual(
-      decide({ type: "accept", now: DURING }, pending(), because),
-      { ok: true, value: [{ type: "accepted", at: DURING }] },
-    );
+    assert.deepEqual(decide({ type: "accept", now: DURING }, pending(), because), { ok: true, value: [{ type: "accepted", at: DURING }] });
   }
 });
 
@@ -397,16 +394,12 @@ const BASE = SENT.getTime();
 const MINUTE = 60_000;
 
 const arbCommand: fc.Arbitrary<OfferCommand> = fc.oneof(
-  fc
-    .record({ at: fc.integer({ min: -300, max: 600 }), hold: fc.integer({ min: -60, max: 300 }) })
-    .map(({ at, hold }) => ({
-      type: "send" as const,
-      now: new Date(BASE + at * MINUTE),
-      holdExpiresAt: new Date(BASE + (at + hold) * MINUTE),
-    })),
-  ...(["accept", "decline", "expire"] as const).map((type) =>
-    fc.integer({ min: -300, max: 600 }).map((at) => ({ type, now: new Date(BASE + at * MINUTE) })),
-  ),
+  fc.record({ at: fc.integer({ min: -300, max: 600 }), hold: fc.integer({ min: -60, max: 300 }) }).map(({ at, hold }) => ({
+    type: "send" as const,
+    now: new Date(BASE + at * MINUTE),
+    holdExpiresAt: new Date(BASE + (at + hold) * MINUTE),
+  })),
+  ...(["accept", "decline", "expire"] as const).map((type) => fc.integer({ min: -300, max: 600 }).map((at) => ({ type, now: new Date(BASE + at * MINUTE) }))),
   fc
     .record({
       at: fc.integer({ min: -300, max: 600 }),
@@ -417,33 +410,29 @@ const arbCommand: fc.Arbitrary<OfferCommand> = fc.oneof(
 
 test("property: from a fresh SCHEDULED offer, a terminal state is never left, and PENDING always has its hold", () => {
   fc.assert(
-    fc.property(
-      fc.array(arbCommand, { maxLength: 30 }),
-      fc.constantFrom<"filled" | "other" | undefined>("filled", "other", undefined),
-      (commands, because) => {
-        let state = scheduled();
-        for (const cmd of commands) {
-          const before = state;
-          const r = decide(cmd, state, because);
-          if (r.ok) {
-            assert.equal(r.value.length, 1);
-            state = evolveAll(state, r.value);
-          }
-          if (TERMINAL.includes(before.status)) {
-            assert.equal(r.ok, false, `${before.status} accepted ${cmd.type}`);
-            assert.deepEqual(state, before);
-          }
-          if (state.status === "PENDING") {
-            assert.ok(state.sentAt !== null && state.holdExpiresAt !== null);
-            assert.ok(state.holdExpiresAt.getTime() > state.sentAt.getTime(), "a hold runs forward");
-          }
-          if (before.status === "PENDING" && state.status === "ACCEPTED") {
-            assert.ok(cmd.now.getTime() < before.holdExpiresAt!.getTime(), "accepted only while the hold runs");
-          }
-          if (TERMINAL.includes(state.status)) assert.equal(state.holdReleased, true);
+    fc.property(fc.array(arbCommand, { maxLength: 30 }), fc.constantFrom<"filled" | "other" | undefined>("filled", "other", undefined), (commands, because) => {
+      let state = scheduled();
+      for (const cmd of commands) {
+        const before = state;
+        const r = decide(cmd, state, because);
+        if (r.ok) {
+          assert.equal(r.value.length, 1);
+          state = evolveAll(state, r.value);
         }
-      },
-    ),
+        if (TERMINAL.includes(before.status)) {
+          assert.equal(r.ok, false, `${before.status} accepted ${cmd.type}`);
+          assert.deepEqual(state, before);
+        }
+        if (state.status === "PENDING") {
+          assert.ok(state.sentAt !== null && state.holdExpiresAt !== null);
+          assert.ok(state.holdExpiresAt.getTime() > state.sentAt.getTime(), "a hold runs forward");
+        }
+        if (before.status === "PENDING" && state.status === "ACCEPTED") {
+          assert.ok(cmd.now.getTime() < before.holdExpiresAt!.getTime(), "accepted only while the hold runs");
+        }
+        if (TERMINAL.includes(state.status)) assert.equal(state.holdReleased, true);
+      }
+    }),
     { numRuns: 500 },
   );
 });

@@ -180,10 +180,40 @@ const registering: Case[] = [
     input: { firstName: "Ada", lastName: "Lovelace", preferredChannel: "MANUAL" },
     then: { fields: { preferredChannel: "MANUAL" }, changes: [] },
   },
-  { name: "an unknown zone", current: null, input: { firstName: "Ada", lastName: "Lovelace", timezone: "Mars/Base" }, then: { errors: [{ path: "/timezone", message: "must be an IANA time zone name" }] } },
-  { name: "an offset is not a zone", current: null, input: { firstName: "Ada", lastName: "Lovelace", timezone: "-05:00" }, then: { errors: [{ path: "/timezone", message: "must be an IANA time zone name" }] } },
-  { name: "names missing", current: null, input: {}, then: { errors: [{ path: "/firstName", message: "must not be blank" }, { path: "/lastName", message: "must not be blank" }] } },
-  { name: "names blank", current: null, input: { firstName: " ", lastName: "\t" }, then: { errors: [{ path: "/firstName", message: "must not be blank" }, { path: "/lastName", message: "must not be blank" }] } },
+  {
+    name: "an unknown zone",
+    current: null,
+    input: { firstName: "Ada", lastName: "Lovelace", timezone: "Mars/Base" },
+    then: { errors: [{ path: "/timezone", message: "must be an IANA time zone name" }] },
+  },
+  {
+    name: "an offset is not a zone",
+    current: null,
+    input: { firstName: "Ada", lastName: "Lovelace", timezone: "-05:00" },
+    then: { errors: [{ path: "/timezone", message: "must be an IANA time zone name" }] },
+  },
+  {
+    name: "names missing",
+    current: null,
+    input: {},
+    then: {
+      errors: [
+        { path: "/firstName", message: "must not be blank" },
+        { path: "/lastName", message: "must not be blank" },
+      ],
+    },
+  },
+  {
+    name: "names blank",
+    current: null,
+    input: { firstName: " ", lastName: "\t" },
+    then: {
+      errors: [
+        { path: "/firstName", message: "must not be blank" },
+        { path: "/lastName", message: "must not be blank" },
+      ],
+    },
+  },
   {
     name: "every bad field is reported, each at its path, in field order",
     current: null,
@@ -405,8 +435,18 @@ const editing: Case[] = [
   },
   { name: "clearing the time zone", current: aPatient(), input: { timezone: null }, then: { fields: { timezone: null }, changes: [] } },
   { name: "a new time zone", current: aPatient(), input: { timezone: "Europe/London" }, then: { fields: { timezone: "Europe/London" }, changes: [] } },
-  { name: "a bad new time zone", current: aPatient(), input: { timezone: "Europe/Londn" }, then: { errors: [{ path: "/timezone", message: "must be an IANA time zone name" }] } },
-  { name: "a blank new first name", current: aPatient(), input: { firstName: "   " }, then: { errors: [{ path: "/firstName", message: "must not be blank" }] } },
+  {
+    name: "a bad new time zone",
+    current: aPatient(),
+    input: { timezone: "Europe/Londn" },
+    then: { errors: [{ path: "/timezone", message: "must be an IANA time zone name" }] },
+  },
+  {
+    name: "a blank new first name",
+    current: aPatient(),
+    input: { firstName: "   " },
+    then: { errors: [{ path: "/firstName", message: "must not be blank" }] },
+  },
   { name: "a blank new last name", current: aPatient(), input: { lastName: "" }, then: { errors: [{ path: "/lastName", message: "must not be blank" }] } },
   {
     name: "a new preference for VOICE with the phone on file",

@@ -40,10 +40,20 @@ test("dollars: whole cents, thousands separated", () => {
 
 test("the payment-link text: clinic, amount, kind, the end in the patient's zone, the link; nothing clinical; one GSM-7 segment pair", () => {
   const link = `https://clinic.example/pay/p_${"a".repeat(43)}`;
-  const text = paymentLinkSms({ clinicName: "Bright Smiles", kind: "DEPOSIT", amountCents: 5000, link, expiresAt: new Date("2026-03-02T14:01:30Z"), zone: "America/New_York" });
+  const text = paymentLinkSms({
+    clinicName: "Bright Smiles",
+    kind: "DEPOSIT",
+    amountCents: 5000,
+    link,
+    expiresAt: new Date("2026-03-02T14:01:30Z"),
+    zone: "America/New_York",
+  });
   assert.equal(text, `Bright Smiles: to book this time, pay the $50.00 deposit by 9:01 AM (90 seconds): ${link}`);
   assert.ok(text.length <= 306);
-  assert.match(paymentLinkSms({ clinicName: "X", kind: "PREPAYMENT", amountCents: 15000, link, expiresAt: new Date("2026-03-02T14:01:30Z"), zone: "America/Los_Angeles" }), /\$150\.00 prepayment by 6:01 AM/);
+  assert.match(
+    paymentLinkSms({ clinicName: "X", kind: "PREPAYMENT", amountCents: 15000, link, expiresAt: new Date("2026-03-02T14:01:30Z"), zone: "America/Los_Angeles" }),
+    /\$150\.00 prepayment by 6:01 AM/,
+  );
 });
 
 test("the waiver text says why and that nothing is owed", () => {

@@ -99,7 +99,18 @@ const coreFiles = fs
   .sort();
 
 test("src/core has files to check", () => {
-  for (const f of ["appointment.ts", "errors.ts", "patient.ts", "permissions.ts", "phone.ts", "result.ts", "settings.ts", "time.ts", "types.ts", "waitlist.ts"]) {
+  for (const f of [
+    "appointment.ts",
+    "errors.ts",
+    "patient.ts",
+    "permissions.ts",
+    "phone.ts",
+    "result.ts",
+    "settings.ts",
+    "time.ts",
+    "types.ts",
+    "waitlist.ts",
+  ]) {
     assert.ok(coreFiles.includes(f), f);
   }
 });

@@ -134,7 +134,15 @@ test("equal score: the earlier createdAt goes first, then the smaller id", () =>
 
 test("passed over: +5 each, capped at +25", () => {
   const base = score(anEntry()).score;
-  for (const [count, bonus] of [[0, 0], [1, 5], [2, 10], [4, 20], [5, 25], [6, 25], [100, 25]] as const) {
+  for (const [count, bonus] of [
+    [0, 0],
+    [1, 5],
+    [2, 10],
+    [4, 20],
+    [5, 25],
+    [6, 25],
+    [100, 25],
+  ] as const) {
     assert.equal(score(anEntry({ passedOverCount: count })).score, base + bonus, `passed over ${count}`);
   }
   assert.ok(score(anEntry({ passedOverCount: 1 })).reasons.includes("passed over 1 time"));
@@ -151,7 +159,14 @@ test("passed over enough times, a weaker fit overtakes a better one", () => {
 
 test("time waited: +1 a whole week, at most +10", () => {
   const base = score(anEntry()).score;
-  for (const [days, bonus] of [[6, 0], [7, 1], [13, 1], [14, 2], [70, 10], [700, 10]] as const) {
+  for (const [days, bonus] of [
+    [6, 0],
+    [7, 1],
+    [13, 1],
+    [14, 2],
+    [70, 10],
+    [700, 10],
+  ] as const) {
     assert.equal(score(anEntry({ createdAt: ago(days * DAY) })).score, base + bonus, `${days} days`);
   }
   assert.ok(score(anEntry({ createdAt: ago(1 * DAY) })).reasons.includes("waiting 1 day"));

@@ -37,8 +37,7 @@ test("reminder SMS and email show the clinic's time too when the zones differ", 
   assert.ok(email.text.includes(LINK));
 });
 
-const GSM7 =
-  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 const gsm7Length = (text: string) => ([...text].every((ch) => GSM7.includes(ch)) ? [...text].length : null);
 
 const FORTY = "Riverside Family & Cosmetic Dentistry Co";
@@ -70,7 +69,10 @@ test("a longer clinic name is cut to 40 characters ending in '...'", () => {
 test("replies: confirmed, the fee quote with the way to confirm or keep it, cancelled, the link, none", () => {
   const c = { clinicName: "Harbor Dental", patientZone: NY, clinicZone: NY, clinicPhone: "+16175550199" };
   const start = new Date("2026-06-10T14:00:00Z");
-  assert.equal(reminderReplyText({ kind: "confirmed", start }, c), "Harbor Dental: thank you, your appointment Wed 10 Jun, 10:00 AM EDT is confirmed. See you then!");
+  assert.equal(
+    reminderReplyText({ kind: "confirmed", start }, c),
+    "Harbor Dental: thank you, your appointment Wed 10 Jun, 10:00 AM EDT is confirmed. See you then!",
+  );
   assert.equal(
     reminderReplyText({ kind: "quote", start, feeCents: 4000, feeReason: "late_notice" }, c),
     "Harbor Dental: cancelling your appointment Wed 10 Jun, 10:00 AM EDT now costs $40.00 (late-cancellation fee). Reply X again within 30 minutes to confirm, or C to keep it.",
@@ -79,7 +81,10 @@ test("replies: confirmed, the fee quote with the way to confirm or keep it, canc
   assert.match(reminderReplyText({ kind: "cancelled", start, feeCents: 15000 }, c), /A \$150\.00 cancellation fee applies/);
   assert.match(reminderReplyText({ kind: "link", start, link: "{link}" }, c), /open \{link\} or call us at \+16175550199\.$/);
   assert.match(reminderReplyText({ kind: "none", word: "X" }, c), /no upcoming appointment of yours to cancel by text\. Please call us at \+16175550199\.$/);
-  for (const r of [{ kind: "quote", start, feeCents: 4000, feeReason: "full_charge" }, { kind: "link", start, link: LONG_LINK }] as const) {
+  for (const r of [
+    { kind: "quote", start, feeCents: 4000, feeReason: "full_charge" },
+    { kind: "link", start, link: LONG_LINK },
+  ] as const) {
     const text = reminderReplyText(r, { ...c, clinicName: FORTY, patientZone: "Australia/Lord_Howe", clinicZone: "Pacific/Chatham" });
     assert.ok((gsm7Length(text) ?? 999) <= 306, text);
   }
@@ -87,9 +92,22 @@ test("replies: confirmed, the fee quote with the way to confirm or keep it, canc
 
 test("C, X and R are a reminder's words; CANCEL stays a STOP word; YES/NO/STOP/START/HELP are unchanged", () => {
   const cases: [string, string][] = [
-    ["C", "confirm"], ["c", "confirm"], ["Confirm", "confirm"], ["X", "cancel_visit"], ["x.", "cancel_visit"], ["R", "reschedule"],
-    ["reschedule", "reschedule"], ["CANCEL", "stop"], ["cancel", "stop"], ["YES", "yes"], ["Y", "yes"], ["NO", "no"], ["STOP", "stop"],
-    ["START", "start"], ["HELP", "help"], ["XR", "other"],
+    ["C", "confirm"],
+    ["c", "confirm"],
+    ["Confirm", "confirm"],
+    ["X", "cancel_visit"],
+    ["x.", "cancel_visit"],
+    ["R", "reschedule"],
+    ["reschedule", "reschedule"],
+    ["CANCEL", "stop"],
+    ["cancel", "stop"],
+    ["YES", "yes"],
+    ["Y", "yes"],
+    ["NO", "no"],
+    ["STOP", "stop"],
+    ["START", "start"],
+    ["HELP", "help"],
+    ["XR", "other"],
   ];
   for (const [body, kind] of cases) assert.equal(readInbound(body), kind, body);
 });
@@ -103,11 +121,16 @@ test("reminderDue: ahead as planned; a passed time goes out now (or at 08:00) on
   assert.equal(due("2026-06-10T16:01:00Z"), null, "under 2 h: none");
   assert.equal(due("2026-06-10T05:00:00Z"), "2026-06-10T12:00:00.000Z", "01:00 EDT is quiet: at 08:00, 6 h before");
   const early = new Date("2026-06-10T13:00:00Z"); // 09:00 EDT
-  assert.equal(reminderDue({ start: early, hoursBefore: 24, zone: NY, quiet: QUIET, now: new Date("2026-06-10T05:00:00Z") }), null, "08:00 is 1 h before: none");
+  assert.equal(
+    reminderDue({ start: early, hoursBefore: 24, zone: NY, quiet: QUIET, now: new Date("2026-06-10T05:00:00Z") }),
+    null,
+    "08:00 is 1 h before: none",
+  );
   // The patient's own booking inside the lead (a claim, a move) was just confirmed in writing: no reminder,
   // now or when recomputed later; booked before the planned time, it is owed (and caught up if late).
   const mine = (bookedAt: string, now: string) =>
-    reminderDue({ start, hoursBefore: 24, zone: NY, quiet: QUIET, now: new Date(now), booked: { at: new Date(bookedAt), byPatient: true } })?.toISOString() ?? null;
+    reminderDue({ start, hoursBefore: 24, zone: NY, quiet: QUIET, now: new Date(now), booked: { at: new Date(bookedAt), byPatient: true } })?.toISOString() ??
+    null;
   assert.equal(mine("2026-06-10T12:00:00Z", "2026-06-10T12:00:00Z"), null);
   assert.equal(mine("2026-06-10T12:00:00Z", "2026-06-10T13:00:00Z"), null);
   assert.equal(mine("2026-06-08T12:00:00Z", "2026-06-09T18:00:00Z"), "2026-06-09T18:00:00.000Z");

@@ -93,13 +93,13 @@ const checks: [string, Partial<Settings>, { path: string; message: string }[]][]
   ["quiet hours within a day", { quietHours: { start: "12:00", end: "13:00" } }, []],
   ["quiet hours over midnight", { quietHours: { start: "23:59", end: "00:00" } }, []],
   ["channel repeated", { channelOrder: ["SMS", "EMAIL", "SMS"] }, [{ path: "/channelOrder", message: "must not repeat a channel" }]],
-  [
-    "unknown channel",
-    { channelOrder: ["SMS", "FAX" as never] },
-    [{ path: "/channelOrder/1", message: "must be one of SMS, EMAIL, VOICE, PUSH, MANUAL" }],
-  ],
+  ["unknown channel", { channelOrder: ["SMS", "FAX" as never] }, [{ path: "/channelOrder/1", message: "must be one of SMS, EMAIL, VOICE, PUSH, MANUAL" }]],
   ["every channel once", { channelOrder: ["MANUAL", "PUSH", "VOICE", "EMAIL", "SMS"] }, []],
-  ["weekly cap below daily", { dailyCapPerPatient: 2, weeklyCapPerPatient: 1 }, [{ path: "/weeklyCapPerPatient", message: "must be at least dailyCapPerPatient" }]],
+  [
+    "weekly cap below daily",
+    { dailyCapPerPatient: 2, weeklyCapPerPatient: 1 },
+    [{ path: "/weeklyCapPerPatient", message: "must be at least dailyCapPerPatient" }],
+  ],
   ["weekly cap equal to daily", { dailyCapPerPatient: 2, weeklyCapPerPatient: 2 }, []],
   ["caps of zero", { dailyCapPerPatient: 0, weeklyCapPerPatient: 0 }, []],
   ["cut-off of a day", { cutoffMinutes: 1440 }, [{ path: "/cutoffMinutes", message: "must be under a day" }]],
@@ -277,7 +277,8 @@ const patchArb = fc.record(
   { requiredKeys: [] },
 ) as fc.Arbitrary<Partial<Settings>>;
 
-const KNOWN_PATHS = /^\/(timezone|quietHours(\/(start|end))?|channelOrder(\/\d+)?|weeklyCapPerPatient|cutoffMinutes|cancellationPolicies\/[a-z]+\/fullChargeHours|phoneCountry)$/;
+const KNOWN_PATHS =
+  /^\/(timezone|quietHours(\/(start|end))?|channelOrder(\/\d+)?|weeklyCapPerPatient|cutoffMinutes|cancellationPolicies\/[a-z]+\/fullChargeHours|phoneCountry)$/;
 
 test("property: patchSettings never accepts settings that checkSettings rejects, over any sequence of patches", () => {
   const seen = { accepted: 0, rejected: 0 };

@@ -25,7 +25,13 @@ function aPhone(tail?: string, area = "212"): string {
   return phone;
 }
 
-interface Clinic { id: string; key: string; name: string; providerId: string; serviceId: string }
+interface Clinic {
+  id: string;
+  key: string;
+  name: string;
+  providerId: string;
+  serviceId: string;
+}
 
 async function ok(method: string, path: string, key: string, body?: unknown, status = method === "POST" ? 201 : 200) {
   const res = await live.api(method, path, { key, body });
@@ -155,7 +161,13 @@ test("an SMS the carrier reports undelivered (30006, landline) falls back to ema
 
   assert.equal((await fake.sendSmsStatus(msg.sid, "undelivered", { ErrorCode: "30006" })).status, 204);
   let n = await offerOf(c, entry);
-  assert.deepEqual(n.deliveries.map((d: any) => [d.channel, d.status, d.failureReason]), [["SMS", "UNDELIVERED", "30006"], ["EMAIL", "QUEUED", null]]);
+  assert.deepEqual(
+    n.deliveries.map((d: any) => [d.channel, d.status, d.failureReason]),
+    [
+      ["SMS", "UNDELIVERED", "30006"],
+      ["EMAIL", "QUEUED", null],
+    ],
+  );
   clock.advanceMinutes(2);
   await live.drain();
   const [mail, ...more] = mailTo(email);
@@ -185,7 +197,13 @@ test("fallback end to end: SMS refused (landline) → email after the delay (bou
   // SMS: refused at once, permanently; nothing reached the handset.
   assert.equal(textsTo(phone).length, 0);
   let n = await offerOf(c, entry);
-  assert.deepEqual(n.deliveries.map((d: any) => [d.channel, d.status]), [["SMS", "FAILED"], ["EMAIL", "QUEUED"]]);
+  assert.deepEqual(
+    n.deliveries.map((d: any) => [d.channel, d.status]),
+    [
+      ["SMS", "FAILED"],
+      ["EMAIL", "QUEUED"],
+    ],
+  );
   assert.match(n.deliveries[0].failureReason, /21614/);
   assert.equal(n.status, "SCHEDULED", "no hold until something reached the patient");
 
@@ -208,7 +226,10 @@ test("fallback end to end: SMS refused (landline) → email after the delay (bou
   assert.equal(ics.filename, "invite.ics");
   assert.equal(ics.mimeType, "text/calendar");
   const icsText = typeof ics.content === "string" ? ics.content : Buffer.from(ics.content as ArrayBuffer).toString("utf8");
-  const utc = opening.start.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const utc = opening.start
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   assert.ok(icsText.includes(`DTSTART:${utc}`), `the .ics starts at the opening (${utc})`);
   n = await offerOf(c, entry);
   const emailDelivery = n.deliveries[1];
@@ -216,7 +237,10 @@ test("fallback end to end: SMS refused (landline) → email after the delay (bou
   assert.match(emailDelivery.failureReason, /550/);
   const { rows: tokenRows } = await db.query("SELECT token_hash FROM deliveries WHERE id = $1", [emailDelivery.id]);
   assert.equal(tokenRows[0].token_hash, sha256(link[1]!), "the link in the email is this delivery's");
-  assert.deepEqual(n.deliveries.map((d: any) => d.channel), ["SMS", "EMAIL", "VOICE"]);
+  assert.deepEqual(
+    n.deliveries.map((d: any) => d.channel),
+    ["SMS", "EMAIL", "VOICE"],
+  );
 
   // The call, after another delay.
   clock.advanceMinutes(2);
@@ -237,7 +261,11 @@ test("fallback end to end: SMS refused (landline) → email after the delay (bou
   n = await offerOf(c, entry);
   assert.deepEqual(
     n.deliveries.map((d: any) => [d.channel, d.status]),
-    [["SMS", "FAILED"], ["EMAIL", "FAILED"], ["VOICE", "UNDELIVERED"]],
+    [
+      ["SMS", "FAILED"],
+      ["EMAIL", "FAILED"],
+      ["VOICE", "UNDELIVERED"],
+    ],
     "the delivery trail",
   );
   assert.equal(n.deliveries[2].failureReason, "no-answer");
@@ -280,7 +308,10 @@ test("inbound STOP and 'stop texting me' revoke SMS consent with one confirmatio
   assert.equal((await fake.sendInboundSms(b, "stop texting me")).status, 200);
   assert.equal((await patient(c, pb)).smsConsent, false);
   await live.drain();
-  for (const [phone, id] of [[a, pa], [b, pb]] as const) {
+  for (const [phone, id] of [
+    [a, pa],
+    [b, pb],
+  ] as const) {
     const sent = textsTo(phone);
     assert.equal(sent.length, 1, "exactly one confirmation");
     assert.match(sent[0]!.body, /^Cedar Dental: you're unsubscribed/);
@@ -367,7 +398,11 @@ test("webhooks: a forged or missing X-Twilio-Signature → 403 and no effect", a
   assert.ok(offer);
 
   const inbound = (body: string) => ({
-    AccountSid: fake.accountSid, MessageSid: "SM" + randomBytes(16).toString("hex"), From: phone, To: "+15005550006", Body: body,
+    AccountSid: fake.accountSid,
+    MessageSid: `SM${randomBytes(16).toString("hex")}`,
+    From: phone,
+    To: "+15005550006",
+    Body: body,
   });
   const url = `${live.base}/webhooks/twilio/inbound-sms`;
   const forged = await fake.signedPost(url, inbound("STOP"), fake.sign(url, inbound("START")));
@@ -394,7 +429,7 @@ test("webhooks: a signature computed for another Host or URL → 403; the URL co
   const phone = aPhone();
   const p = await aPatient(c, { phone, smsConsent: true });
   const path = "/webhooks/twilio/inbound-sms";
-  const params = { AccountSid: fake.accountSid, MessageSid: "SM" + randomBytes(16).toString("hex"), From: phone, To: "+15005550006", Body: "STOP" };
+  const params = { AccountSid: fake.accountSid, MessageSid: `SM${randomBytes(16).toString("hex")}`, From: phone, To: "+15005550006", Body: "STOP" };
   const port = new URL(live.base).port;
 
   for (const host of [`localhost:${port}`, "backfill.attacker.test"]) {
@@ -440,7 +475,10 @@ test("voice: a person answers, hears the offer in plain words and presses 1: boo
   assert.equal(answered.status, 200);
   assert.match(answered.twiml, /<Gather input="dtmf" numDigits="1" action="[^"]*\/webhooks\/twilio\/voice\/[^"]*step=gather"/);
   // 28 h after 09:00 Monday (the clock may have moved a few minutes): Tuesday, March 3 around 1 PM.
-  assert.match(answered.twiml, /<Say>Hello, this is Hazel Dental\. An appointment has opened up on Tuesday, March 3 at \d{1,2}:\d\d [AP]M\. We are holding it for you until \d{1,2}:\d\d [AP]M\. Press 1 to book it, or 2 to decline\.<\/Say>/);
+  assert.match(
+    answered.twiml,
+    /<Say>Hello, this is Hazel Dental\. An appointment has opened up on Tuesday, March 3 at \d{1,2}:\d\d [AP]M\. We are holding it for you until \d{1,2}:\d\d [AP]M\. Press 1 to book it, or 2 to decline\.<\/Say>/,
+  );
   assert.doesNotMatch(answered.twiml, /https?:\/\/[^"]*\/o\//, "no link read out");
   assert.ok(answered.gather);
   assert.equal(answered.gather.status, 200);
@@ -544,10 +582,20 @@ test("a hanging provider that had accepted the message: reconciled by lookup as 
     const { entry, attemptAt } = await aHangingSend(c, phone, handed);
     // Twilio had created it; only its answer was lost.
     const m = handed.find((x) => x.to === phone)!;
-    const sid = "SM" + randomBytes(16).toString("hex");
+    const sid = `SM${randomBytes(16).toString("hex")}`;
     fake.messages.push({
-      sid, to: phone, from: live.config.channels.twilio!.from, messagingServiceSid: null, body: m.body, status: "sent",
-      statusCallback: `${live.base}/webhooks/twilio/sms-status`, validityPeriod: null, dateCreated: clock.now(), dateSent: clock.now(), errorCode: null, params: {},
+      sid,
+      to: phone,
+      from: live.config.channels.twilio!.from,
+      messagingServiceSid: null,
+      body: m.body,
+      status: "sent",
+      statusCallback: `${live.base}/webhooks/twilio/sms-status`,
+      validityPeriod: null,
+      dateCreated: clock.now(),
+      dateSent: clock.now(),
+      errorCode: null,
+      params: {},
     });
     const posts = fake.requests.filter((r) => r === "POST /Messages.json").length;
 

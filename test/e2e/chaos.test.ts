@@ -28,8 +28,15 @@ const TERMINAL = new Set<DeliveryStatus>(["DELIVERED", "FAILED", "UNDELIVERED", 
 const STATUS_RANK: Record<DeliveryStatus, number> = { QUEUED: 0, SENDING: 1, SENT: 2, DELIVERED: 3, FAILED: 3, UNDELIVERED: 3, BOUNCED: 3 };
 // What each Twilio MessageStatus means to us (null: a step on the way that changes nothing).
 const MEANS: Record<string, DeliveryStatus | null> = {
-  queued: null, accepted: null, sending: null, sent: "SENT", delivered: "DELIVERED", read: "DELIVERED",
-  undelivered: "UNDELIVERED", failed: "FAILED", canceled: "FAILED",
+  queued: null,
+  accepted: null,
+  sending: null,
+  sent: "SENT",
+  delivered: "DELIVERED",
+  read: "DELIVERED",
+  undelivered: "UNDELIVERED",
+  failed: "FAILED",
+  canceled: "FAILED",
 };
 const TWILIO_STATUSES = Object.keys(MEANS);
 
@@ -75,8 +82,16 @@ async function api(method: string, url: string, body?: object, key = clinic?.key
     base = `http://127.0.0.1:${port}`;
     const twilio = fake.config();
     const config = parseConfig({
-      DATABASE_URL: url, BACKFILL_ADMIN_TOKEN: ADMIN, BACKFILL_RATE_LIMIT: "100000", BACKFILL_PUBLIC_URL: base, PORT: String(port), HOST: "127.0.0.1",
-      TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM: twilio.from!, TWILIO_API_BASE: fake.url,
+      DATABASE_URL: url,
+      BACKFILL_ADMIN_TOKEN: ADMIN,
+      BACKFILL_RATE_LIMIT: "100000",
+      BACKFILL_PUBLIC_URL: base,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: twilio.from!,
+      TWILIO_API_BASE: fake.url,
     });
     const channels = configureChannels(config, pool, null);
     assert.equal(channels.live.SMS, "twilio");
@@ -139,7 +154,8 @@ function afterBatch(now: Set<DeliveryStatus>, batch: Array<DeliveryStatus | null
   const out = new Set<DeliveryStatus>();
   const terminals = batch.filter((s): s is DeliveryStatus => s !== null && TERMINAL.has(s));
   for (const s of now) {
-    if (TERMINAL.has(s) || terminals.length === 0) out.add(s); // SENT → SENT is no change
+    if (TERMINAL.has(s) || terminals.length === 0)
+      out.add(s); // SENT → SENT is no change
     else for (const t of terminals) out.add(t); // whichever terminal is recorded first wins
   }
   return out;
@@ -163,8 +179,16 @@ type Callback =
 
 async function deliver(cb: Callback): Promise<number> {
   if (cb.kind === "real") return (await fake.sendSmsStatus(cb.sid, cb.status)).status;
-  const sid = cb.kind === "unknown" ? "SM" + randomBytes(16).toString("hex") : cb.sid;
-  const params = { AccountSid: fake.accountSid, MessageSid: sid, SmsSid: sid, MessageStatus: cb.status, SmsStatus: cb.status, To: "+12125550100", From: "+15005550006" };
+  const sid = cb.kind === "unknown" ? `SM${randomBytes(16).toString("hex")}` : cb.sid;
+  const params = {
+    AccountSid: fake.accountSid,
+    MessageSid: sid,
+    SmsSid: sid,
+    MessageStatus: cb.status,
+    SmsStatus: cb.status,
+    To: "+12125550100",
+    From: "+15005550006",
+  };
   const url = `${base}/webhooks/twilio/sms-status`;
   // A forged one: no signature, a made-up one, or a real one over another URL (or other params).
   return (await fake.signedPost(url, params, cb.kind === "forged" ? cb.signature : undefined)).status;
@@ -204,11 +228,15 @@ test("explicit cases: early, duplicated, out of order, concurrent terminal statu
 
 const messagePlan = fc.record({
   events: fc.array(fc.record({ status: fc.constantFrom(...TWILIO_STATUSES), copies: fc.integer({ min: 1, max: 3 }) }), { minLength: 0, maxLength: 5 }),
-  forged: fc.array(fc.record({ status: fc.constantFrom("delivered", "failed", "undelivered"), signature: fc.constantFrom(null, "AAAA", "wrong") }), { maxLength: 2 }),
+  forged: fc.array(fc.record({ status: fc.constantFrom("delivered", "failed", "undelivered"), signature: fc.constantFrom(null, "AAAA", "wrong") }), {
+    maxLength: 2,
+  }),
   unknown: fc.array(fc.constantFrom(...TWILIO_STATUSES), { maxLength: 1 }),
 });
 
-test("property: shuffled, duplicated, early, concurrent, unknown and forged callbacks → the right final status, never a step back", { timeout: 90_000 }, async () => {
+test("property: shuffled, duplicated, early, concurrent, unknown and forged callbacks → the right final status, never a step back", {
+  timeout: 90_000,
+}, async () => {
   let batchesChecked = 0;
   let callbacks = 0;
   await fc.assert(
@@ -221,7 +249,11 @@ test("property: shuffled, duplicated, early, concurrent, unknown and forged call
       plans.forEach((p, index) => {
         const sid = sent[index]!.sid;
         for (const e of p.events) for (let c = 0; c < e.copies; c++) all.push({ index, cb: { kind: "real", sid, status: e.status } });
-        for (const f of p.forged) all.push({ index, cb: { kind: "forged", sid, status: f.status, signature: f.signature === "wrong" ? fake.sign(`${base}/elsewhere`, {}) : f.signature } });
+        for (const f of p.forged)
+          all.push({
+            index,
+            cb: { kind: "forged", sid, status: f.status, signature: f.signature === "wrong" ? fake.sign(`${base}/elsewhere`, {}) : f.signature },
+          });
         for (const u of p.unknown) all.push({ index, cb: { kind: "unknown", status: u } });
       });
       for (let i = all.length - 1; i > 0; i--) {
@@ -235,7 +267,7 @@ test("property: shuffled, duplicated, early, concurrent, unknown and forged call
         const batch = all.slice(at, (at += 1 + Math.floor(random() * 6)));
         const answers = await Promise.all(batch.map((b) => deliver(b.cb)));
         callbacks += batch.length;
-        batch.forEach((b, i) => assert.equal(answers[i], b.cb.kind === "forged" ? 403 : 204, `${b.cb.kind} ${b.cb.status}`));
+        for (const [i, b] of batch.entries()) assert.equal(answers[i], b.cb.kind === "forged" ? 403 : 204, `${b.cb.kind} ${b.cb.status}`);
         sent.forEach((_, index) => {
           const mine = batch.filter((b) => b.index === index && b.cb.kind === "real").map((b) => MEANS[b.cb.status]!);
           if (mine.length > 0) possible[index] = afterBatch(possible[index]!, mine);
@@ -251,7 +283,10 @@ test("property: shuffled, duplicated, early, concurrent, unknown and forged call
       }
       sent.forEach((s, index) => {
         const { status, deliveredAt } = last.get(s.id)!;
-        assert.ok(possible[index]!.has(status), `${s.kind} ${s.id}: ${status}, expected one of ${[...possible[index]!]} (plan ${JSON.stringify(plans[index])})`);
+        assert.ok(
+          possible[index]!.has(status),
+          `${s.kind} ${s.id}: ${status}, expected one of ${[...possible[index]!]} (plan ${JSON.stringify(plans[index])})`,
+        );
         assert.equal(deliveredAt !== null, status === "DELIVERED", "delivered_at is set exactly when DELIVERED was recorded");
       });
       // The audit trail agrees: every recorded change moved forward, and at most one reached a terminal status.

@@ -20,7 +20,30 @@ const TEXT = "Test Clinic: you're unsubscribed and will get no more texts from u
 
 /** 2,000 distinct valid US numbers on the fictional 555-01XX lines (100 per area code). */
 function numbers(): string[] {
-  const areas = ["212", "213", "206", "303", "305", "312", "404", "415", "503", "602", "612", "617", "646", "702", "704", "713", "718", "801", "808", "916", "919", "971"];
+  const areas = [
+    "212",
+    "213",
+    "206",
+    "303",
+    "305",
+    "312",
+    "404",
+    "415",
+    "503",
+    "602",
+    "612",
+    "617",
+    "646",
+    "702",
+    "704",
+    "713",
+    "718",
+    "801",
+    "808",
+    "916",
+    "919",
+    "971",
+  ];
   const out: string[] = [];
   for (const area of areas) {
     for (let line = 100; line <= 199 && out.length < TOTAL; line++) {
@@ -120,7 +143,15 @@ test("a send worker killed with SIGKILL during 2,000 sends: 0 lost, 0 duplicates
         },
       });
       child = proc;
-      proc.stdout!.on("data", (b: Buffer) => output.push(...b.toString().trim().split("\n").map((l) => `[run ${restarts}] ${l}`)));
+      proc.stdout!.on("data", (b: Buffer) =>
+        output.push(
+          ...b
+            .toString()
+            .trim()
+            .split("\n")
+            .map((l) => `[run ${restarts}] ${l}`),
+        ),
+      );
       proc.stderr!.on("data", (b: Buffer) => output.push(`[run ${restarts} stderr] ${b.toString().trim()}`));
       const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
 
@@ -149,7 +180,9 @@ test("a send worker killed with SIGKILL during 2,000 sends: 0 lost, 0 duplicates
   }
 
   // 0 lost: every delivery SENT, with the id of a message the fake holds for its number.
-  const { rows } = await db.query("SELECT id, status, to_address, provider_message_id, sent_at, failure_reason FROM deliveries WHERE clinic_id = $1", [clinic.id]);
+  const { rows } = await db.query("SELECT id, status, to_address, provider_message_id, sent_at, failure_reason FROM deliveries WHERE clinic_id = $1", [
+    clinic.id,
+  ]);
   const byStatus: Record<string, number> = {};
   for (const r of rows) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   assert.deepEqual(byStatus, { SENT: TOTAL }, `statuses: ${JSON.stringify(byStatus)}`);

@@ -164,7 +164,16 @@ export async function startLiveApp(env: Record<string, string> = {}): Promise<Li
       return { status: res.status, body, contentType: res.headers.get("content-type") };
     };
     return {
-      base, app, deps, config, clock, fake, smtp, channels, logged, api,
+      base,
+      app,
+      deps,
+      config,
+      clock,
+      fake,
+      smtp,
+      channels,
+      logged,
+      api,
       drain: () => runDue(deps, clock.now()),
     };
   }

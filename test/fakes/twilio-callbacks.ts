@@ -47,8 +47,7 @@ export interface AnsweredCall {
 
 const API = "2010-04-01";
 const FINAL_SMS = new Set(["sent", "delivered", "undelivered", "failed", "read"]);
-const unescapeXml = (s: string) =>
-  s.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" })[e]!);
+const unescapeXml = (s: string) => s.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" })[e]!);
 
 export class FakeTwilioCallbacks {
   readonly messages: FakeMessage[] = [];
@@ -98,8 +97,14 @@ export class FakeTwilioCallbacks {
     if (FINAL_SMS.has(status) && !m.dateSent) m.dateSent = this.now();
     if (extra.ErrorCode) m.errorCode = Number(extra.ErrorCode);
     const params: Record<string, string> = {
-      AccountSid: this.accountSid, ApiVersion: API, From: m.from ?? "+15005550006", To: m.to,
-      MessageSid: sid, SmsSid: sid, MessageStatus: status, SmsStatus: status,
+      AccountSid: this.accountSid,
+      ApiVersion: API,
+      From: m.from ?? "+15005550006",
+      To: m.to,
+      MessageSid: sid,
+      SmsSid: sid,
+      MessageStatus: status,
+      SmsStatus: status,
       ...(m.messagingServiceSid ? { MessagingServiceSid: m.messagingServiceSid } : {}),
       ...extra,
     };
@@ -109,10 +114,19 @@ export class FakeTwilioCallbacks {
   /** A text from a patient to `${publicUrl}/webhooks/twilio/inbound-sms`. */
   async sendInboundSms(from: string, body: string, opts: { to?: string; messageSid?: string } = {}): Promise<CallbackAnswer & { messageSid: string }> {
     if (!this.publicUrl) throw new Error("the fake needs publicUrl to send inbound SMS");
-    const messageSid = opts.messageSid ?? "SM" + randomBytes(16).toString("hex");
+    const messageSid = opts.messageSid ?? `SM${randomBytes(16).toString("hex")}`;
     const params: Record<string, string> = {
-      AccountSid: this.accountSid, ApiVersion: API, MessageSid: messageSid, SmsSid: messageSid, SmsMessageSid: messageSid,
-      From: from, To: opts.to ?? "+15005550006", Body: body, NumMedia: "0", NumSegments: "1", SmsStatus: "received",
+      AccountSid: this.accountSid,
+      ApiVersion: API,
+      MessageSid: messageSid,
+      SmsSid: messageSid,
+      SmsMessageSid: messageSid,
+      From: from,
+      To: opts.to ?? "+15005550006",
+      Body: body,
+      NumMedia: "0",
+      NumSegments: "1",
+      SmsStatus: "received",
     };
     return { ...(await this.signedPost(`${this.publicUrl}/webhooks/twilio/inbound-sms`, params)), messageSid };
   }
@@ -152,8 +166,15 @@ export class FakeTwilioCallbacks {
 
   private callParams(c: FakeCall): Record<string, string> {
     return {
-      AccountSid: this.accountSid, ApiVersion: API, CallSid: c.sid, Direction: "outbound-api", From: c.from, To: c.to,
-      Called: c.to, Caller: c.from, ...(c.answeredBy ? { AnsweredBy: c.answeredBy } : {}),
+      AccountSid: this.accountSid,
+      ApiVersion: API,
+      CallSid: c.sid,
+      Direction: "outbound-api",
+      From: c.from,
+      To: c.to,
+      Called: c.to,
+      Caller: c.from,
+      ...(c.answeredBy ? { AnsweredBy: c.answeredBy } : {}),
     };
   }
 }

@@ -32,13 +32,18 @@ export async function startSink(publicUrl: string, authToken: string): Promise<S
     if (!valid) return res.writeHead(403).end();
     const xml = (body: string) => res.writeHead(200, { "content-type": "text/xml" }).end(body);
     const voice = /^\/webhooks\/twilio\/voice\/([^/?]+)(\/gather)?$/.exec(path);
-    if (voice && voice[2]) {
+    if (voice?.[2]) {
       const choice = digitChoice(params.Digits);
       return xml(sayTwiml(choice === "accept" ? "You're booked. Goodbye." : choice === "decline" ? "No problem. Goodbye." : "Sorry, goodbye."));
     }
     if (voice) {
       if (isAnsweringMachine(params.AnsweredBy)) return xml(machineTwiml({ clinicName: "Elm & Oak Dental", clinicPhone: "+16175550100" }));
-      return xml(offerCallTwiml({ text: "An appointment opened at Elm & Oak Dental on Tuesday at 3 PM.", gatherAction: `${publicUrl}/webhooks/twilio/voice/${voice[1]}/gather` }));
+      return xml(
+        offerCallTwiml({
+          text: "An appointment opened at Elm & Oak Dental on Tuesday at 3 PM.",
+          gatherAction: `${publicUrl}/webhooks/twilio/voice/${voice[1]}/gather`,
+        }),
+      );
     }
     res.writeHead(200, { "content-type": "text/xml" }).end("<Response/>");
   });

@@ -47,7 +47,13 @@ export class FakeTwilio extends FakeTwilioCallbacks {
   private hangWaiters: Array<() => void> = [];
 
   constructor(opts: FakeTwilioOptions) {
-    super(opts.accountSid ?? "AC" + "0".repeat(31) + "1", opts.authToken ?? "fake-auth-token", opts.deliverTo ?? null, opts.publicUrl ?? null, opts.now ?? (() => new Date()));
+    super(
+      opts.accountSid ?? `AC${"0".repeat(31)}1`,
+      opts.authToken ?? "fake-auth-token",
+      opts.deliverTo ?? null,
+      opts.publicUrl ?? null,
+      opts.now ?? (() => new Date()),
+    );
     this.server = http.createServer((req, res) => void this.handle(req, res).catch((e) => this.reply(res, 500, { message: String(e) })));
   }
 
@@ -87,14 +93,26 @@ export class FakeTwilio extends FakeTwilioCallbacks {
     const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
     const prefix = `/${API}/Accounts/${this.accountSid}/`;
     this.requests.push(`${req.method} /${url.pathname.slice(prefix.length)}`);
-    const expected = "Basic " + Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64");
+    const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64")}`;
     if (req.headers.authorization !== expected || !url.pathname.startsWith(prefix)) return this.error(res, 401, 20003, "Authenticate");
     const route = `${req.method} ${url.pathname.slice(prefix.length)}`;
     let m: RegExpMatchArray | null;
     if (route === "POST Messages.json") return this.createMessage(form, res);
     if (route === "POST Calls.json") return this.createCall(form, res);
-    if (route === "GET Messages.json") return this.list(res, url, "messages", this.messages.filter((x) => matches(url, x.to, x.dateSent, "DateSent")).map((x) => this.messageJson(x)));
-    if (route === "GET Calls.json") return this.list(res, url, "calls", this.calls.filter((x) => matches(url, x.to, x.dateCreated, "StartTime")).map((x) => this.callJson(x)));
+    if (route === "GET Messages.json")
+      return this.list(
+        res,
+        url,
+        "messages",
+        this.messages.filter((x) => matches(url, x.to, x.dateSent, "DateSent")).map((x) => this.messageJson(x)),
+      );
+    if (route === "GET Calls.json")
+      return this.list(
+        res,
+        url,
+        "calls",
+        this.calls.filter((x) => matches(url, x.to, x.dateCreated, "StartTime")).map((x) => this.callJson(x)),
+      );
     if (req.method === "GET" && (m = /^Messages\/(SM[0-9a-f]{32})\.json$/.exec(url.pathname.slice(prefix.length)))) {
       const found = this.messages.find((x) => x.sid === m![1]);
       return found ? this.reply(res, 200, this.messageJson(found)) : this.error(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
@@ -114,7 +132,7 @@ export class FakeTwilio extends FakeTwilioCallbacks {
       for (const w of this.hangWaiters) w();
       return true;
     }
-    if (tail === "0007") return res.writeHead(504, { "content-type": "text/html" }).end("<html>Gateway Timeout</html>"), true;
+    if (tail === "0007") return (res.writeHead(504, { "content-type": "text/html" }).end("<html>Gateway Timeout</html>"), true);
     const f = FAILURES[tail];
     if (!f || (f.smsOnly && !sms)) return false;
     this.error(res, f.status, f.code, f.message);
@@ -131,9 +149,18 @@ export class FakeTwilio extends FakeTwilioCallbacks {
     if (vp !== null && !(Number.isInteger(vp) && vp >= 1 && vp <= 36_000)) return this.error(res, 400, 21624, "Invalid validity period value");
     if (this.failed(to, true, res)) return;
     const msg: FakeMessage = {
-      sid: newSid("SM"), to, from: from ?? null, messagingServiceSid: service ?? null, body,
-      status: from ? "queued" : "accepted", statusCallback: form.StatusCallback ?? null, validityPeriod: vp,
-      dateCreated: this.now(), dateSent: null, errorCode: null, params: form,
+      sid: newSid("SM"),
+      to,
+      from: from ?? null,
+      messagingServiceSid: service ?? null,
+      body,
+      status: from ? "queued" : "accepted",
+      statusCallback: form.StatusCallback ?? null,
+      validityPeriod: vp,
+      dateCreated: this.now(),
+      dateSent: null,
+      errorCode: null,
+      params: form,
     };
     this.messages.push(msg);
     this.reply(res, 201, this.messageJson(msg));
@@ -146,8 +173,15 @@ export class FakeTwilio extends FakeTwilioCallbacks {
     if (!callUrl || !/^https?:\/\//.test(callUrl)) return this.error(res, 400, 21205, "Url parameter is required and must be a valid URL");
     if (this.failed(to, false, res)) return;
     const call: FakeCall = {
-      sid: newSid("CA"), to, from, url: callUrl, statusCallback: form.StatusCallback ?? null, status: "queued",
-      answeredBy: null, dateCreated: this.now(), params: form,
+      sid: newSid("CA"),
+      to,
+      from,
+      url: callUrl,
+      statusCallback: form.StatusCallback ?? null,
+      status: "queued",
+      answeredBy: null,
+      dateCreated: this.now(),
+      params: form,
     };
     this.calls.push(call);
     this.reply(res, 201, this.callJson(call));
@@ -167,27 +201,64 @@ export class FakeTwilio extends FakeTwilioCallbacks {
     };
     const more = (page + 1) * size < all.length;
     this.reply(res, 200, {
-      [key]: items, page, page_size: size, start: page * size, end: page * size + Math.max(0, items.length - 1),
-      uri: at(page), first_page_uri: at(0), next_page_uri: more ? at(page + 1) : null, previous_page_uri: page > 0 ? at(page - 1) : null,
+      [key]: items,
+      page,
+      page_size: size,
+      start: page * size,
+      end: page * size + Math.max(0, items.length - 1),
+      uri: at(page),
+      first_page_uri: at(0),
+      next_page_uri: more ? at(page + 1) : null,
+      previous_page_uri: page > 0 ? at(page - 1) : null,
     });
   }
 
   messageJson(m: FakeMessage) {
     const uri = `/${API}/Accounts/${this.accountSid}/Messages/${m.sid}.json`;
     return {
-      account_sid: this.accountSid, api_version: API, body: m.body, date_created: rfc2822(m.dateCreated),
-      date_sent: m.dateSent ? rfc2822(m.dateSent) : null, date_updated: rfc2822(this.now()), direction: "outbound-api",
-      error_code: m.errorCode, error_message: null, from: m.from, messaging_service_sid: m.messagingServiceSid,
-      num_media: "0", num_segments: "1", price: null, price_unit: "USD", sid: m.sid, status: m.status,
-      subresource_uris: { media: uri.replace(".json", "/Media.json") }, to: m.to, uri,
+      account_sid: this.accountSid,
+      api_version: API,
+      body: m.body,
+      date_created: rfc2822(m.dateCreated),
+      date_sent: m.dateSent ? rfc2822(m.dateSent) : null,
+      date_updated: rfc2822(this.now()),
+      direction: "outbound-api",
+      error_code: m.errorCode,
+      error_message: null,
+      from: m.from,
+      messaging_service_sid: m.messagingServiceSid,
+      num_media: "0",
+      num_segments: "1",
+      price: null,
+      price_unit: "USD",
+      sid: m.sid,
+      status: m.status,
+      subresource_uris: { media: uri.replace(".json", "/Media.json") },
+      to: m.to,
+      uri,
     };
   }
 
   callJson(c: FakeCall) {
     return {
-      sid: c.sid, account_sid: this.accountSid, api_version: API, date_created: rfc2822(c.dateCreated), date_updated: rfc2822(this.now()),
-      to: c.to, to_formatted: c.to, from: c.from, from_formatted: c.from, status: c.status, start_time: null, end_time: null,
-      duration: null, direction: "outbound-api", answered_by: c.answeredBy, parent_call_sid: null, price: null, price_unit: "USD",
+      sid: c.sid,
+      account_sid: this.accountSid,
+      api_version: API,
+      date_created: rfc2822(c.dateCreated),
+      date_updated: rfc2822(this.now()),
+      to: c.to,
+      to_formatted: c.to,
+      from: c.from,
+      from_formatted: c.from,
+      status: c.status,
+      start_time: null,
+      end_time: null,
+      duration: null,
+      direction: "outbound-api",
+      answered_by: c.answeredBy,
+      parent_call_sid: null,
+      price: null,
+      price_unit: "USD",
       uri: `/${API}/Accounts/${this.accountSid}/Calls/${c.sid}.json`,
     };
   }

@@ -59,7 +59,10 @@ test("an entry holding a live offer is not expired under it; it expires when the
   await drain();
   assert.equal((await entry(s.clinic.key, e.id)).status, "EXPIRED");
   const offers = (await call(ctx, "GET", `/api/booking/waitlist/notifications?slotId=${opening.id}`, { key: s.clinic.key })).body.items;
-  assert.deepEqual(offers.map((o: { status: string }) => o.status), ["EXPIRED"]);
+  assert.deepEqual(
+    offers.map((o: { status: string }) => o.status),
+    ["EXPIRED"],
+  );
 });
 
 test("staff booking a patient for a service resolves their entries for it and withdraws their live offer", async () => {
@@ -90,7 +93,10 @@ test("staff booking a patient for a service resolves their entries for it and wi
   const offers = (await call(ctx, "GET", `/api/booking/waitlist/notifications?slotId=${opening.id}`, { key: s.clinic.key })).body.items;
   assert.deepEqual(
     offers.map((o: { waitlistEntryId: string; status: string }) => [o.waitlistEntryId, o.status]).sort(),
-    [[mine.id, "WITHDRAWN"], [theirs.id, "PENDING"]].sort(),
+    [
+      [mine.id, "WITHDRAWN"],
+      [theirs.id, "PENDING"],
+    ].sort(),
   );
 });
 
@@ -99,7 +105,8 @@ test("frequent_canceller: set at the 2nd patient cancellation in 30 days, not by
   const s = await aStaffedClinic(ctx);
   const key = s.clinic.key;
   const flags = async () => (await call(ctx, "GET", `/api/booking/patients/${s.patient.id}`, { key })).body.flags as string[];
-  const book = (hours: number) => anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: inHours(hours) });
+  const book = (hours: number) =>
+    anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: inHours(hours) });
   const cancel = async (id: string, by: "patient" | "staff") => {
     const res = await call(ctx, "POST", `/api/booking/appointments/${id}/cancel`, { key, body: { by, confirm: true } });
     assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -171,10 +171,7 @@ async function checkAll(m: Model, r: Real, afterSweep: boolean) {
     `SELECT id, responded_at, hold_expires_at FROM offers
      WHERE clinic_id = $1 AND status = 'ACCEPTED' AND hold_expires_at IS NOT NULL AND responded_at >= hold_expires_at`,
   );
-  await expectNone(
-    "a delivery sent twice",
-    `SELECT delivery_id, count(*) FROM dev_outbox WHERE clinic_id = $1 GROUP BY delivery_id HAVING count(*) > 1`,
-  );
+  await expectNone("a delivery sent twice", `SELECT delivery_id, count(*) FROM dev_outbox WHERE clinic_id = $1 GROUP BY delivery_id HAVING count(*) > 1`);
   await expectNone(
     "an offer message sent in the patient's quiet hours (21:00–08:00 their time)",
     `SELECT m.id, m.sent_at, coalesce(p.timezone, k.timezone) AS zone FROM dev_outbox m
@@ -291,7 +288,10 @@ async function open(m: Model, r: Real, a: SlotArgs) {
     return;
   }
   const booked = await req(
-    m, r, "POST", "/api/booking/appointments",
+    m,
+    r,
+    "POST",
+    "/api/booking/appointments",
     { patientId: r.holder, providerId, chairId, serviceId: r.services[0], start: start.toISOString(), end: end.toISOString() },
     [201, 409],
   );
@@ -302,71 +302,95 @@ async function open(m: Model, r: Real, a: SlotArgs) {
 
 const openSlot = slotArgs.map((a) => new Step(`open ${JSON.stringify(a)}`, (m, r) => open(m, r, a)));
 
-const sweep = fc
-  .constantFrom(0, 1, 10, 30, 61, 121, 300)
-  .map(
-    (minutes) =>
-      new Step(`advance ${minutes} min + runDue`, async (m) => {
+const sweep = fc.constantFrom(0, 1, 10, 30, 61, 121, 300).map(
+  (minutes) =>
+    new Step(
+      `advance ${minutes} min + runDue`,
+      async (m) => {
         ctx.clock.advanceMinutes(minutes);
         const drained = await runDue(ctx.deps, ctx.clock.now());
         m.log.push(`    drained ${JSON.stringify(drained)}`);
-      }, () => true, true),
-  );
+      },
+      () => true,
+      true,
+    ),
+);
 
 const acceptLink = fc.nat().map(
   (i) =>
-    new Step(`accept link #${i}`, async (m) => {
-      const token = pick(m.tokens, i);
-      const res = await req(m, null, "POST", `/api/public/offers/${token}/accept`, undefined, [200, 409, 410]);
-      if (res.status !== 200) return assertRefusal(m, res, true);
-      assert.equal(res.body.status, "ACCEPTED");
-      m.appointments.push(res.body.appointmentId);
-      // Repeating it returns the same answer.
-      const again = await req(m, null, "POST", `/api/public/offers/${token}/accept`, undefined, [200]);
-      assert.deepEqual(again.body, res.body);
-    }, (m) => m.tokens.length > 0),
+    new Step(
+      `accept link #${i}`,
+      async (m) => {
+        const token = pick(m.tokens, i);
+        const res = await req(m, null, "POST", `/api/public/offers/${token}/accept`, undefined, [200, 409, 410]);
+        if (res.status !== 200) return assertRefusal(m, res, true);
+        assert.equal(res.body.status, "ACCEPTED");
+        m.appointments.push(res.body.appointmentId);
+        // Repeating it returns the same answer.
+        const again = await req(m, null, "POST", `/api/public/offers/${token}/accept`, undefined, [200]);
+        assert.deepEqual(again.body, res.body);
+      },
+      (m) => m.tokens.length > 0,
+    ),
 );
 
 const declineLink = fc.nat().map(
   (i) =>
-    new Step(`decline link #${i}`, async (m) => {
-      const res = await req(m, null, "POST", `/api/public/offers/${pick(m.tokens, i)}/decline`, undefined, [200, 409, 410]);
-      if (res.status !== 200) assertRefusal(m, res, false);
-    }, (m) => m.tokens.length > 0),
+    new Step(
+      `decline link #${i}`,
+      async (m) => {
+        const res = await req(m, null, "POST", `/api/public/offers/${pick(m.tokens, i)}/decline`, undefined, [200, 409, 410]);
+        if (res.status !== 200) assertRefusal(m, res, false);
+      },
+      (m) => m.tokens.length > 0,
+    ),
 );
 
 const staffResponse = fc.record({ i: fc.nat(), response: fc.constantFrom("ACCEPTED", "DECLINED") }).map(
   (a) =>
-    new Step(`staff response ${JSON.stringify(a)}`, async (m, r) => {
-      const id = pick(m.offers, a.i);
-      const res = await req(m, r, "PUT", `/api/booking/waitlist/notifications/${id}/response`, { response: a.response }, [200, 409, 410]);
-      if (res.status !== 200) return assertRefusal(m, res, false);
-      if (a.response === "ACCEPTED") {
-        assert.equal(res.body.status, "ACCEPTED");
-        assert.ok(res.body.bookedAppointmentId);
-        m.appointments.push(res.body.bookedAppointmentId);
-      }
-    }, (m) => m.offers.length > 0),
+    new Step(
+      `staff response ${JSON.stringify(a)}`,
+      async (m, r) => {
+        const id = pick(m.offers, a.i);
+        const res = await req(m, r, "PUT", `/api/booking/waitlist/notifications/${id}/response`, { response: a.response }, [200, 409, 410]);
+        if (res.status !== 200) return assertRefusal(m, res, false);
+        if (a.response === "ACCEPTED") {
+          assert.equal(res.body.status, "ACCEPTED");
+          assert.ok(res.body.bookedAppointmentId);
+          m.appointments.push(res.body.bookedAppointmentId);
+        }
+      },
+      (m) => m.offers.length > 0,
+    ),
 );
 
 const staffBookEntry = fc.record({ entry: fc.nat(), opening: fc.nat() }).map(
   (a) =>
-    new Step(`staff book entry ${JSON.stringify(a)}`, async (m, r) => {
-      const res = await req(m, r, "POST", `/api/booking/waitlist/${pick(m.entries, a.entry)}/book`, { slotId: pick(m.openings, a.opening) }, [201, 409]);
-      if (res.status === 201) m.appointments.push(res.body.appointment.id);
-      else if (res.body.code === "slot_filled") assert.ok(Array.isArray(res.body.alternatives), JSON.stringify(res.body));
-    }, (m) => m.entries.length > 0 && m.openings.length > 0),
+    new Step(
+      `staff book entry ${JSON.stringify(a)}`,
+      async (m, r) => {
+        const res = await req(m, r, "POST", `/api/booking/waitlist/${pick(m.entries, a.entry)}/book`, { slotId: pick(m.openings, a.opening) }, [201, 409]);
+        if (res.status === 201) m.appointments.push(res.body.appointment.id);
+        else if (res.body.code === "slot_filled") assert.ok(Array.isArray(res.body.alternatives), JSON.stringify(res.body));
+      },
+      (m) => m.entries.length > 0 && m.openings.length > 0,
+    ),
 );
 
-const staffBookOver = fc
-  .record({ opening: fc.nat(), patient: fc.nat(), service: fc.nat(1), shift: fc.constantFrom(0, 0, 30, -30), chair: fc.boolean() })
-  .map(
-    (a) =>
-      new Step(`staff appointment over opening ${JSON.stringify(a)}`, async (m, r) => {
-        const { rows: [o] } = await db.query("SELECT provider_id, chair_id, start_at FROM openings WHERE id = $1", [pick(m.openings, a.opening)]);
+const staffBookOver = fc.record({ opening: fc.nat(), patient: fc.nat(), service: fc.nat(1), shift: fc.constantFrom(0, 0, 30, -30), chair: fc.boolean() }).map(
+  (a) =>
+    new Step(
+      `staff appointment over opening ${JSON.stringify(a)}`,
+      async (m, r) => {
+        const {
+          rows: [o],
+        } = await db.query("SELECT provider_id, chair_id, start_at FROM openings WHERE id = $1", [pick(m.openings, a.opening)]);
         const start = new Date(o.start_at.getTime() + a.shift * 60_000);
         const res = await req(
-          m, r, "POST", "/api/booking/appointments",
+          m,
+          r,
+          "POST",
+          "/api/booking/appointments",
           {
             patientId: pick(r.patients, a.patient),
             providerId: o.provider_id,
@@ -378,25 +402,35 @@ const staffBookOver = fc
         );
         if (res.status === 201) m.appointments.push(res.body.id);
         else assert.equal(res.body.code, "conflict");
-      }, (m) => m.openings.length > 0),
-  );
+      },
+      (m) => m.openings.length > 0,
+    ),
+);
 
 const cancel = fc.record({ i: fc.nat(), by: fc.constantFrom("staff", "patient") }).map(
   (a) =>
-    new Step(`cancel appointment ${JSON.stringify(a)}`, async (m, r) => {
-      const url = `/api/booking/appointments/${pick(m.appointments, a.i)}/cancel`;
-      let res = await req(m, r, "POST", url, { by: a.by }, [200, 409]);
-      // A fee is quoted first (API.md, Lifecycle): confirm it.
-      if (res.status === 200 && res.body.requiresConfirmation) res = await req(m, r, "POST", url, { by: a.by, confirm: true }, [200, 409]);
-      if (res.status === 200 && res.body.opening) m.openings.push(res.body.opening.id);
-    }, (m) => m.appointments.length > 0),
+    new Step(
+      `cancel appointment ${JSON.stringify(a)}`,
+      async (m, r) => {
+        const url = `/api/booking/appointments/${pick(m.appointments, a.i)}/cancel`;
+        let res = await req(m, r, "POST", url, { by: a.by }, [200, 409]);
+        // A fee is quoted first (API.md, Lifecycle): confirm it.
+        if (res.status === 200 && res.body.requiresConfirmation) res = await req(m, r, "POST", url, { by: a.by, confirm: true }, [200, 409]);
+        if (res.status === 200 && res.body.opening) m.openings.push(res.body.opening.id);
+      },
+      (m) => m.appointments.length > 0,
+    ),
 );
 
 const removeEntry = fc.nat().map(
   (i) =>
-    new Step(`remove entry #${i}`, async (m, r) => {
-      await req(m, r, "DELETE", `/api/booking/waitlist/${pick(m.entries, i)}`, undefined, [200, 409]);
-    }, (m) => m.entries.length > 0),
+    new Step(
+      `remove entry #${i}`,
+      async (m, r) => {
+        await req(m, r, "DELETE", `/api/booking/waitlist/${pick(m.entries, i)}`, undefined, [200, 409]);
+      },
+      (m) => m.entries.length > 0,
+    ),
 );
 
 const addEntry = fc.record({ patient: fc.nat(), service: fc.nat(1), provider: fc.constantFrom(null, 0, 1) }).map(
@@ -414,18 +448,26 @@ const addEntry = fc.record({ patient: fc.nat(), service: fc.nat(1), provider: fc
 
 const notify = fc.record({ entry: fc.nat(), opening: fc.nat(), channel: fc.constantFrom(undefined, "SMS", "EMAIL") }).map(
   (a) =>
-    new Step(`staff notify ${JSON.stringify(a)}`, async (m, r) => {
-      const body = { slotId: pick(m.openings, a.opening), ...(a.channel ? { channel: a.channel } : {}) };
-      await req(m, r, "POST", `/api/booking/waitlist/${pick(m.entries, a.entry)}/notify`, body, [201, 409, 422]);
-    }, (m) => m.entries.length > 0 && m.openings.length > 0),
+    new Step(
+      `staff notify ${JSON.stringify(a)}`,
+      async (m, r) => {
+        const body = { slotId: pick(m.openings, a.opening), ...(a.channel ? { channel: a.channel } : {}) };
+        await req(m, r, "POST", `/api/booking/waitlist/${pick(m.entries, a.entry)}/notify`, body, [201, 409, 422]);
+      },
+      (m) => m.entries.length > 0 && m.openings.length > 0,
+    ),
 );
 
 const notifyMatches = fc.array(fc.nat(), { minLength: 1, maxLength: 3 }).map(
   (is) =>
-    new Step(`staff notify-matches ${JSON.stringify(is)}`, async (m, r) => {
-      const slotIds = [...new Set(is.map((i) => pick(m.openings, i)))];
-      await req(m, r, "POST", "/api/booking/waitlist/notify-matches", { slotIds }, [200]);
-    }, (m) => m.openings.length > 0),
+    new Step(
+      `staff notify-matches ${JSON.stringify(is)}`,
+      async (m, r) => {
+        const slotIds = [...new Set(is.map((i) => pick(m.openings, i)))];
+        await req(m, r, "POST", "/api/booking/waitlist/notify-matches", { slotIds }, [200]);
+      },
+      (m) => m.openings.length > 0,
+    ),
 );
 
 const inboundSms = fc.record({ patient: fc.nat(), body: fc.constantFrom("YES", "NO", "STOP", "START", "HELP") }).map(
@@ -438,9 +480,13 @@ const inboundSms = fc.record({ patient: fc.nat(), body: fc.constantFrom("YES", "
 
 const providerStatus = fc.record({ i: fc.nat(), status: fc.constantFrom("DELIVERED", "FAILED", "UNDELIVERED") }).map(
   (a) =>
-    new Step(`provider status ${JSON.stringify(a)}`, async (m, r) => {
-      await req(m, r, "POST", `/api/dev/outbox/${pick(m.messages, a.i)}/status`, { status: a.status }, [200]);
-    }, (m) => m.messages.length > 0),
+    new Step(
+      `provider status ${JSON.stringify(a)}`,
+      async (m, r) => {
+        await req(m, r, "POST", `/api/dev/outbox/${pick(m.messages, a.i)}/status`, { status: a.status }, [200]);
+      },
+      (m) => m.messages.length > 0,
+    ),
 );
 
 async function activeAppointments(r: Real): Promise<string[]> {
@@ -473,8 +519,26 @@ const burst = fc
   .map((steps) => new Burst(steps));
 
 const commands = [
-  openSlot, openSlot, sweep, sweep, sweep, acceptLink, acceptLink, declineLink, staffResponse,
-  staffBookEntry, staffBookOver, cancel, removeEntry, addEntry, notify, notifyMatches, inboundSms, providerStatus, burst, burst,
+  openSlot,
+  openSlot,
+  sweep,
+  sweep,
+  sweep,
+  acceptLink,
+  acceptLink,
+  declineLink,
+  staffResponse,
+  staffBookEntry,
+  staffBookOver,
+  cancel,
+  removeEntry,
+  addEntry,
+  notify,
+  notifyMatches,
+  inboundSms,
+  providerStatus,
+  burst,
+  burst,
 ];
 
 // ---------------------------------------------------------------- a fresh clinic per run
@@ -493,10 +557,10 @@ const world = fc.record({
     fc.record({
       timezone: fc.constantFrom(null, "America/Los_Angeles", "Europe/London"),
       email: fc.boolean(),
-      entries: fc.array(
-        fc.record({ service: fc.nat(1), provider: fc.constantFrom(null, 0, 1), minNoticeMinutes: fc.constantFrom(0, 0, 120) }),
-        { minLength: 1, maxLength: 2 },
-      ),
+      entries: fc.array(fc.record({ service: fc.nat(1), provider: fc.constantFrom(null, 0, 1), minNoticeMinutes: fc.constantFrom(0, 0, 120) }), {
+        minLength: 1,
+        maxLength: 2,
+      }),
     }),
     { minLength: 2, maxLength: 5 },
   ),
@@ -536,7 +600,15 @@ async function setUp(w: World): Promise<{ model: Model; real: Real }> {
     (await aService(ctx, clinic, { name: "Filling", category: "restorative", durationMinutes: 60 })).id,
   ];
   const holder = (await aPatient(ctx, clinic, { firstName: "Holder", phone: "+16175559900" })).id;
-  const model: Model = { openings: [], entries: [], appointments: [], offers: [], tokens: [], messages: [], log: [`run ${runNo}: ${JSON.stringify({ settings, clock: ctx.clock.now() })}`] };
+  const model: Model = {
+    openings: [],
+    entries: [],
+    appointments: [],
+    offers: [],
+    tokens: [],
+    messages: [],
+    log: [`run ${runNo}: ${JSON.stringify({ settings, clock: ctx.clock.now() })}`],
+  };
   const patients: string[] = [];
   const phones: string[] = [];
   for (const [i, p] of w.patients.entries()) {
@@ -561,7 +633,18 @@ async function setUp(w: World): Promise<{ model: Model; real: Real }> {
     }
   }
   model.log.push(`  world ${JSON.stringify(w)}`);
-  const real: Real = { clinicId: clinic.id, key: clinic.key, providers, chairs, services, patients, phones, holder, cutoffMinutes: w.cutoffMinutes, dailyCap: w.dailyCapPerPatient };
+  const real: Real = {
+    clinicId: clinic.id,
+    key: clinic.key,
+    providers,
+    chairs,
+    services,
+    patients,
+    phones,
+    holder,
+    cutoffMinutes: w.cutoffMinutes,
+    dailyCap: w.dailyCapPerPatient,
+  };
   for (const a of w.openings) await open(model, real, a);
   await runDue(ctx.deps, ctx.clock.now());
   return { model, real };
@@ -580,7 +663,9 @@ test(`model: ${RUNS} runs × up to ${MAX_COMMANDS} commands keep every invariant
     { numRuns: RUNS, includeErrorInReport: true, seed: process.env.MODEL_SEED === "random" ? Date.now() : Number(process.env.MODEL_SEED ?? 20261122) },
   );
   for (const [k, n] of [...outcomes].sort()) console.log(`#   ${String(n).padStart(5)} × ${k}`);
-  const { rows: [pg] } = await db.query("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()");
+  const {
+    rows: [pg],
+  } = await db.query("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()");
   console.log(`# model: deadlocks detected (and retried) in this database: ${pg.deadlocks}`);
   console.log(`# model: ${RUNS} runs, ${stepCount} steps in ${Date.now() - started} ms (set-up ${setupMs} ms, invariant checks ${checkMs} ms)`);
 });
@@ -616,7 +701,10 @@ test("removing the entry that holds an opening's only offer sends the next wave 
   const e2 = await anEntry(ctx, s.clinic, { patientId: second.id, serviceId: s.short });
   const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(24), end: at(25) } });
   await sweepNowAt();
-  assert.deepEqual((await offersOf(opening.body.id)).map((o) => [o.entry_id, o.status]), [[e1.id, "PENDING"]]);
+  assert.deepEqual(
+    (await offersOf(opening.body.id)).map((o) => [o.entry_id, o.status]),
+    [[e1.id, "PENDING"]],
+  );
 
   assert.equal((await call(ctx, "DELETE", `/api/booking/waitlist/${e1.id}`, { key: s.clinic.key })).status, 200);
   await sweepNowAt(); // same instant: no hold ran out, the removal itself moves the opening on
@@ -624,7 +712,10 @@ test("removing the entry that holds an opening's only offer sends the next wave 
   const byEntry = (rows: string[][]) => [...rows].sort((a, b) => a[0]!.localeCompare(b[0]!));
   assert.deepEqual(
     byEntry((await offersOf(opening.body.id)).map((o) => [o.entry_id as string, o.status as string])),
-    byEntry([[e1.id, "WITHDRAWN"], [e2.id, "PENDING"]]),
+    byEntry([
+      [e1.id, "WITHDRAWN"],
+      [e2.id, "PENDING"],
+    ]),
   );
 });
 
@@ -636,13 +727,19 @@ test("staff booking an entry whose patient holds the opening's offer through ano
   // 30 minutes: only the short service fits, so the offer goes to that entry; staff book the other.
   const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider, start: at(24), end: at(24.5) } });
   await sweepNowAt();
-  assert.deepEqual((await offersOf(opening.body.id)).map((o) => [o.entry_id, o.status]), [[offered.id, "PENDING"]]);
+  assert.deepEqual(
+    (await offersOf(opening.body.id)).map((o) => [o.entry_id, o.status]),
+    [[offered.id, "PENDING"]],
+  );
 
   const booked = await call(ctx, "POST", `/api/booking/waitlist/${other.id}/book`, { key: s.clinic.key, body: { slotId: opening.body.id } });
   assert.equal(booked.status, 201, JSON.stringify(booked.body));
   assert.equal(await entryStatus(other.id), "BOOKED");
   assert.equal(await entryStatus(offered.id), "ACTIVE", "not NOTIFIED without a live offer");
-  assert.deepEqual((await offersOf(opening.body.id)).map((o) => o.status), ["WITHDRAWN"]);
+  assert.deepEqual(
+    (await offersOf(opening.body.id)).map((o) => o.status),
+    ["WITHDRAWN"],
+  );
 });
 
 test("staff book into an opening whose time a racing booking took: slot_filled with alternatives", async () => {
@@ -662,7 +759,10 @@ test("staff book into an opening whose time a racing booking took: slot_filled w
   assert.equal(res.status, 409, JSON.stringify(res.body));
   assert.equal(res.body.code, "slot_filled");
   assert.ok(Array.isArray(res.body.alternatives), JSON.stringify(res.body));
-  assert.deepEqual(res.body.alternatives.map((a: { slotId: string }) => a.slotId), [elsewhere.body.id]);
+  assert.deepEqual(
+    res.body.alternatives.map((a: { slotId: string }) => a.slotId),
+    [elsewhere.body.id],
+  );
 });
 
 test("an offer withdrawn while its message was on the way still counts against the patient's daily cap", async () => {

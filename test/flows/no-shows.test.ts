@@ -21,7 +21,13 @@ test("not marked before start + grace; marked after; checked-in appointments unt
   const other = await aPatient(ctx, s.clinic, { phone: "+16175550101" });
   const start = inHours(1);
   const missed = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start });
-  const came = await anAppointment(ctx, s.clinic, { patientId: other.id, providerId: s.provider.id, chairId: s.chair.id, serviceId: s.service.id, start: inHours(3) });
+  const came = await anAppointment(ctx, s.clinic, {
+    patientId: other.id,
+    providerId: s.provider.id,
+    chairId: s.chair.id,
+    serviceId: s.service.id,
+    start: inHours(3),
+  });
   at(start, 4);
   await drain();
   assert.equal(await statusOf(s.clinic.key, missed.id), "BOOKED");
@@ -81,7 +87,10 @@ test("the rest of a no-show becomes a NO_SHOW opening, offered only to entries w
   assert.equal(openings.rows[0].source, "NO_SHOW");
   assert.equal(openings.rows[0].end_at.toISOString(), new Date(new Date(start).getTime() + 60 * 60_000).toISOString());
   const offers = await ctx.deps.db.query("SELECT entry_id FROM offers WHERE opening_id = $1", [openings.rows[0].id]);
-  assert.deepEqual(offers.rows.map((r) => r.entry_id), [readyEntry.id]);
+  assert.deepEqual(
+    offers.rows.map((r) => r.entry_id),
+    [readyEntry.id],
+  );
   assert.notEqual(pickyEntry.id, readyEntry.id);
 });
 

@@ -20,10 +20,9 @@ async function anOfferQueued() {
 }
 
 async function deliveriesOf(entryId: string) {
-  const { rows } = await ctx.deps.db.query(
-    "SELECT d.* FROM deliveries d JOIN offers o ON o.id = d.offer_id WHERE o.entry_id = $1 ORDER BY d.created_at",
-    [entryId],
-  );
+  const { rows } = await ctx.deps.db.query("SELECT d.* FROM deliveries d JOIN offers o ON o.id = d.offer_id WHERE o.entry_id = $1 ORDER BY d.created_at", [
+    entryId,
+  ]);
   return rows;
 }
 
@@ -93,7 +92,14 @@ test("a channel that cannot tell: the delivery fails rather than risk a duplicat
   const { entry } = await anOfferQueued();
   ctx.clock.advanceMinutes(1);
   const real = ctx.deps.channels.SMS;
-  ctx.deps.channels.SMS = { async send() { throw new Error("timeout"); }, async lookup() { return { sent: "unknown" }; } };
+  ctx.deps.channels.SMS = {
+    async send() {
+      throw new Error("timeout");
+    },
+    async lookup() {
+      return { sent: "unknown" };
+    },
+  };
   try {
     await runDue(ctx.deps, ctx.clock.now());
     ctx.clock.advanceMinutes(6);
@@ -112,8 +118,12 @@ test("a provider message another delivery already holds is not this one's: unkno
   const real = ctx.deps.channels.SMS;
   let held = "";
   ctx.deps.channels.SMS = {
-    async send() { throw new Error("timeout"); },
-    async lookup() { return { sent: true, providerMessageId: held }; },
+    async send() {
+      throw new Error("timeout");
+    },
+    async lookup() {
+      return { sent: true, providerMessageId: held };
+    },
   };
   try {
     await runDue(ctx.deps, ctx.clock.now());
@@ -169,7 +179,10 @@ test("two runners: rows a long drain claimed and another runner took back as sta
   await runner1;
   for (const id of ids) assert.equal(await outboxCount(id), 1, `delivery ${id} sent exactly once`);
   const { rows } = await ctx.deps.db.query("SELECT status FROM deliveries WHERE id = ANY($1::uuid[])", [ids]);
-  assert.deepEqual(rows.map((r) => r.status), ["SENT", "SENT", "SENT"]);
+  assert.deepEqual(
+    rows.map((r) => r.status),
+    ["SENT", "SENT", "SENT"],
+  );
 });
 
 test("fallback: an SMS the provider reports FAILED goes out by email after the fallback delay; with no channel left the entry is UNREACHABLE", async () => {
@@ -193,14 +206,23 @@ test("fallback: an SMS the provider reports FAILED goes out by email after the f
   assert.equal(email.length, 1);
   assert.equal(email[0].channel, "EMAIL");
   const trail = (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entry.id}`, { key: s.clinic.key })).body.items[0];
-  assert.deepEqual(trail.deliveries.map((d: any) => [d.channel, d.status]), [["SMS", "UNDELIVERED"], ["EMAIL", "SENT"]]);
+  assert.deepEqual(
+    trail.deliveries.map((d: any) => [d.channel, d.status]),
+    [
+      ["SMS", "UNDELIVERED"],
+      ["EMAIL", "SENT"],
+    ],
+  );
 });
 
 async function offerWithNoChannelLeft(staffAlertEmail?: string) {
   const s = await aStaffedClinic(ctx);
   if (staffAlertEmail) await call(ctx, "PATCH", "/api/booking/settings", { key: s.clinic.key, body: { staffAlertEmail } });
   const entry = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
-  const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(30), end: inHours(31) } });
+  const opening = await call(ctx, "POST", "/api/booking/openings", {
+    key: s.clinic.key,
+    body: { providerId: s.provider.id, start: inHours(30), end: inHours(31) },
+  });
   // The offer is made, then consent is withdrawn before it goes out: no channel is left.
   const { advanceOpening } = await import("../../src/flows/advance-opening.ts");
   const { lockDueOpenings } = await import("../../src/store/openings.ts");
@@ -227,7 +249,10 @@ test("every channel failed: a high-priority outreach task due in 1 h, staff aler
   assert.equal(mail.length, 1);
   assert.doesNotMatch(mail[0].body, /Pat|Example|\+1617/, "the staff email names no patient");
 
-  const done = await call(ctx, "POST", `/api/booking/outreach-tasks/${tasks[0].id}/complete`, { key: s.clinic.key, body: { outcome: "NO_ANSWER", note: "voicemail" } });
+  const done = await call(ctx, "POST", `/api/booking/outreach-tasks/${tasks[0].id}/complete`, {
+    key: s.clinic.key,
+    body: { outcome: "NO_ANSWER", note: "voicemail" },
+  });
   assert.equal(done.status, 200);
   assert.equal(done.body.status, "DONE");
   assert.equal(done.body.outcome, "NO_ANSWER");

@@ -11,11 +11,20 @@ import { anAppointment, anEntry, anOpening, aPatient, aStaffedClinic, call, inHo
 export async function aWorld(ctx: TestContext, over: { timezone?: string } = {}) {
   const s = await aStaffedClinic(ctx, over);
   const appointment = await anAppointment(ctx, s.clinic, {
-    patientId: s.patient.id, providerId: s.provider.id, chairId: s.chair.id, serviceId: s.service.id, start: inHours(24),
+    patientId: s.patient.id,
+    providerId: s.provider.id,
+    chairId: s.chair.id,
+    serviceId: s.service.id,
+    start: inHours(24),
   });
   const opening = await anOpening(ctx, s.clinic, { providerId: s.provider.id, chairId: s.chair.id, start: inHours(48), end: inHours(49) });
   const entry = await anEntry(ctx, s.clinic, {
-    patientId: s.patient.id, serviceId: s.service.id, providerIds: [s.provider.id], chairIds: [s.chair.id], earliestDate: "2026-03-01", notes: "mornings",
+    patientId: s.patient.id,
+    serviceId: s.service.id,
+    providerIds: [s.provider.id],
+    chairIds: [s.chair.id],
+    earliestDate: "2026-03-01",
+    notes: "mornings",
   });
 
   const patient2 = await aPatient(ctx, s.clinic, { firstName: "Second", phone: "+16175550111" });
@@ -66,11 +75,7 @@ export function request(route: string, id?: string): [Method, string] {
 }
 
 /** The routes of the OpenAPI document under `prefixes`, as "METHOD /path/:param", sorted. */
-export async function documentedRoutes(
-  ctx: TestContext,
-  prefixes: string[],
-  which: (op: Record<string, any>) => boolean = () => true,
-): Promise<string[]> {
+export async function documentedRoutes(ctx: TestContext, prefixes: string[], which: (op: Record<string, any>) => boolean = () => true): Promise<string[]> {
   const docs = await call(ctx, "GET", "/docs/json");
   assert.equal(docs.status, 200);
   return Object.entries(docs.body.paths as Record<string, Record<string, Record<string, any>>>)

@@ -56,7 +56,9 @@ test("20 racing requests for the same time: exactly one books, the rest are 409 
   const patients = await Promise.all(Array.from({ length: 20 }, (_, i) => aPatient(ctx, s.clinic, { phone: `+1617555${String(100 + i).padStart(4, "0")}` })));
   const deadlocks = async () => {
     await ctx.deps.db.query("SELECT pg_stat_force_next_flush()");
-    const { rows } = await ctx.deps.db.query("SELECT pg_stat_clear_snapshot(), (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database())::int AS n");
+    const { rows } = await ctx.deps.db.query(
+      "SELECT pg_stat_clear_snapshot(), (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database())::int AS n",
+    );
     return rows[0].n as number;
   };
   const deadlocksBefore = await deadlocks();
@@ -69,7 +71,10 @@ test("20 racing requests for the same time: exactly one books, the rest are 409 
     ),
   );
   const statuses = results.map((r) => r.status).sort();
-  const errors = ctx.logged.filter((l) => l.includes("error") || l.includes("failed")).slice(0, 3).join("\n");
+  const errors = ctx.logged
+    .filter((l) => l.includes("error") || l.includes("failed"))
+    .slice(0, 3)
+    .join("\n");
   assert.equal(statuses.filter((x) => x >= 500).length, 0, `statuses: ${statuses}\n${errors}`);
   assert.equal(statuses.filter((x) => x === 201).length, 1, `statuses: ${statuses}`);
   // The racers queue on the provider's row (store/providers.ts lockForBooking), not on each other's
@@ -83,7 +88,11 @@ test("20 racing requests for the same time: exactly one books, the rest are 409 
 test("cancel turns the freed time into an OPEN opening with source CANCELLATION, audited", async () => {
   const s = await aStaffedClinic(ctx);
   const appt = await anAppointment(ctx, s.clinic, {
-    patientId: s.patient.id, providerId: s.provider.id, chairId: s.chair.id, serviceId: s.service.id, start: inHours(30),
+    patientId: s.patient.id,
+    providerId: s.provider.id,
+    chairId: s.chair.id,
+    serviceId: s.service.id,
+    start: inHours(30),
   });
   const res = await call(ctx, "POST", `/api/booking/appointments/${appt.id}/cancel`, {
     key: s.clinic.key,
@@ -116,7 +125,11 @@ test("cancel turns the freed time into an OPEN opening with source CANCELLATION,
 
   // The time is free again: it can be booked, and booking it fills the opening.
   const rebook = await anAppointment(ctx, s.clinic, {
-    patientId: s.patient.id, providerId: s.provider.id, chairId: s.chair.id, serviceId: s.service.id, start: inHours(30),
+    patientId: s.patient.id,
+    providerId: s.provider.id,
+    chairId: s.chair.id,
+    serviceId: s.service.id,
+    start: inHours(30),
   });
   const opening = await call(ctx, "GET", `/api/booking/openings/${res.body.opening.id}`, { key: s.clinic.key });
   assert.equal(opening.body.status, "FILLED");
@@ -172,5 +185,8 @@ test("new slots: 201 OPEN NEW_SLOT; overlapping an appointment or another open o
   assert.equal(past.status, 422);
   assert.equal(past.body.errors[0].path, "/start");
   const listed = await call(ctx, "GET", "/api/booking/openings?status=OPEN", { key: s.clinic.key });
-  assert.deepEqual(listed.body.items.map((o: any) => o.id), [opening.id]);
+  assert.deepEqual(
+    listed.body.items.map((o: any) => o.id),
+    [opening.id],
+  );
 });

@@ -69,15 +69,13 @@ test("POST /api/admin/clinics: 201 { clinic: { id, name, timezone }, apiKey }, a
   assert.equal(rows.length, 1);
   assert.equal(rows[0].key_hash, createHash("sha256").update(key).digest("hex"));
   assert.ok(!JSON.stringify(rows).includes(key));
-  assert.deepEqual([...rows[0].permissions].sort(), [
-    "booking:manage_schedule",
-    "booking:manage_waitlist",
-    "booking:view_analytics",
-    "clinic:admin",
-  ]);
+  assert.deepEqual([...rows[0].permissions].sort(), ["booking:manage_schedule", "booking:manage_waitlist", "booking:view_analytics", "clinic:admin"]);
 
   const audit = await listAudit(ctx.deps.db, res.body.clinic.id);
-  assert.deepEqual(audit.map((a) => a.action), ["clinic.created", "api_key.created"]);
+  assert.deepEqual(
+    audit.map((a) => a.action),
+    ["clinic.created", "api_key.created"],
+  );
 });
 
 test("POST /api/admin/clinics: wrong or missing admin token → 401; a clinic key is not the admin token; bad zone → 422", async () => {
@@ -94,12 +92,18 @@ test("POST /api/admin/clinics: wrong or missing admin token → 401; a clinic ke
   const zone = await call(ctx, "POST", "/api/admin/clinics", { key: ADMIN_TOKEN, body: { name: "X", timezone: "Mars/Olympus" } });
   assert.equal(zone.status, 422);
   assert.equal(zone.body.code, "validation_failed");
-  assert.deepEqual(zone.body.errors.map((e: any) => e.path), ["/timezone"]);
+  assert.deepEqual(
+    zone.body.errors.map((e: any) => e.path),
+    ["/timezone"],
+  );
   const offset = await call(ctx, "POST", "/api/admin/clinics", { key: ADMIN_TOKEN, body: { name: "X", timezone: "+02:00" } });
   assert.equal(offset.status, 422);
   const missing = await call(ctx, "POST", "/api/admin/clinics", { key: ADMIN_TOKEN, body: { timezone: "UTC" } });
   assert.equal(missing.status, 422);
-  assert.deepEqual(missing.body.errors.map((e: any) => e.path), ["/name"]);
+  assert.deepEqual(
+    missing.body.errors.map((e: any) => e.path),
+    ["/name"],
+  );
 });
 
 test("GET /api/booking/settings: exactly the API.md defaults, timezone = the clinic's", async () => {
@@ -171,8 +175,10 @@ test("PATCH settings: invalid values → 422 validation_failed naming each bad f
     [{ channelOrder: ["SMS", "SMS"] }, ["/channelOrder"]],
     [{ channelOrder: ["FAX"] }, ["/channelOrder/0"]],
     [{ dailyCapPerPatient: 5, weeklyCapPerPatient: 2 }, ["/weeklyCapPerPatient"]],
-    [{ cancellationPolicies: { laser: { gracePeriodMinutes: 10, feePercent: 50, noticeHours: 12, fullChargeHours: 24 } } },
-      ["/cancellationPolicies/laser/fullChargeHours"]],
+    [
+      { cancellationPolicies: { laser: { gracePeriodMinutes: 10, feePercent: 50, noticeHours: 12, fullChargeHours: 24 } } },
+      ["/cancellationPolicies/laser/fullChargeHours"],
+    ],
     [{ cancellationPolicies: { laser: { feePercent: 150 } } }, ["/cancellationPolicies/laser"]],
     [{ staffAlertEmail: "not an email" }, ["/staffAlertEmail"]],
     [{ waveSize: 0, cutoffMinutes: -1 }, ["/waveSize", "/cutoffMinutes"]],
@@ -185,7 +191,10 @@ test("PATCH settings: invalid values → 422 validation_failed naming each bad f
     assert.match(res.headers["content-type"] as string, /application\/problem\+json/);
     const got: string[] = res.body.errors.map((e: any) => e.path);
     for (const p of paths) {
-      assert.ok(got.some((g) => g === p || g.startsWith(`${p}/`)), `${JSON.stringify(body)}: expected ${p} in ${JSON.stringify(got)}`);
+      assert.ok(
+        got.some((g) => g === p || g.startsWith(`${p}/`)),
+        `${JSON.stringify(body)}: expected ${p} in ${JSON.stringify(got)}`,
+      );
     }
   }
   assert.deepEqual(documented((await settingsOf(clinic.key)).body), documentedDefaults("America/New_York"));
@@ -258,7 +267,10 @@ test("API keys: GET lists this clinic's keys without secrets; DELETE revokes (40
 
   const listed = await call(ctx, "GET", "/api/booking/api-keys", { key: clinic.key });
   assert.equal(listed.status, 200);
-  assert.deepEqual(listed.body.items.map((k: any) => k.name), ["bootstrap", "reports"]);
+  assert.deepEqual(
+    listed.body.items.map((k: any) => k.name),
+    ["bootstrap", "reports"],
+  );
   const reports = listed.body.items[1];
   assert.deepEqual(reports.permissions, ["booking:view_analytics"]);
   assert.equal(reports.revokedAt, null);
@@ -268,7 +280,10 @@ test("API keys: GET lists this clinic's keys without secrets; DELETE revokes (40
 
   // Another clinic can neither see nor revoke it.
   const otherList = await call(ctx, "GET", "/api/booking/api-keys", { key: other.key });
-  assert.deepEqual(otherList.body.items.map((k: any) => k.name), ["bootstrap"]);
+  assert.deepEqual(
+    otherList.body.items.map((k: any) => k.name),
+    ["bootstrap"],
+  );
   assert.equal((await call(ctx, "DELETE", `/api/booking/api-keys/${made.body.id}`, { key: other.key })).status, 404);
 
   // Before revocation the key authenticates (403: it lacks the permission), after it does not (401).
@@ -292,7 +307,10 @@ test("API keys: GET lists this clinic's keys without secrets; DELETE revokes (40
   assert.equal(notUuid.status, 404);
 
   const audit = await listAudit(ctx.deps.db, clinic.id, "api_key", made.body.id);
-  assert.deepEqual(audit.map((a) => a.action), ["api_key.created", "api_key.revoked"]);
+  assert.deepEqual(
+    audit.map((a) => a.action),
+    ["api_key.created", "api_key.revoked"],
+  );
   assert.ok(!JSON.stringify(audit).includes(made.body.apiKey));
 
   // Revoking the bootstrap key with itself works, and then it no longer does anything.

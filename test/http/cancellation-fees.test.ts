@@ -21,10 +21,8 @@ async function aSetup(service: { category: string; priceCents: number }) {
 
 type Setup = Awaited<ReturnType<typeof aSetup>>;
 
-const cancel = (s: Setup, id: string, body: object) =>
-  call(ctx, "POST", `/api/booking/appointments/${id}/cancel`, { key: s.clinic.key, body });
-const charges = (s: Setup, patientId = s.patient.id) =>
-  call(ctx, "GET", `/api/booking/patients/${patientId}/charges`, { key: s.clinic.key });
+const cancel = (s: Setup, id: string, body: object) => call(ctx, "POST", `/api/booking/appointments/${id}/cancel`, { key: s.clinic.key, body });
+const charges = (s: Setup, patientId = s.patient.id) => call(ctx, "GET", `/api/booking/patients/${patientId}/charges`, { key: s.clinic.key });
 
 /** A booking made from the waitlist at T0 (entry → opening → book). */
 async function aWaitlistBooking(s: Setup, start: string) {
@@ -103,7 +101,12 @@ test("vector: injectables from the waitlist, 20 min after booking, 10 h to start
 
 test("vector: injectables, not from the waitlist, 23 h 59 min to start → 40000", async () => {
   const s = await aSetup({ category: "injectables", priceCents: 40000 });
-  const appt = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: at(23 * HOUR + 59 * 60_000) });
+  const appt = await anAppointment(ctx, s.clinic, {
+    patientId: s.patient.id,
+    providerId: s.provider.id,
+    serviceId: s.service.id,
+    start: at(23 * HOUR + 59 * 60_000),
+  });
   await quoteThenConfirm(s, appt, 40000, "full_charge");
 });
 
@@ -174,7 +177,13 @@ test("a fee not refilled stays PENDING; charges list every fee of the patient, o
   ctx.clock.advanceMinutes(1);
   assert.equal((await cancel(s, a2.id, { by: "patient", confirm: true })).body.cancellationFeeCents, 40000);
   const listed = (await charges(s)).body.items;
-  assert.deepEqual(listed.map((c: any) => [c.appointmentId, c.status, c.dueAt]), [[a1.id, "PENDING", a1.start], [a2.id, "PENDING", a2.start]]);
+  assert.deepEqual(
+    listed.map((c: any) => [c.appointmentId, c.status, c.dueAt]),
+    [
+      [a1.id, "PENDING", a1.start],
+      [a2.id, "PENDING", a2.start],
+    ],
+  );
   const again = await cancel(s, a1.id, { by: "patient", confirm: true });
   assert.equal(again.status, 409, "cancelling twice is a conflict, not a second fee");
   assert.equal((await charges(s)).body.items.length, 2);

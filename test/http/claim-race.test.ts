@@ -111,7 +111,9 @@ async function assertSettled(openingId: string, opening: { start: string; end: s
   const appts = await activeAppointmentsAt(opening);
   assert.equal(appts.length, 1, `exactly one active appointment at that time, got ${JSON.stringify(appts)}`);
   assert.equal(appts[0]!.id, winnerAppointmentId);
-  const { rows: [o] } = await db.query("SELECT status, filled_appointment_id FROM openings WHERE id = $1", [openingId]);
+  const {
+    rows: [o],
+  } = await db.query("SELECT status, filled_appointment_id FROM openings WHERE id = $1", [openingId]);
   assert.equal(o.status, "FILLED");
   assert.equal(o.filled_appointment_id, winnerAppointmentId);
   const { rows: offers } = await db.query(
@@ -133,14 +135,13 @@ async function assertSettled(openingId: string, opening: { start: string; end: s
   }
   assert.ok(accepted.length <= 1, "at most one accepted offer");
   if (winnerEntryId) {
-    const { rows: [e] } = await db.query("SELECT status, booked_appointment_id FROM waitlist_entries WHERE id = $1", [winnerEntryId]);
+    const {
+      rows: [e],
+    } = await db.query("SELECT status, booked_appointment_id FROM waitlist_entries WHERE id = $1", [winnerEntryId]);
     assert.equal(e.status, "BOOKED");
     assert.equal(e.booked_appointment_id, winnerAppointmentId);
   }
-  const { rows: live } = await db.query(
-    "SELECT count(*)::int AS n FROM offers WHERE clinic_id = $1 AND status IN ('SCHEDULED', 'PENDING')",
-    [clinic.id],
-  );
+  const { rows: live } = await db.query("SELECT count(*)::int AS n FROM offers WHERE clinic_id = $1 AND status IN ('SCHEDULED', 'PENDING')", [clinic.id]);
   assert.equal(live[0].n, 0, "no live offer is left behind");
 }
 
@@ -178,7 +179,9 @@ test(`${WAITLIST} concurrent accepts of one opening → exactly one appointment,
     assert.equal(winner.body.status, "ACCEPTED");
     await assertSettled(opening.id, opening, winner.body.appointmentId, entryId);
     const patientId = waiting.get(entryId)!;
-    const { rows: [a] } = await db.query("SELECT patient_id, source, from_waitlist_entry_id FROM appointments WHERE id = $1", [winner.body.appointmentId]);
+    const {
+      rows: [a],
+    } = await db.query("SELECT patient_id, source, from_waitlist_entry_id FROM appointments WHERE id = $1", [winner.body.appointmentId]);
     assert.deepEqual(a, { patient_id: patientId, source: "WAITLIST", from_waitlist_entry_id: entryId });
 
     // Repeating the winner's accept returns the same answer; a loser's retry is still slot_filled.
@@ -251,7 +254,9 @@ test("accepts racing a staff booking over the same time and a staff waitlist boo
       racer.kind === "accept" ? winReply.body.appointmentId : racer.kind === "staff" ? winReply.body.id : winReply.body.appointment.id;
     const winnerEntryId = racer.kind === "accept" ? racer.entryId : null;
     await assertSettled(opening.id, opening, appointmentId, winnerEntryId);
-    const { rows: [a] } = await db.query("SELECT patient_id, source FROM appointments WHERE id = $1", [appointmentId]);
+    const {
+      rows: [a],
+    } = await db.query("SELECT patient_id, source FROM appointments WHERE id = $1", [appointmentId]);
     if (racer.kind === "staff") assert.deepEqual(a, { patient_id: walkIn.id, source: "STAFF" });
     if (racer.kind === "book") {
       assert.deepEqual(a, { patient_id: latecomer.id, source: "WAITLIST" });
@@ -269,6 +274,8 @@ test("accepts racing a staff booking over the same time and a staff waitlist boo
       waiting.delete(racer.entryId);
       await addWaiting();
     }
-    console.log(`# mixed round ${round + 1}: staff at ${at}, head start ${headStart ? `${headStart} for ${lead}` : "none"}, winner ${racer.kind}, ${Date.now() - t0} ms`);
+    console.log(
+      `# mixed round ${round + 1}: staff at ${at}, head start ${headStart ? `${headStart} for ${lead}` : "none"}, winner ${racer.kind}, ${Date.now() - t0} ms`,
+    );
   }
 });

@@ -21,7 +21,12 @@ const nextPhone = () => `+1617555${String(phones++).padStart(4, "0")}`;
 
 type Clinic = { id: string; key: string };
 type Owes = number | "prepay" | 0;
-interface Waiter { patient: any; entry: any; phone: string; token: string }
+interface Waiter {
+  patient: any;
+  entry: any;
+  phone: string;
+  token: string;
+}
 
 /** A clinic, a $150 service, `owes.length` waitlisted patients (each owing as said), one opening offered to all at once. */
 async function aSetup(owes: Owes[], settings: object = {}) {
@@ -55,7 +60,8 @@ async function tokenFor(clinic: Clinic, phone: string): Promise<string> {
 const accept = (token: string) => call(ctx, "POST", `/api/public/offers/${token}/accept`);
 const pay = (payToken: string) => call(ctx, "POST", `/api/public/claims/${payToken}/pay`);
 const payTokenOf = (r: Reply) => new URL(r.body.paymentUrl).pathname.split("/pay/")[1]!;
-const offerOf = async (clinic: Clinic, entryId: string) => (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entryId}`, { key: clinic.key })).body.items[0];
+const offerOf = async (clinic: Clinic, entryId: string) =>
+  (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entryId}`, { key: clinic.key })).body.items[0];
 const rows = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows;
 const claimsOf = (openingId: string) => rows("SELECT * FROM claims WHERE opening_id = $1 ORDER BY created_at, id", [openingId]);
 const ledgerOf = (patientId: string) => rows("SELECT * FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, seq", [patientId]);
@@ -75,7 +81,11 @@ function assertHeld(r: Reply) {
 }
 
 test("claim → pay → booked: 202 CLAIMED for 90 s, repeatable; paying authorizes the deposit, books, records the charge", async () => {
-  const { clinic, opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    clinic,
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const now = ctx.clock.now();
   const claimed = await accept(w!.token);
   assert.equal(claimed.status, 202, JSON.stringify(claimed.body));
@@ -141,18 +151,31 @@ test("claim → pay → booked: 202 CLAIMED for 90 s, repeatable; paying authori
 });
 
 test("prepayment: the service's price is charged at the claim; the charge is a CHARGED PREPAYMENT", async () => {
-  const { clinic, waiters: [w] } = await aSetup(["prepay"]);
+  const {
+    clinic,
+    waiters: [w],
+  } = await aSetup(["prepay"]);
   const claimed = await accept(w!.token);
   assert.equal(claimed.status, 202);
   const paid = await pay(payTokenOf(claimed));
   assert.equal(paid.status, 200, JSON.stringify(paid.body));
   const charges = (await call(ctx, "GET", `/api/booking/patients/${w!.patient.id}/charges`, { key: clinic.key })).body.items;
-  assert.deepEqual(charges.map((c: any) => [c.kind, c.status, c.amountCents]), [["PREPAYMENT", "CHARGED", 15000]]);
-  assert.deepEqual((await ledgerOf(w!.patient.id)).map((l) => [l.kind, l.amount_cents]), [["CHARGE", 15000]]);
+  assert.deepEqual(
+    charges.map((c: any) => [c.kind, c.status, c.amountCents]),
+    [["PREPAYMENT", "CHARGED", 15000]],
+  );
+  assert.deepEqual(
+    (await ledgerOf(w!.patient.id)).map((l) => [l.kind, l.amount_cents]),
+    [["CHARGE", 15000]],
+  );
 });
 
 test("the payment page: GET changes nothing; it shows the slot, the amount, the countdown and one POST Pay button", async () => {
-  const { clinic, opening, waiters: [w] } = await aSetup([2500]);
+  const {
+    clinic,
+    opening,
+    waiters: [w],
+  } = await aSetup([2500]);
   const payToken = payTokenOf(await accept(w!.token));
   const snapshot = async () => ({
     claims: await claimsOf(opening.id),
@@ -192,7 +215,11 @@ test("the payment page: GET changes nothing; it shows the slot, the amount, the 
 });
 
 test("a claim not paid lapses after 90 s: the offer is PENDING again and another patient can book; paying it then → 410", async () => {
-  const { clinic, opening, waiters: [a, b] } = await aSetup([5000, 0]);
+  const {
+    clinic,
+    opening,
+    waiters: [a, b],
+  } = await aSetup([5000, 0]);
   const claimed = await accept(a!.token);
   assert.equal(claimed.status, 202);
   seconds(30);
@@ -213,7 +240,7 @@ test("a claim not paid lapses after 90 s: the offer is PENDING again and another
   const [claim] = await claimsOf(opening.id);
   assert.equal(claim.status, "LAPSED");
   assert.equal((await offerOf(clinic, a!.entry.id)).status, "PENDING", "the claimer's offer is PENDING again while its hold lasts");
-  assert.deepEqual((await ledgerOf(a!.patient.id)), [], "nothing was charged");
+  assert.deepEqual(await ledgerOf(a!.patient.id), [], "nothing was charged");
 
   const won = await accept(b!.token);
   assert.equal(won.status, 200, JSON.stringify(won.body));
@@ -227,18 +254,28 @@ test("a claim not paid lapses after 90 s: the offer is PENDING again and another
 });
 
 test("the claimer can accept again after a lapse (a new claim, a new URL) while the hold lasts", async () => {
-  const { opening, waiters: [a] } = await aSetup([5000]);
+  const {
+    opening,
+    waiters: [a],
+  } = await aSetup([5000]);
   const first = await accept(a!.token);
   seconds(120);
   const second = await accept(a!.token);
   assert.equal(second.status, 202, JSON.stringify(second.body));
   assert.notEqual(second.body.paymentUrl, first.body.paymentUrl);
-  assert.deepEqual((await claimsOf(opening.id)).map((c) => c.status), ["LAPSED", "OPEN"], "the stale claim was lapsed in the same transaction");
+  assert.deepEqual(
+    (await claimsOf(opening.id)).map((c) => c.status),
+    ["LAPSED", "OPEN"],
+    "the stale claim was lapsed in the same transaction",
+  );
   assert.equal((await pay(payTokenOf(second))).status, 200);
 });
 
 test("a declined payment: 409 conflict 'payment declined', the claim stays OPEN; trying again pays once", async () => {
-  const { opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const payToken = payTokenOf(await accept(w!.token));
   ctx.payments.declineNext({ reason: "card_declined" });
   const declined = await pay(payToken);
@@ -264,11 +301,20 @@ test("a declined payment: 409 conflict 'payment declined', the claim stays OPEN;
 });
 
 test("a booking that fails after the payment went through is refunded through the port; the claim ends, 409 slot_filled", async () => {
-  const { clinic, provider, service, opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    clinic,
+    provider,
+    service,
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const payToken = payTokenOf(await accept(w!.token));
   // The provider became busy at that time behind the opening's back (another system wrote the row).
   const other = await aPatient(ctx, clinic, { phone: nextPhone() });
-  const appt = await call(ctx, "POST", "/api/booking/appointments", { key: clinic.key, body: { patientId: other.id, providerId: provider.id, serviceId: service.id, start: later(40) } });
+  const appt = await call(ctx, "POST", "/api/booking/appointments", {
+    key: clinic.key,
+    body: { patientId: other.id, providerId: provider.id, serviceId: service.id, start: later(40) },
+  });
   assert.equal(appt.status, 201, JSON.stringify(appt.body));
   await db.query("UPDATE appointments SET start_at = $2, end_at = $3 WHERE id = $1", [appt.body.id, opening.start, opening.end]);
 
@@ -277,18 +323,31 @@ test("a booking that fails after the payment went through is refunded through th
   assert.equal(paid.body.code, "slot_filled");
   assert.ok(Array.isArray(paid.body.alternatives));
   const ledger = await ledgerOf(w!.patient.id);
-  assert.deepEqual(ledger.map((l) => [l.kind, l.amount_cents]), [["AUTHORIZATION", 5000], ["REFUND", 5000]]);
+  assert.deepEqual(
+    ledger.map((l) => [l.kind, l.amount_cents]),
+    [
+      ["AUTHORIZATION", 5000],
+      ["REFUND", 5000],
+    ],
+  );
   assert.equal(ledger[1].refunds_reference, ledger[0].reference);
   const [claim] = await claimsOf(opening.id);
   assert.equal(claim.status, "CANCELLED");
-  assert.deepEqual((await listAudit(db, clinic.id, "claim", claim.id)).map((a) => a.action), ["claim.opened", "claim.refunded", "claim.cancelled"]);
+  assert.deepEqual(
+    (await listAudit(db, clinic.id, "claim", claim.id)).map((a) => a.action),
+    ["claim.opened", "claim.refunded", "claim.cancelled"],
+  );
   assert.deepEqual((await call(ctx, "GET", `/api/booking/patients/${w!.patient.id}/charges`, { key: clinic.key })).body.items, [], "no charge recorded");
   assert.equal((await offerOf(clinic, w!.entry.id)).status, "PENDING", "nothing of the booking was kept");
 });
 
 test("hold expiry waits for a running claim: paid after the hold's end books; not paid, the offer then EXPIRES", async () => {
   for (const pays of [true, false]) {
-    const { clinic, opening, waiters: [w] } = await aSetup([5000], { holdMinutes: 10 });
+    const {
+      clinic,
+      opening,
+      waiters: [w],
+    } = await aSetup([5000], { holdMinutes: 10 });
     const offer = await offerOf(clinic, w!.entry.id);
     ctx.clock.set(new Date(new Date(offer.holdExpiresAt).getTime() - 30_000));
     const claimed = await accept(w!.token);
@@ -322,7 +381,11 @@ test("concurrency: two patients owing a deposit accept at the same instant → o
     assert.equal((await claimsOf(opening.id)).length, 1);
     // The winner pays (several taps at once): one payment, one appointment.
     const paid = await Promise.all([1, 2, 3].map(() => pay(payTokenOf(held[0]!))));
-    assert.deepEqual(paid.map((r) => r.status), [200, 200, 200], JSON.stringify(paid.map((r) => r.body)));
+    assert.deepEqual(
+      paid.map((r) => r.status),
+      [200, 200, 200],
+      JSON.stringify(paid.map((r) => r.body)),
+    );
     assert.equal(new Set(paid.map((r) => r.body.appointmentId)).size, 1);
     const winner = waiters[replies.indexOf(held[0]!)]!;
     assert.equal((await ledgerOf(winner.patient.id)).length, 1);
@@ -361,7 +424,10 @@ test("concurrency: only one of the two owes → exactly one of them wins (202 or
 });
 
 test("the index refuses a second OPEN claim on one opening (23505)", async () => {
-  const { opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   assert.equal((await accept(w!.token)).status, 202);
   const [claim] = await claimsOf(opening.id);
   const copy = (id: string, hash: string, status: string) =>
@@ -370,17 +436,27 @@ test("the index refuses a second OPEN claim on one opening (23505)", async () =>
        SELECT $2, clinic_id, opening_id, offer_id, entry_id, patient_id, kind, amount_cents, $4, expires_at, $3, created_at, updated_at FROM claims WHERE id = $1`,
       [claim.id, id, hash, status],
     );
-  await assert.rejects(copy("00000000-0000-4000-8000-000000000001", "a".repeat(64), "OPEN"), (e: any) => e.code === "23505" && e.constraint === "claims_one_open_per_opening");
+  await assert.rejects(
+    copy("00000000-0000-4000-8000-000000000001", "a".repeat(64), "OPEN"),
+    (e: any) => e.code === "23505" && e.constraint === "claims_one_open_per_opening",
+  );
   await copy("00000000-0000-4000-8000-000000000002", "b".repeat(64), "LAPSED"); // ended claims do not count
 });
 
 test("SMS YES from a patient who owes a deposit: the slot is held and one text carries the payment link", async () => {
-  const { clinic, opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    clinic,
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const before = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(w!.phone)}`, { key: clinic.key })).body.items.length;
   const yes = await call(ctx, "POST", "/api/dev/inbound-sms", { key: clinic.key, body: { from: w!.phone, body: "YES" } });
   assert.equal(yes.status, 200, JSON.stringify(yes.body));
   assert.equal(yes.body.action, "payment_requested");
-  assert.match(yes.body.reply, /^Pay Clinic: to book this time, pay the \$50\.00 deposit by \d{1,2}:\d\d [AP]M \(90 seconds\): http:\/\/localhost:3000\/pay\/p_[A-Za-z0-9_-]{43}$/);
+  assert.match(
+    yes.body.reply,
+    /^Pay Clinic: to book this time, pay the \$50\.00 deposit by \d{1,2}:\d\d [AP]M \(90 seconds\): http:\/\/localhost:3000\/pay\/p_[A-Za-z0-9_-]{43}$/,
+  );
   assert.equal((await claimsOf(opening.id))[0].status, "OPEN");
   assert.equal((await offerOf(clinic, w!.entry.id)).status, "PENDING");
   await drain();
@@ -394,7 +470,11 @@ test("SMS YES from a patient who owes a deposit: the slot is held and one text c
 });
 
 test("voice keypad 1 from a patient who owes a deposit: nothing held, told to use the link or call", async () => {
-  const { clinic, opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    clinic,
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const offer = await offerOf(clinic, w!.entry.id);
   const twiml = await voiceTwiml(ctx.deps, offer.deliveries[0].id, { answeredBy: "human", digits: "1", step: "gather", machine: false });
   assert.match(twiml, /a deposit is needed first/);
@@ -404,7 +484,11 @@ test("voice keypad 1 from a patient who owes a deposit: nothing held, told to us
 });
 
 test("staff book a patient who owes a deposit without the payment step (taken at the desk); staff wait for another's claim", async () => {
-  const { clinic, opening, waiters: [a, b] } = await aSetup([5000, 5000]);
+  const {
+    clinic,
+    opening,
+    waiters: [a, b],
+  } = await aSetup([5000, 5000]);
   assert.equal((await accept(a!.token)).status, 202);
   // Another patient's claim holds it: staff recording B's yes, or booking B, are refused until it ends.
   const bOffer = await offerOf(clinic, b!.entry.id);
@@ -416,28 +500,45 @@ test("staff book a patient who owes a deposit without the payment step (taken at
   const aOffer = await offerOf(clinic, a!.entry.id);
   const desk = await call(ctx, "PUT", `/api/booking/waitlist/notifications/${aOffer.id}/response`, { key: clinic.key, body: { response: "ACCEPTED" } });
   assert.equal(desk.status, 200, JSON.stringify(desk.body));
-  assert.deepEqual((await claimsOf(opening.id)).map((c) => c.status), ["CANCELLED"]);
+  assert.deepEqual(
+    (await claimsOf(opening.id)).map((c) => c.status),
+    ["CANCELLED"],
+  );
   assert.equal((await activeAt(opening.id))[0].patient_id, a!.patient.id);
   assert.deepEqual(await ledgerOf(a!.patient.id), []);
   assert.deepEqual((await call(ctx, "GET", `/api/booking/patients/${a!.patient.id}/charges`, { key: clinic.key })).body.items, []);
 
   const other = await aSetup([5000]);
-  const direct = await call(ctx, "POST", `/api/booking/waitlist/${other.waiters[0]!.entry.id}/book`, { key: other.clinic.key, body: { slotId: other.opening.id } });
+  const direct = await call(ctx, "POST", `/api/booking/waitlist/${other.waiters[0]!.entry.id}/book`, {
+    key: other.clinic.key,
+    body: { slotId: other.opening.id },
+  });
   assert.equal(direct.status, 201, JSON.stringify(direct.body));
   assert.deepEqual(await claimsOf(other.opening.id), []);
 });
 
 test("declining during one's own claim ends it: the others can book at once", async () => {
-  const { opening, waiters: [a, b] } = await aSetup([5000, 0]);
+  const {
+    opening,
+    waiters: [a, b],
+  } = await aSetup([5000, 0]);
   const claimed = await accept(a!.token);
   assert.equal((await call(ctx, "POST", `/api/public/offers/${a!.token}/decline`)).status, 200);
-  assert.deepEqual((await claimsOf(opening.id)).map((c) => c.status), ["CANCELLED"]);
+  assert.deepEqual(
+    (await claimsOf(opening.id)).map((c) => c.status),
+    ["CANCELLED"],
+  );
   assert.equal((await accept(b!.token)).status, 200);
   assert.equal((await pay(payTokenOf(claimed))).status, 409, "a cancelled claim cannot be paid");
 });
 
 test("an alternative accepted by a patient who owes: 202 CLAIMED, paying books the alternative", async () => {
-  const { clinic, provider, service, waiters: [w] } = await aSetup([5000], { holdMinutes: 10 });
+  const {
+    clinic,
+    provider,
+    service,
+    waiters: [w],
+  } = await aSetup([5000], { holdMinutes: 10 });
   const drB = await aProvider(ctx, clinic, "Dr B");
   const alt = await anOpening(ctx, clinic, { providerId: drB.id, start: later(30), end: later(31) });
   ctx.clock.advanceMinutes(11);
@@ -458,7 +559,9 @@ test("an alternative accepted by a patient who owes: 202 CLAIMED, paying books t
 });
 
 test("the offer page: Book goes on to the payment page (303, no script needed); another patient is told it is held", async () => {
-  const { waiters: [a, b] } = await aSetup([5000, 0]);
+  const {
+    waiters: [a, b],
+  } = await aSetup([5000, 0]);
   const posted = await call(ctx, "POST", `/o/${a!.token}/accept`);
   assert.equal(posted.status, 303);
   assert.match(String(posted.headers.location), /^\/pay\/p_[A-Za-z0-9_-]{43}$/);
@@ -488,7 +591,11 @@ test("no patient data in the log", async () => {
 });
 
 test("staff see a running claim on Today: who is paying, how much, and the countdown; gone once it lapses", async () => {
-  const { clinic, opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    clinic,
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const { agent } = await loggedIn(ctx, clinic.key);
   assert.doesNotMatch((await agent.get("/today/panel")).body, /Held for payment/);
   const claimed = await accept(w!.token);
@@ -502,10 +609,18 @@ test("staff see a running claim on Today: who is paying, how much, and the count
 });
 
 test("a gateway that throws (network down) is a retryable decline: 409 conflict, the claim stays OPEN, never a 500", async () => {
-  const { opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const payToken = payTokenOf(await accept(w!.token));
   const dev = ctx.deps.payments;
-  ctx.deps.payments = { testMode: true, charge: dev.charge.bind(dev), refund: dev.refund.bind(dev), authorizeDeposit: () => Promise.reject(new Error("ECONNRESET")) };
+  ctx.deps.payments = {
+    testMode: true,
+    charge: dev.charge.bind(dev),
+    refund: dev.refund.bind(dev),
+    authorizeDeposit: () => Promise.reject(new Error("ECONNRESET")),
+  };
   try {
     const res = await pay(payToken);
     assert.equal(res.status, 409, JSON.stringify(res.body));
@@ -519,7 +634,10 @@ test("a gateway that throws (network down) is a retryable decline: 409 conflict,
 });
 
 test("the payment went through but the booking transaction died (its connection killed): the money is given back", async () => {
-  const { opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const payToken = payTokenOf(await accept(w!.token));
   const dev = ctx.deps.payments;
   // After the authorization, the connection of the transaction waiting for it (it holds the opening's
@@ -539,13 +657,23 @@ test("the payment went through but the booking transaction died (its connection 
   } finally {
     ctx.deps.payments = dev;
   }
-  assert.deepEqual((await ledgerOf(w!.patient.id)).map((l) => [l.kind, l.amount_cents]), [["AUTHORIZATION", 5000], ["REFUND", 5000]]);
+  assert.deepEqual(
+    (await ledgerOf(w!.patient.id)).map((l) => [l.kind, l.amount_cents]),
+    [
+      ["AUTHORIZATION", 5000],
+      ["REFUND", 5000],
+    ],
+  );
   assert.equal((await claimsOf(opening.id))[0].status, "OPEN", "nothing of the failed transaction was kept");
   assert.equal((await activeAt(opening.id)).length, 0);
 });
 
 test("one payment step at a time: claiming an alternative gives up the time held before, which others can book at once", async () => {
-  const { clinic, opening, waiters: [a, b] } = await aSetup([5000, 0]);
+  const {
+    clinic,
+    opening,
+    waiters: [a, b],
+  } = await aSetup([5000, 0]);
   const drB = await aProvider(ctx, clinic, "Dr B");
   const alt = await anOpening(ctx, clinic, { providerId: drB.id, start: later(30), end: later(31) });
   const first = await accept(a!.token);
@@ -554,7 +682,10 @@ test("one payment step at a time: claiming an alternative gives up the time held
   // A second tab: the same patient takes an alternative while the first claim runs.
   const second = await call(ctx, "POST", `/api/public/offers/${a!.token}/alternatives/${alt.id}/accept`);
   assert.equal(second.status, 202, JSON.stringify(second.body));
-  assert.deepEqual((await claimsOf(opening.id)).map((c) => c.status), ["CANCELLED"]);
+  assert.deepEqual(
+    (await claimsOf(opening.id)).map((c) => c.status),
+    ["CANCELLED"],
+  );
   assert.equal((await pay(payTokenOf(first))).status, 409, "the first claim can no longer be paid");
   const other = await accept(b!.token);
   assert.equal(other.status, 200, JSON.stringify(other.body));
@@ -562,7 +693,13 @@ test("one payment step at a time: claiming an alternative gives up the time held
 });
 
 test("staff booking a walk-in over a time being paid for: the opening is filled, the claim ends at once, paying it → 409 slot_filled", async () => {
-  const { clinic, provider, service, opening, waiters: [w] } = await aSetup([5000]);
+  const {
+    clinic,
+    provider,
+    service,
+    opening,
+    waiters: [w],
+  } = await aSetup([5000]);
   const claimed = await accept(w!.token);
   assert.equal(claimed.status, 202);
   const walkIn = await aPatient(ctx, clinic, { phone: nextPhone() });
@@ -571,7 +708,10 @@ test("staff booking a walk-in over a time being paid for: the opening is filled,
     body: { patientId: walkIn.id, providerId: provider.id, serviceId: service.id, start: opening.start },
   });
   assert.equal(booked.status, 201, JSON.stringify(booked.body));
-  assert.deepEqual((await claimsOf(opening.id)).map((c) => c.status), ["CANCELLED"]);
+  assert.deepEqual(
+    (await claimsOf(opening.id)).map((c) => c.status),
+    ["CANCELLED"],
+  );
   const paid = await pay(payTokenOf(claimed));
   assert.equal(paid.status, 409);
   assert.deepEqual(await ledgerOf(w!.patient.id), [], "nothing was charged");

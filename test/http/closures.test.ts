@@ -22,20 +22,28 @@ test("create lists the appointments inside it; list (from/to, pages) and delete 
   await anAppointment(ctx, s.clinic, { ...base, providerId: s.provider.id, start: inHours(40) });
 
   const clinicWide = await call(ctx, "POST", "/api/booking/closures", {
-    key: s.clinic.key, body: { start: inHours(20), end: inHours(30), reason: "power cut" },
+    key: s.clinic.key,
+    body: { start: inHours(20), end: inHours(30), reason: "power cut" },
   });
   assert.equal(clinicWide.status, 201, JSON.stringify(clinicWide.body));
   assert.equal(clinicWide.body.closure.providerId, null);
   assert.equal(clinicWide.body.closure.reason, "power cut");
   assert.equal(clinicWide.body.closure.start, inHours(20));
   assert.equal(clinicWide.body.closure.deletedAt, null);
-  assert.deepEqual(clinicWide.body.affectedAppointments.map((a: any) => a.id), [inside.id, otherInside.id]);
+  assert.deepEqual(
+    clinicWide.body.affectedAppointments.map((a: any) => a.id),
+    [inside.id, otherInside.id],
+  );
 
   const providerOnly = await call(ctx, "POST", "/api/booking/closures", {
-    key: s.clinic.key, body: { start: inHours(20), end: inHours(30), reason: "leave", providerId: other.id },
+    key: s.clinic.key,
+    body: { start: inHours(20), end: inHours(30), reason: "leave", providerId: other.id },
   });
   assert.equal(providerOnly.status, 201);
-  assert.deepEqual(providerOnly.body.affectedAppointments.map((a: any) => a.id), [otherInside.id]);
+  assert.deepEqual(
+    providerOnly.body.affectedAppointments.map((a: any) => a.id),
+    [otherInside.id],
+  );
   const later = await call(ctx, "POST", "/api/booking/closures", { key: s.clinic.key, body: { start: inHours(100), end: inHours(110), reason: "holiday" } });
   assert.equal(later.status, 201);
   assert.deepEqual(later.body.affectedAppointments, []);
@@ -47,10 +55,16 @@ test("create lists the appointments inside it; list (from/to, pages) and delete 
   assert.equal(page1.body.items.length, 2);
   assert.ok(page1.body.nextCursor);
   const page2 = await call(ctx, "GET", `/api/booking/closures?limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`, { key: s.clinic.key });
-  assert.deepEqual(page2.body.items.map((c: any) => c.id), [later.body.closure.id]);
+  assert.deepEqual(
+    page2.body.items.map((c: any) => c.id),
+    [later.body.closure.id],
+  );
   assert.equal(page2.body.nextCursor, null);
   const windowed = await call(ctx, "GET", `/api/booking/closures?from=${inHours(50)}&to=${inHours(200)}`, { key: s.clinic.key });
-  assert.deepEqual(windowed.body.items.map((c: any) => c.id), [later.body.closure.id]);
+  assert.deepEqual(
+    windowed.body.items.map((c: any) => c.id),
+    [later.body.closure.id],
+  );
 
   const removed = await call(ctx, "DELETE", `/api/booking/closures/${later.body.closure.id}`, { key: s.clinic.key });
   assert.equal(removed.status, 200);
@@ -80,7 +94,10 @@ test("an opening inside a clinic closure is never offered: closed at once, or by
   const closure = await call(ctx, "POST", "/api/booking/closures", { key: s.clinic.key, body: { start: inHours(20), end: inHours(30), reason: "flood" } });
   assert.equal(closure.status, 201);
   assert.equal((await openingOf(s.clinic.key, before.id)).status, "CLOSED");
-  assert.deepEqual((await notificationsOf(s.clinic.key, before.id)).map((n) => n.status), ["WITHDRAWN"]);
+  assert.deepEqual(
+    (await notificationsOf(s.clinic.key, before.id)).map((n) => n.status),
+    ["WITHDRAWN"],
+  );
 
   // An opening made inside the closure afterwards: staff cannot offer it, and the flow closes it.
   const inside = await anOpening(ctx, s.clinic, { providerId: s.provider.id, start: inHours(26), end: inHours(27) });
@@ -110,7 +127,8 @@ test("a provider closure: that provider's opening is never offered; another prov
   await anEntry(ctx, s.clinic, { patientId: patient2.id, serviceId: s.service.id });
 
   const closure = await call(ctx, "POST", "/api/booking/closures", {
-    key: s.clinic.key, body: { start: inHours(20), end: inHours(30), reason: "conference", providerId: s.provider.id },
+    key: s.clinic.key,
+    body: { start: inHours(20), end: inHours(30), reason: "conference", providerId: s.provider.id },
   });
   assert.equal(closure.status, 201);
   const closedOne = await anOpening(ctx, s.clinic, { providerId: s.provider.id, start: inHours(24), end: inHours(25) });

@@ -14,7 +14,7 @@ async function outbox(ctx: TestContext, key: string, to?: string) {
 
 const tokenOf = (link: string) => link.split("/o/")[1]!;
 
-async function setting(key: string, body: object) {
+async function _setting(key: string, body: object) {
   const res = await call(ctx, "PATCH", "/api/booking/settings", { key, body });
   assert.equal(res.status, 200, JSON.stringify(res.body));
 }
@@ -36,7 +36,10 @@ test("cancel → offer to the best match → hold expires → next in line → a
   const slotId = match0.body.opening.id;
 
   const match = await call(ctx, "GET", `/api/booking/waitlist/match/${slotId}`, { key: clinic.key });
-  assert.deepEqual(match.body.items.map((i: any) => i.entryId), [eUrgent.id, eNormal.id]);
+  assert.deepEqual(
+    match.body.items.map((i: any) => i.entryId),
+    [eUrgent.id, eNormal.id],
+  );
   assert.ok(match.body.items[0].reasons.includes("urgent priority"));
   assert.ok(match.body.items[0].score > match.body.items[1].score);
 

@@ -13,7 +13,17 @@ const ctx = await testApp();
 test("waitlist form: an entry with a weekday/time window is added; bad fields are named inline; search finds it", async () => {
   const s = await aStaffedClinic(ctx);
   const { agent } = await loggedIn(ctx, s.clinic.key);
-  const fields = { patientId: s.patient.id, serviceId: s.service.id, providerIds: s.provider.id, w0_days: ["2", "4"], w0_start: "09:00", w0_end: "12:30", priority: "high", minNoticeHours: "2", notes: "<b>mornings</b>" };
+  const fields = {
+    patientId: s.patient.id,
+    serviceId: s.service.id,
+    providerIds: s.provider.id,
+    w0_days: ["2", "4"],
+    w0_start: "09:00",
+    w0_end: "12:30",
+    priority: "high",
+    minNoticeHours: "2",
+    notes: "<b>mornings</b>",
+  };
   const bad = await agent.post("/waitlist", { ...fields, w0_end: "08:00", w1_days: "5", latestDate: "2026-02-30" });
   assert.equal(bad.status, 422);
   assert.match(bad.body, /<strong>Window 1 until<\/strong>: must be after start/);
@@ -37,7 +47,9 @@ test("waitlist form: an entry with a weekday/time window is added; bad fields ar
   const edit = await agent.get(`/waitlist/${entry.id}`);
   assert.match(edit.body, /&lt;b&gt;mornings&lt;\/b&gt;/);
   assert.equal((await agent.post(`/waitlist/${entry.id}`, { ...fields, w0_days: "1", w0_start: "13:00", w0_end: "17:00" })).status, 303);
-  assert.deepEqual((await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key })).body.windows, [{ weekdays: [1], start: "13:00", end: "17:00" }]);
+  assert.deepEqual((await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key })).body.windows, [
+    { weekdays: [1], start: "13:00", end: "17:00" },
+  ]);
   assert.equal((await agent.post(`/waitlist/${entry.id}/remove`)).status, 303);
   assert.equal((await call(ctx, "GET", `/api/booking/waitlist/${entry.id}`, { key: s.clinic.key })).body.status, "REMOVED");
 });
@@ -45,7 +57,10 @@ test("waitlist form: an entry with a weekday/time window is added; bad fields ar
 test("cancel from the dashboard → Today shows the opening, its live offer with a countdown and who is next; the dev inbox has the message", async () => {
   ctx.clock.set(T0);
   const s = await aStaffedClinic(ctx);
-  const other = await call(ctx, "POST", "/api/booking/patients", { key: s.clinic.key, body: { firstName: "Nia", lastName: "<script>alert(1)</script>", phone: "+16175550177", smsConsent: true } });
+  const other = await call(ctx, "POST", "/api/booking/patients", {
+    key: s.clinic.key,
+    body: { firstName: "Nia", lastName: "<script>alert(1)</script>", phone: "+16175550177", smsConsent: true },
+  });
   await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id, priority: "high" });
   await anEntry(ctx, s.clinic, { patientId: other.body.id, serviceId: s.service.id });
   const holder = await call(ctx, "POST", "/api/booking/patients", { key: s.clinic.key, body: { firstName: "Hal", lastName: "Holder" } });
@@ -96,7 +111,20 @@ test("openings, outreach, settings and analytics forms call their flows; errors 
 
   const settingsPage = await agent.get("/settings");
   assert.match(settingsPage.body, /name="holdMinutes"[^>]*value="120"/);
-  const base = { holdMinutes: "90", maxNotificationsPerEntry: "3", dailyCapPerPatient: "1", weeklyCapPerPatient: "3", waveSize: "2", cutoffMinutes: "30", fallbackDelayMinutes: "2", quietStart: "21:00", quietEnd: "08:00", strategy: "broadcast", channel0: "EMAIL", channel1: "SMS" };
+  const base = {
+    holdMinutes: "90",
+    maxNotificationsPerEntry: "3",
+    dailyCapPerPatient: "1",
+    weeklyCapPerPatient: "3",
+    waveSize: "2",
+    cutoffMinutes: "30",
+    fallbackDelayMinutes: "2",
+    quietStart: "21:00",
+    quietEnd: "08:00",
+    strategy: "broadcast",
+    channel0: "EMAIL",
+    channel1: "SMS",
+  };
   const badSettings = await agent.post("/settings", { ...base, weeklyCapPerPatient: "0", quietEnd: "21:00", holdMinutes: "5" });
   assert.equal(badSettings.status, 422);
   assert.match(badSettings.body, /<strong>Hold \(minutes\)<\/strong>: must be a whole number from 10 to 10080/);
@@ -146,7 +174,10 @@ test("a patient's late cancellation from the dashboard is quoted first; confirmi
   assert.equal(confirmed.status, 303);
   assert.equal((await call(ctx, "GET", `/api/booking/appointments/${appt.id}`, { key: s.clinic.key })).body.status, "CANCELLED");
   const charges = (await call(ctx, "GET", `/api/booking/patients/${s.patient.id}/charges`, { key: s.clinic.key })).body.items;
-  assert.deepEqual(charges.map((c: { kind: string; amountCents: number; status: string }) => [c.kind, c.amountCents, c.status]), [["CANCELLATION_FEE", 15000, "PENDING"]]);
+  assert.deepEqual(
+    charges.map((c: { kind: string; amountCents: number; status: string }) => [c.kind, c.amountCents, c.status]),
+    [["CANCELLATION_FEE", 15000, "PENDING"]],
+  );
 
   // A second patient cancellation within 30 days: the patient is flagged, and staff see it on the lists.
   const again = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: inHours(72) });
@@ -160,15 +191,35 @@ test("a patient's late cancellation from the dashboard is quoted first; confirmi
 test("closures page: a whole-day closure closes the openings inside it and lists the appointments to move; removing it", async () => {
   ctx.clock.set(T0); // Monday 2 March, 09:00 in New York
   const s = await aStaffedClinic(ctx);
-  const inside = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: "2026-03-03T15:00:00Z" });
-  const after = await anAppointment(ctx, s.clinic, { patientId: s.patient.id, providerId: s.provider.id, serviceId: s.service.id, start: "2026-03-04T15:00:00Z" });
-  const opening = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: "2026-03-03T18:00:00Z", end: "2026-03-03T19:00:00Z" } });
+  const inside = await anAppointment(ctx, s.clinic, {
+    patientId: s.patient.id,
+    providerId: s.provider.id,
+    serviceId: s.service.id,
+    start: "2026-03-03T15:00:00Z",
+  });
+  const after = await anAppointment(ctx, s.clinic, {
+    patientId: s.patient.id,
+    providerId: s.provider.id,
+    serviceId: s.service.id,
+    start: "2026-03-04T15:00:00Z",
+  });
+  const opening = await call(ctx, "POST", "/api/booking/openings", {
+    key: s.clinic.key,
+    body: { providerId: s.provider.id, start: "2026-03-03T18:00:00Z", end: "2026-03-03T19:00:00Z" },
+  });
   const { agent } = await loggedIn(ctx, s.clinic.key);
   const bad = await agent.post("/closures", { providerId: "", startDate: "2026-03-03", startTime: "", endDate: "2026-03-03", endTime: "25:00", reason: "x" });
   assert.equal(bad.status, 422);
   assert.match(bad.body, /<strong>Until<\/strong>: needs a date/);
 
-  const added = await agent.post("/closures", { providerId: "", startDate: "2026-03-03", startTime: "", endDate: "2026-03-03", endTime: "", reason: "Staff training" });
+  const added = await agent.post("/closures", {
+    providerId: "",
+    startDate: "2026-03-03",
+    startTime: "",
+    endDate: "2026-03-03",
+    endTime: "",
+    reason: "Staff training",
+  });
   assert.equal(added.status, 303);
   const page = await agent.get("/closures");
   assert.equal(page.status, 200);
@@ -205,10 +256,19 @@ test("settings page: reminders, no-show ladder, staff alert email and cancellati
   assert.equal(bad.status, 422);
   assert.match(bad.body, /<strong>2nd no-show: deposit \(\$\)<\/strong>: must be an amount in dollars/);
   assert.match(bad.body, /must be a whole number from 0 to 100/);
-  const saved = await agent.post("/settings", { ...form, reminderHoursBefore: "48", noShowDeposit: "75.50", staffAlertEmail: "desk@clinic.example", "policy.laser.fee": "60" });
+  const saved = await agent.post("/settings", {
+    ...form,
+    reminderHoursBefore: "48",
+    noShowDeposit: "75.50",
+    staffAlertEmail: "desk@clinic.example",
+    "policy.laser.fee": "60",
+  });
   assert.equal(saved.status, 303, saved.body);
   const s = (await call(ctx, "GET", "/api/booking/settings", { key: w.clinic.key })).body;
-  assert.deepEqual([s.reminderHoursBefore, s.noShowDepositCents, s.staffAlertEmail, s.cancellationPolicies.laser.feePercent], [48, 7550, "desk@clinic.example", 60]);
+  assert.deepEqual(
+    [s.reminderHoursBefore, s.noShowDepositCents, s.staffAlertEmail, s.cancellationPolicies.laser.feePercent],
+    [48, 7550, "desk@clinic.example", 60],
+  );
   assert.ok(!(category in s.cancellationPolicies), "a category still reading as the default keeps following it");
   assert.equal(s.cancellationPolicies.injectables.noticeHours, 24, "the others are kept");
 });

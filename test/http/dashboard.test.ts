@@ -2,7 +2,7 @@
 // sliding expiry and logout, CSRF on every POST, roles, and other clinics' ids. Time is the ManualClock's.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { aClinic, aStaffedClinic, call, T0, testApp } from "../harness/app.ts";
+import { aStaffedClinic, call, T0, testApp } from "../harness/app.ts";
 import { Agent, aStaffUser, loggedIn, PASSWORD } from "../harness/staff.ts";
 import { aWorld } from "../harness/world.ts";
 
@@ -46,7 +46,11 @@ test("login failure: one generic answer for a wrong password and an unknown emai
   const { clinic } = await aStaffedClinic(ctx);
   const user = await aStaffUser(ctx, clinic.key, "admin");
   const answers = [];
-  for (const [email, password] of [[user.email, "wrong password!"], ["nobody@clinic.example", PASSWORD], [user.email, ""]]) {
+  for (const [email, password] of [
+    [user.email, "wrong password!"],
+    ["nobody@clinic.example", PASSWORD],
+    [user.email, ""],
+  ]) {
     const agent = new Agent(ctx);
     await agent.get("/login");
     const res = await agent.post("/login", { email: email!, password: password! });
@@ -72,9 +76,15 @@ test("passwords are stored as scrypt$N$r$p$salt$hash, never as given; a disabled
 test("POST /api/booking/staff-users: 201, a taken email is 409, a bad one 422; documented in OpenAPI", async () => {
   const { clinic } = await aStaffedClinic(ctx);
   await aStaffUser(ctx, clinic.key, "front_desk", "desk@clinic.example");
-  const again = await call(ctx, "POST", "/api/booking/staff-users", { key: clinic.key, body: { email: "DESK@clinic.example", name: "Again", password: PASSWORD, role: "viewer" } });
+  const again = await call(ctx, "POST", "/api/booking/staff-users", {
+    key: clinic.key,
+    body: { email: "DESK@clinic.example", name: "Again", password: PASSWORD, role: "viewer" },
+  });
   assert.equal(again.status, 409);
-  const bad = await call(ctx, "POST", "/api/booking/staff-users", { key: clinic.key, body: { email: "not an email", name: "X", password: "short", role: "boss" } });
+  const bad = await call(ctx, "POST", "/api/booking/staff-users", {
+    key: clinic.key,
+    body: { email: "not an email", name: "X", password: "short", role: "boss" },
+  });
   assert.equal(bad.status, 422);
   assert.deepEqual([...new Set(bad.body.errors.map((e: { path: string }) => e.path))].sort(), ["/email", "/password", "/role"]);
   const docs = await call(ctx, "GET", "/docs/json");
@@ -125,10 +135,21 @@ test("CSRF: every POST route refuses a missing or wrong token with 403 and chang
   const w = await aWorld(ctx);
   const { agent } = await loggedIn(ctx, w.clinic.key, "admin");
   const posts = [
-    "/logout", "/waitlist", `/waitlist/${w.entry.id}`, `/waitlist/${w.entry.id}/remove`, `/appointments/${w.appointment.id}/cancel`,
-    "/openings", `/openings/${w.opening.id}/notify`, `/openings/${w.opening.id}/notify-matches`, `/openings/${w.opening.id}/book`,
-    `/outreach/${w.outreach.id}/complete`, "/settings", "/settings/staff", "/dev/inbox/00000000-0000-4000-8000-000000000000/status",
-    "/closures", "/closures/00000000-0000-4000-8000-000000000000/remove",
+    "/logout",
+    "/waitlist",
+    `/waitlist/${w.entry.id}`,
+    `/waitlist/${w.entry.id}/remove`,
+    `/appointments/${w.appointment.id}/cancel`,
+    "/openings",
+    `/openings/${w.opening.id}/notify`,
+    `/openings/${w.opening.id}/notify-matches`,
+    `/openings/${w.opening.id}/book`,
+    `/outreach/${w.outreach.id}/complete`,
+    "/settings",
+    "/settings/staff",
+    "/dev/inbox/00000000-0000-4000-8000-000000000000/status",
+    "/closures",
+    "/closures/00000000-0000-4000-8000-000000000000/remove",
   ];
   const before = await count("SELECT count(*) AS n FROM audit_log WHERE clinic_id = $1", [w.clinic.id]);
   for (const url of posts) {
@@ -139,8 +160,11 @@ test("CSRF: every POST route refuses a missing or wrong token with 403 and chang
   }
   // Another session's token is no good either.
   const other = await loggedIn(ctx, w.clinic.key, "admin");
-  assert.equal((await agent.post("/waitlist/" + w.entry.id + "/remove", {}, other.agent.csrf)).status, 403);
-  assert.equal(await count("SELECT count(*) AS n FROM audit_log WHERE clinic_id = $1 AND actor LIKE 'staff_user:%' AND action NOT LIKE 'staff_session.%'", [w.clinic.id]), 0);
+  assert.equal((await agent.post(`/waitlist/${w.entry.id}/remove`, {}, other.agent.csrf)).status, 403);
+  assert.equal(
+    await count("SELECT count(*) AS n FROM audit_log WHERE clinic_id = $1 AND actor LIKE 'staff_user:%' AND action NOT LIKE 'staff_session.%'", [w.clinic.id]),
+    0,
+  );
   assert.ok(before > 0);
   // The login form needs its own token (a double-submit cookie).
   const anon = new Agent(ctx);
@@ -195,12 +219,14 @@ test("tenancy: another clinic's ids are 404 pages, and nothing changes", async (
   assert.equal((await call(ctx, "GET", `/api/booking/appointments/${a.appointment.id}`, { key: a.clinic.key })).body.status, "BOOKED");
   assert.equal((await call(ctx, "GET", `/api/booking/waitlist/${a.entry.id}`, { key: a.clinic.key })).body.status, "ACTIVE");
   const closures = (await call(ctx, "GET", "/api/booking/closures", { key: a.clinic.key })).body.items;
-  assert.ok(closures.some((c: { id: string }) => c.id === aClosure), "A's closure is still there");
+  assert.ok(
+    closures.some((c: { id: string }) => c.id === aClosure),
+    "A's closure is still there",
+  );
   // B's lists show none of A's rows.
   const waitlist = await agent.get("/waitlist?status=all");
   assert.ok(!waitlist.body.includes(a.entry.id));
 });
-
 
 test("GET /events: an event stream for the session's clinic; its changes are announced, another clinic's are not", async () => {
   // Without LISTEN (deps.live absent) the stream polls the clinic's board every 2 s: real waits, bounded.

@@ -37,7 +37,10 @@ async function aDepositBooking() {
 const deposit = async (key: string, patientId: string) =>
   (await call(ctx, "GET", `/api/booking/patients/${patientId}/charges`, { key })).body.items.find((c: { kind: string }) => c.kind === "DEPOSIT");
 const ledger = async (patientId: string) =>
-  (await db.query("SELECT kind, amount_cents FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, seq", [patientId])).rows.map((r) => [r.kind, r.amount_cents]);
+  (await db.query("SELECT kind, amount_cents FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, seq", [patientId])).rows.map((r) => [
+    r.kind,
+    r.amount_cents,
+  ]);
 
 test("the patient comes: checked in, the held deposit is released (REFUNDED) once", async () => {
   const b = await aDepositBooking();
@@ -48,7 +51,10 @@ test("the patient comes: checked in, the held deposit is released (REFUNDED) onc
   await drain();
   await drain();
   assert.equal((await deposit(b.clinic.key, b.patient.id)).status, "REFUNDED");
-  assert.deepEqual(await ledger(b.patient.id), [["AUTHORIZATION", 5000], ["REFUND", 5000]]);
+  assert.deepEqual(await ledger(b.patient.id), [
+    ["AUTHORIZATION", 5000],
+    ["REFUND", 5000],
+  ]);
 });
 
 test("the patient does not come: NO_SHOW, the deposit is kept (CHARGED)", async () => {
@@ -57,7 +63,10 @@ test("the patient does not come: NO_SHOW, the deposit is kept (CHARGED)", async 
   await drain();
   assert.equal((await call(ctx, "GET", `/api/booking/appointments/${b.appointmentId}`, { key: b.clinic.key })).body.status, "NO_SHOW");
   assert.equal((await deposit(b.clinic.key, b.patient.id)).status, "CHARGED");
-  assert.deepEqual(await ledger(b.patient.id), [["AUTHORIZATION", 5000], ["CHARGE", 5000]]);
+  assert.deepEqual(await ledger(b.patient.id), [
+    ["AUTHORIZATION", 5000],
+    ["CHARGE", 5000],
+  ]);
   const audit = await db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'deposit.kept' AND clinic_id = $1", [b.clinic.id]);
   assert.equal(audit.rows[0].n, 1);
 });
@@ -92,13 +101,19 @@ test("four runners at once settle each deposit once", async () => {
   const bookings = [await aDepositBooking(), await aDepositBooking(), await aDepositBooking()];
   for (const b of bookings) await call(ctx, "POST", `/api/booking/appointments/${b.appointmentId}/cancel`, { key: b.clinic.key, body: { by: "staff" } });
   await Promise.all([drain(), drain(), drain(), drain()]);
-  for (const b of bookings) assert.deepEqual(await ledger(b.patient.id), [["AUTHORIZATION", 5000], ["REFUND", 5000]]);
+  for (const b of bookings)
+    assert.deepEqual(await ledger(b.patient.id), [
+      ["AUTHORIZATION", 5000],
+      ["REFUND", 5000],
+    ]);
 });
 
 test("moving the visit by the reschedule link keeps the deposit held, now for the new time", async () => {
   const b = await aDepositBooking();
   const later = await anOpening(ctx, b.clinic, { providerId: b.provider.id, start: inHours(48), end: inHours(49) });
-  const link = await inTransaction(db, async (tx) => issueMoveLink(ctx.deps, tx, (await getAppointment(tx, b.clinic.id, b.appointmentId))!, "RESCHEDULE", ctx.clock.now()));
+  const link = await inTransaction(db, async (tx) =>
+    issueMoveLink(ctx.deps, tx, (await getAppointment(tx, b.clinic.id, b.appointmentId))!, "RESCHEDULE", ctx.clock.now()),
+  );
   const moved = await call(ctx, "POST", `/api/public/reschedule/${link.split("/r/")[1]}/openings/${later.id}`);
   assert.equal(moved.status, 200, JSON.stringify(moved.body));
   await drain();

@@ -60,15 +60,21 @@ test("GET /api/dev/outbox: ?to= filters, oldest first; a clinic key sees its own
   await drain(); // T0 + 2: b's slot → p3
   ctx.clock.advanceMinutes(1);
   const [offer1] = await offersOf(a.clinic, `?slotId=${slotA1.id}`);
-  assert.equal((await call(ctx, "PUT", `/api/booking/waitlist/notifications/${offer1.id}/response`, { key: a.clinic.key, body: { response: "ACCEPTED" } })).status, 200);
+  assert.equal(
+    (await call(ctx, "PUT", `/api/booking/waitlist/notifications/${offer1.id}/response`, { key: a.clinic.key, body: { response: "ACCEPTED" } })).status,
+    200,
+  );
   await drain(); // T0 + 3: the confirmation to p1
 
   const all = await outbox(a.clinic.key);
-  assert.deepEqual(all.map((m) => [m.to, m.sentAt]), [
-    [shared, T0.toISOString()],
-    [p2.phone, plus(T0, 1)],
-    [shared, plus(T0, 3)],
-  ]);
+  assert.deepEqual(
+    all.map((m) => [m.to, m.sentAt]),
+    [
+      [shared, T0.toISOString()],
+      [p2.phone, plus(T0, 1)],
+      [shared, plus(T0, 3)],
+    ],
+  );
   const first = all[0];
   assert.deepEqual(Object.keys(first).sort(), ["body", "channel", "deliveryId", "id", "links", "sentAt", "subject", "to"]);
   assert.equal(first.channel, "SMS");
@@ -77,12 +83,24 @@ test("GET /api/dev/outbox: ?to= filters, oldest first; a clinic key sees its own
   assert.equal(first.deliveryId, offer1.deliveries[0].id);
 
   const toP1 = await outbox(a.clinic.key, shared);
-  assert.deepEqual(toP1.map((m) => m.sentAt), [T0.toISOString(), plus(T0, 3)], "oldest first");
+  assert.deepEqual(
+    toP1.map((m) => m.sentAt),
+    [T0.toISOString(), plus(T0, 3)],
+    "oldest first",
+  );
   assert.match(toP1[1].body, /you're booked/);
-  assert.deepEqual((await outbox(b.clinic.key, shared)).map((m) => m.sentAt), [plus(T0, 2)], "clinic b sees only its own");
-  assert.deepEqual((await outbox(a.clinic.key, "+19999999999")), []);
+  assert.deepEqual(
+    (await outbox(b.clinic.key, shared)).map((m) => m.sentAt),
+    [plus(T0, 2)],
+    "clinic b sees only its own",
+  );
+  assert.deepEqual(await outbox(a.clinic.key, "+19999999999"), []);
   const admin = await outbox(ADMIN_TOKEN, shared);
-  assert.deepEqual(admin.map((m) => m.sentAt), [T0.toISOString(), plus(T0, 2), plus(T0, 3)], "the admin token sees every clinic");
+  assert.deepEqual(
+    admin.map((m) => m.sentAt),
+    [T0.toISOString(), plus(T0, 2), plus(T0, 3)],
+    "the admin token sees every clinic",
+  );
   assert.ok((await outbox(ADMIN_TOKEN)).some((m) => m.to === p3.phone));
 
   assert.equal((await call(ctx, "GET", "/api/dev/outbox")).status, 401);

@@ -12,7 +12,7 @@ test("a 'delivered' callback that beats us recording the send still ends DELIVER
   const s = await aStaffedClinic(ctx);
   const entry = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
   await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(30), end: inHours(31) } });
-  const sid = "SM" + "ab".repeat(16);
+  const sid = `SM${"ab".repeat(16)}`;
   const real = ctx.deps.channels.SMS;
   // A provider so fast that its status callback arrives before send() returns.
   const fast: ChannelAdapter = {
@@ -22,7 +22,12 @@ test("a 'delivered' callback that beats us recording the send still ends DELIVER
       const path = `/webhooks/twilio/sms-status?delivery=${m.deliveryId}`;
       const params = { MessageSid: sid, MessageStatus: "delivered", To: m.to };
       const signature = getExpectedTwilioSignature(TOKEN, `https://backfill.example${path}`, params);
-      const res = await ctx.app.inject({ method: "POST", url: path, headers: { "x-twilio-signature": signature, "content-type": "application/x-www-form-urlencoded" }, payload: new URLSearchParams(params).toString() });
+      const res = await ctx.app.inject({
+        method: "POST",
+        url: path,
+        headers: { "x-twilio-signature": signature, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams(params).toString(),
+      });
       assert.equal(res.statusCode, 204);
       return { ok: true, providerMessageId: sid };
     },

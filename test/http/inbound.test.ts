@@ -12,7 +12,20 @@ async function texts(key: string, to: string) {
   return (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(to)}`, { key })).body.items as { body: string }[];
 }
 
-for (const word of ["STOP", "stop", "Unsubscribe", "CANCEL", "end", "QUIT", "REVOKE", "OPTOUT", "STOPALL", "Stop texting me please", "please remove me from this list", "don't text me again"]) {
+for (const word of [
+  "STOP",
+  "stop",
+  "Unsubscribe",
+  "CANCEL",
+  "end",
+  "QUIT",
+  "REVOKE",
+  "OPTOUT",
+  "STOPALL",
+  "Stop texting me please",
+  "please remove me from this list",
+  "don't text me again",
+]) {
   test(`"${word}" revokes SMS consent at once, audited, with one confirmation`, async () => {
     const s = await aStaffedClinic(ctx);
     const p = await aPatient(ctx, s.clinic, { phone: "+16175550123", smsConsent: true });

@@ -36,8 +36,7 @@ async function aWaiter(clinic: Clinic, serviceId: string, entry: Record<string, 
   return { patient: p, entry: e, id: e.id as string };
 }
 
-const notify = (clinic: Clinic, entryId: string, body: object) =>
-  call(ctx, "POST", `/api/booking/waitlist/${entryId}/notify`, { key: clinic.key, body });
+const notify = (clinic: Clinic, entryId: string, body: object) => call(ctx, "POST", `/api/booking/waitlist/${entryId}/notify`, { key: clinic.key, body });
 const respond = (clinic: Clinic, offerId: string, response: string) =>
   call(ctx, "PUT", `/api/booking/waitlist/notifications/${offerId}/response`, { key: clinic.key, body: { response } });
 const getEntry = async (clinic: Clinic, id: string) => (await call(ctx, "GET", `/api/booking/waitlist/${id}`, { key: clinic.key })).body;
@@ -119,7 +118,6 @@ test("notify in the patient's quiet hours: SCHEDULED; the patient's zone wins ov
   assert.equal(sent.status, 201, JSON.stringify(sent.body));
   assert.equal(sent.body.status, "PENDING");
   assert.equal(sent.body.sentAt, "2026-03-04T03:00:00.000Z");
-
 });
 
 test("a SCHEDULED notification goes out when the patient's quiet hours end and its hold starts then", async () => {
@@ -307,8 +305,14 @@ test("match: best first with rank, score and reasons; excludes every entry that 
   const res = await call(ctx, "GET", `/api/booking/waitlist/match/${slot.id}`, { key: clinic.key });
   assert.equal(res.status, 200);
   const items = res.body.items;
-  assert.deepEqual(items.map((i: any) => i.entryId), [best.id, any.id]);
-  assert.deepEqual(items.map((i: any) => i.rank), [1, 2]);
+  assert.deepEqual(
+    items.map((i: any) => i.entryId),
+    [best.id, any.id],
+  );
+  assert.deepEqual(
+    items.map((i: any) => i.rank),
+    [1, 2],
+  );
   assert.equal(items[0].patientId, best.patient.id);
   assert.ok(items[0].score > items[1].score);
   assert.ok(items[0].reasons.includes("preferred provider"), items[0].reasons.join(", "));
@@ -452,7 +456,10 @@ test("notifications list: status, entryId and slotId filters; cursor pagination"
   assert.equal((await respond(clinic, made[1]!.offer, "DECLINED")).status, 200);
   const ids = (items: any[]) => items.map((o) => o.id);
 
-  assert.deepEqual(ids(await offers(clinic)), made.map((m) => m.offer));
+  assert.deepEqual(
+    ids(await offers(clinic)),
+    made.map((m) => m.offer),
+  );
   assert.deepEqual(ids(await offers(clinic, "?status=PENDING")), [made[0]!.offer, made[2]!.offer]);
   assert.deepEqual(ids(await offers(clinic, "?status=DECLINED")), [made[1]!.offer]);
   assert.deepEqual(ids(await offers(clinic, `?entryId=${made[2]!.entry}`)), [made[2]!.offer]);
@@ -663,7 +670,7 @@ test("conversion analytics for a known scenario, from/to filtering, and 403 with
   const drB = await aProvider(ctx, clinic, "Dr B");
   const p1 = await aWaiter(clinic, service.id, { providerIds: [drA.id], priority: "high" });
   const p2 = await aWaiter(clinic, service.id, { providerIds: [drA.id] });
-  const p3 = await aWaiter(clinic, service.id, { providerIds: [drB.id] }, { phone: null, smsConsent: false, email: "p3@example.com", emailConsent: true });
+  const _p3 = await aWaiter(clinic, service.id, { providerIds: [drB.id] }, { phone: null, smsConsent: false, email: "p3@example.com", emailConsent: true });
   const o1 = await anOpening(ctx, clinic, { providerId: drA.id, start: inHours(24), end: inHours(25) });
   const o2 = await anOpening(ctx, clinic, { providerId: drB.id, start: inHours(24), end: inHours(25) });
   await drain(); // T0: o1 → p1 (SMS), o2 → p3 (EMAIL)
@@ -720,7 +727,12 @@ test("conversion analytics for a known scenario, from/to filtering, and 403 with
   assert.equal(before.offers, 0);
   assert.equal(before.openings, 0);
   assert.equal(before.revenueRecoveredCents, 0);
-  const backwards = await call(ctx, "GET", `/api/booking/waitlist/analytics/conversion?from=${encodeURIComponent(inHours(2))}&to=${encodeURIComponent(inHours(1))}`, { key: clinic.key });
+  const backwards = await call(
+    ctx,
+    "GET",
+    `/api/booking/waitlist/analytics/conversion?from=${encodeURIComponent(inHours(2))}&to=${encodeURIComponent(inHours(1))}`,
+    { key: clinic.key },
+  );
   assert.equal(backwards.status, 422);
 
   const issued = await call(ctx, "POST", "/api/booking/api-keys", { key: clinic.key, body: { name: "desk", permissions: ["booking:manage_waitlist"] } });
@@ -755,10 +767,13 @@ test("GET /openings/:id includes its offers with their delivery trails", async (
   assert.equal(res.body.id, slot.id);
   assert.equal(res.body.status, "OPEN");
   assert.equal(res.body.waveCount, 2);
-  assert.deepEqual(res.body.offers.map((o: any) => [o.waitlistEntryId, o.status]), [
-    [a.id, "DECLINED"],
-    [b.id, "PENDING"],
-  ]);
+  assert.deepEqual(
+    res.body.offers.map((o: any) => [o.waitlistEntryId, o.status]),
+    [
+      [a.id, "DECLINED"],
+      [b.id, "PENDING"],
+    ],
+  );
   const [d1] = res.body.offers[0].deliveries;
   assert.equal(d1.id, outbox.body.items[0].deliveryId);
   assert.equal(d1.channel, "SMS");

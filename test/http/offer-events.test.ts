@@ -64,7 +64,7 @@ function openStream(base: string, path: string) {
           const data = /^event: status\ndata: (.*)$/m.exec(block)?.[1];
           if (!data) continue;
           seen.push(JSON.parse(data));
-          for (const w of [...waiters]) if (w.match(seen.at(-1))) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+          for (const w of [...waiters]) if (w.match(seen.at(-1))) waiters.splice(waiters.indexOf(w), 1), w.resolve();
         }
       });
       resolve(res);
@@ -118,7 +118,13 @@ test("the statuses now, then each committed change of this offer and its opening
   await stream.until((d) => d.offer === "WITHDRAWN");
   // Only this offer's and this opening's changes (not the other clinic's, not the rolled-back CLOSED).
   assert.deepEqual(stream.seen[0], { offer: "PENDING", opening: "OPEN" });
-  assert.deepEqual(stream.seen.slice(1).map((e) => JSON.stringify(e)).sort(), ['{"offer":"WITHDRAWN"}', '{"opening":"FILLED"}']);
+  assert.deepEqual(
+    stream.seen
+      .slice(1)
+      .map((e) => JSON.stringify(e))
+      .sort(),
+    ['{"offer":"WITHDRAWN"}', '{"opening":"FILLED"}'],
+  );
 
   // The server closing ends the stream (an open stream would keep close() waiting).
   const ended = new Promise<void>((resolve) => res.on("close", () => resolve()));

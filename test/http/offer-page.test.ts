@@ -71,14 +71,23 @@ test("headers: a CSP whose fresh nonce is on the only script and style, no inlin
   assert.match(csp, /frame-ancestors 'none'/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
   assert.notEqual(String(second.headers["content-security-policy"]), csp, "a new nonce per response");
-  assert.deepEqual([...first.html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]), [`<script nonce="${nonce}">`]);
-  assert.deepEqual([...first.html.matchAll(/<style\b[^>]*>/g)].map((m) => m[0]), [`<style nonce="${nonce}">`]);
+  assert.deepEqual(
+    [...first.html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]),
+    [`<script nonce="${nonce}">`],
+  );
+  assert.deepEqual(
+    [...first.html.matchAll(/<style\b[^>]*>/g)].map((m) => m[0]),
+    [`<style nonce="${nonce}">`],
+  );
   assert.doesNotMatch(first.html, /\son[a-z]+\s*=/i, "no inline event handlers");
   assert.doesNotMatch(first.html, /<script[^>]+src=/, "no script to download");
   assert.equal(first.headers["cache-control"], "no-store");
   assert.equal(first.headers["referrer-policy"], "no-referrer");
   // Book and No thanks are real forms.
-  assert.match(first.html, new RegExp(`<form method="post" action="/o/${o.token}/accept"><button class="btn primary" type="submit">Book this time</button></form>`));
+  assert.match(
+    first.html,
+    new RegExp(`<form method="post" action="/o/${o.token}/accept"><button class="btn primary" type="submit">Book this time</button></form>`),
+  );
   assert.match(first.html, new RegExp(`<form method="post" action="/o/${o.token}/decline">`));
   assert.match(first.html, /Held for you until <strong><time datetime="2026-03-02T16:00:00.000Z">11:00 AM EST<\/time><\/strong>/);
   assert.match(first.html, /\(2 h left\)/);
@@ -162,7 +171,10 @@ test("expired: alternatives as one-tap forms and as JSON; booking one; a taken a
   assert.match(expired.html, /The hold on this time ended at 11:00 AM EST/);
   const action = `/o/${o.token}/alternatives/${alt.id}/accept`;
   assert.ok(expired.html.includes(`<form method="post" action="${action}">`), "one form per alternative");
-  assert.match(expired.html, /<span class="sr-only">Book <\/span><span class="alt-when">Tuesday 3 March, 11:00 AM EST<\/span> <span class="alt-who">with Dr B<\/span>/);
+  assert.match(
+    expired.html,
+    /<span class="sr-only">Book <\/span><span class="alt-when">Tuesday 3 March, 11:00 AM EST<\/span> <span class="alt-who">with Dr B<\/span>/,
+  );
 
   const json = await call(ctx, "GET", `/api/public/offers/${o.token}/alternatives`);
   assert.equal(json.status, 200);

@@ -228,7 +228,10 @@ test("after the hold: 410 offer_expired with alternatives; an alternative can be
   const late = await call(ctx, "POST", `/api/public/offers/${token}/accept`);
   assert.equal(late.status, 410, JSON.stringify(late.body));
   assert.equal(late.body.code, "offer_expired");
-  assert.deepEqual(late.body.alternatives.map((a: any) => a.slotId), [alternative.id]);
+  assert.deepEqual(
+    late.body.alternatives.map((a: any) => a.slotId),
+    [alternative.id],
+  );
   const alt = late.body.alternatives[0];
   assert.equal(alt.providerName, "Dr B");
   assert.equal(alt.start, inHours(26));
@@ -276,7 +279,10 @@ test("accepting an offer whose opening was filled elsewhere: 409 slot_filled wit
   const lost = await call(ctx, "POST", `/api/public/offers/${tb}/accept`);
   assert.equal(lost.status, 409);
   assert.equal(lost.body.code, "slot_filled");
-  assert.deepEqual(lost.body.alternatives.map((x: any) => x.slotId), [other.id]);
+  assert.deepEqual(
+    lost.body.alternatives.map((x: any) => x.slotId),
+    [other.id],
+  );
   const taken = await call(ctx, "POST", `/api/public/offers/${tb}/alternatives/${other.id}/accept`);
   assert.equal(taken.status, 200, JSON.stringify(taken.body));
 });

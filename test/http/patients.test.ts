@@ -17,10 +17,7 @@ async function keyActor(c: TestContext, key: string): Promise<string> {
 }
 
 async function consentEvents(patientId: string) {
-  const { rows } = await ctx.deps.db.query(
-    "SELECT channel, granted, source, at FROM consent_events WHERE patient_id = $1 ORDER BY id",
-    [patientId],
-  );
+  const { rows } = await ctx.deps.db.query("SELECT channel, granted, source, at FROM consent_events WHERE patient_id = $1 ORDER BY id", [patientId]);
   return rows.map((r) => ({ channel: r.channel, granted: r.granted, source: r.source, at: (r.at as Date).toISOString() }));
 }
 
@@ -62,11 +59,17 @@ test("create: an invalid phone is 422 validation_failed at /phone; every bad fie
     const res = await post(clinic.key, { firstName: "A", lastName: "B", phone });
     assert.equal(res.status, 422, `${phone}: ${JSON.stringify(res.body)}`);
     assert.equal(res.body.code, "validation_failed");
-    assert.deepEqual(res.body.errors.map((e: any) => e.path), ["/phone"]);
+    assert.deepEqual(
+      res.body.errors.map((e: any) => e.path),
+      ["/phone"],
+    );
   }
   const many = await post(clinic.key, { firstName: "A", lastName: "B", phone: "nope", timezone: "Moon/Base", smsConsent: "yes" });
   assert.equal(many.status, 422);
-  assert.ok(many.body.errors.some((e: any) => e.path === "/smsConsent"), JSON.stringify(many.body));
+  assert.ok(
+    many.body.errors.some((e: any) => e.path === "/smsConsent"),
+    JSON.stringify(many.body),
+  );
   const rules = await post(clinic.key, { firstName: "A", lastName: "B", phone: "nope", timezone: "Moon/Base" });
   assert.deepEqual(rules.body.errors.map((e: any) => e.path).sort(), ["/phone", "/timezone"]);
   const badEmail = await post(clinic.key, { firstName: "A", lastName: "B", email: "not-an-email" });
@@ -74,7 +77,10 @@ test("create: an invalid phone is 422 validation_failed at /phone; every bad fie
   assert.deepEqual([...new Set(badEmail.body.errors.map((e: any) => e.path))], ["/email"]);
   const consentWithoutPhone = await post(clinic.key, { firstName: "A", lastName: "B", smsConsent: true });
   assert.equal(consentWithoutPhone.status, 422);
-  assert.deepEqual(consentWithoutPhone.body.errors.map((e: any) => e.path), ["/smsConsent"]);
+  assert.deepEqual(
+    consentWithoutPhone.body.errors.map((e: any) => e.path),
+    ["/smsConsent"],
+  );
   const { rows } = await ctx.deps.db.query("SELECT count(*)::int AS n FROM patients WHERE clinic_id = $1", [clinic.id]);
   assert.equal(rows[0].n, 0, "nothing is written for a refused request");
 });
@@ -151,10 +157,13 @@ test("PATCH: changing the phone without restating smsConsent revokes SMS and voi
   const restated = await patchPatient(clinic.key, again.id, { phone: "617-555-0161", smsConsent: true });
   assert.equal(restated.body.smsConsent, true);
   assert.equal(restated.body.voiceConsent, false);
-  assert.deepEqual((await consentEvents(again.id)).slice(2).map((e) => [e.channel, e.granted, e.source]), [
-    ["SMS", true, await keyActor(ctx, clinic.key)],
-    ["VOICE", false, "phone_changed"],
-  ]);
+  assert.deepEqual(
+    (await consentEvents(again.id)).slice(2).map((e) => [e.channel, e.granted, e.source]),
+    [
+      ["SMS", true, await keyActor(ctx, clinic.key)],
+      ["VOICE", false, "phone_changed"],
+    ],
+  );
 
   // Changing the email revokes email consent; removing the phone revokes SMS.
   const emailChanged = await patchPatient(clinic.key, patient.id, { email: "KAY@new.example.com", smsConsent: true });
@@ -170,12 +179,18 @@ test("PATCH: changing the phone without restating smsConsent revokes SMS and voi
   for (const body of [{ clinicId: clinic.id }, { id: again.id }, { smsconsent: true }]) {
     const unknown = await patchPatient(clinic.key, patient.id, body);
     assert.equal(unknown.status, 422, JSON.stringify(body));
-    assert.deepEqual(unknown.body.errors.map((e: any) => e.path), [`/${Object.keys(body)[0]}`]);
+    assert.deepEqual(
+      unknown.body.errors.map((e: any) => e.path),
+      [`/${Object.keys(body)[0]}`],
+    );
   }
   // A bad phone in a PATCH changes nothing.
   const bad = await patchPatient(clinic.key, patient.id, { phone: "0000", firstName: "Changed" });
   assert.equal(bad.status, 422);
-  assert.deepEqual(bad.body.errors.map((e: any) => e.path), ["/phone"]);
+  assert.deepEqual(
+    bad.body.errors.map((e: any) => e.path),
+    ["/phone"],
+  );
   assert.equal((await call(ctx, "GET", `/api/booking/patients/${patient.id}`, { key: clinic.key })).body.firstName, "Pat");
 });
 
@@ -227,7 +242,10 @@ test("audit: patient.created / patient.updated with before and after, consent.gr
   await patchPatient(clinic.key, patient.id, { phone: "617-555-0181", lastName: "Murphy" });
 
   const rows = await listAudit(ctx.deps.db, clinic.id, "patient", patient.id);
-  assert.deepEqual(rows.map((r) => r.action), ["consent.granted", "patient.created", "consent.revoked", "patient.updated"]);
+  assert.deepEqual(
+    rows.map((r) => r.action),
+    ["consent.granted", "patient.created", "consent.revoked", "patient.updated"],
+  );
   for (const r of rows) assert.equal(r.actor, actor);
   const [granted, created, revoked, updated] = rows as [any, any, any, any];
   assert.deepEqual(granted.after, { channel: "SMS", granted: true, source: actor });
@@ -263,9 +281,15 @@ test("log privacy: names, phones and emails of patients never reach the log, on 
     statuses.push(r.status);
     return r;
   };
-  const made = await track(post(clinic.key, {
-    firstName: secrets.firstName, lastName: secrets.lastName, phone: secrets.phone, email: secrets.email, smsConsent: true,
-  }));
+  const made = await track(
+    post(clinic.key, {
+      firstName: secrets.firstName,
+      lastName: secrets.lastName,
+      phone: secrets.phone,
+      email: secrets.email,
+      smsConsent: true,
+    }),
+  );
   const id = made.body.id;
   const second = await track(post(clinic.key, { firstName: "Wilhelmina", lastName: "Oyelaran", phone: "617-555-0192", email: "w.oyelaran@example.net" }));
   await track(call(ctx, "GET", `/api/booking/patients/${id}`, { key: clinic.key }));
@@ -281,12 +305,17 @@ test("log privacy: names, phones and emails of patients never reach the log, on 
   await track(post("bf_wrong_key", { firstName: secrets.firstName, lastName: secrets.lastName, phone: secrets.phone }));
   await track(call(ctx, "POST", "/api/booking/patients", { key: clinic.key, raw: `{"firstName":"${secrets.firstName}",`, contentType: "application/json" }));
   const appt = await anAppointment(ctx, clinic, { patientId: id, providerId: provider.id, serviceId: service.id, start: inHours(3) });
-  await track(call(ctx, "POST", "/api/booking/appointments", {
-    key: clinic.key,
-    body: { patientId: second.body.id, providerId: provider.id, serviceId: service.id, start: appt.start },
-  }));
+  await track(
+    call(ctx, "POST", "/api/booking/appointments", {
+      key: clinic.key,
+      body: { patientId: second.body.id, providerId: provider.id, serviceId: service.id, start: appt.start },
+    }),
+  );
 
-  assert.ok(statuses.every((s) => s < 500), `no 5xx: ${statuses.join(",")}`);
+  assert.ok(
+    statuses.every((s) => s < 500),
+    `no 5xx: ${statuses.join(",")}`,
+  );
   assert.ok(statuses.filter((s) => s >= 400).length >= 7, `error paths were exercised: ${statuses.join(",")}`);
   const log = ctx.logged.join("\n").toLowerCase();
   for (const value of [...Object.values(secrets), "Wilhelmina", "Oyelaran", "+16175550192", "w.oyelaran@example.net"]) {

@@ -37,7 +37,8 @@ async function aLateCancellation(s: Setup, hoursAhead = 3) {
 
 const feeRow = async (id: string) => (await db.query("SELECT * FROM charges WHERE id = $1", [id])).rows[0];
 const ledgerOf = async (patientId: string) => (await db.query("SELECT * FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, seq", [patientId])).rows;
-const alertsOf = async (clinicId: string) => (await db.query("SELECT * FROM staff_alerts WHERE clinic_id = $1 AND kind = 'payment' ORDER BY created_at, id", [clinicId])).rows;
+const alertsOf = async (clinicId: string) =>
+  (await db.query("SELECT * FROM staff_alerts WHERE clinic_id = $1 AND kind = 'payment' ORDER BY created_at, id", [clinicId])).rows;
 
 test("the fee sweep charges a PENDING fee at the slot's start and not before: CHARGED, one ledger row, audited", async () => {
   ctx.clock.set(T0);
@@ -55,12 +56,21 @@ test("the fee sweep charges a PENDING fee at the slot's start and not before: CH
   assert.equal(charged.status, "CHARGED");
   const ledger = await ledgerOf(s.patient.id);
   assert.equal(ledger.length, 1);
-  assert.deepEqual([ledger[0].kind, ledger[0].amount_cents, ledger[0].idempotency_key, ledger[0].description], ["CHARGE", 40000, fee.id, "Fee Clinic: late cancellation fee"]);
+  assert.deepEqual(
+    [ledger[0].kind, ledger[0].amount_cents, ledger[0].idempotency_key, ledger[0].description],
+    ["CHARGE", 40000, fee.id, "Fee Clinic: late cancellation fee"],
+  );
   assert.equal(charged.payment_reference, ledger[0].reference);
   const listed = (await call(ctx, "GET", `/api/booking/patients/${s.patient.id}/charges`, { key: s.clinic.key })).body.items;
-  assert.deepEqual(listed.map((c: any) => [c.kind, c.status, c.failureNote]), [["CANCELLATION_FEE", "CHARGED", null]]);
+  assert.deepEqual(
+    listed.map((c: any) => [c.kind, c.status, c.failureNote]),
+    [["CANCELLATION_FEE", "CHARGED", null]],
+  );
   const audit = await listAudit(db, s.clinic.id, "charge", fee.id);
-  assert.deepEqual(audit.map((a) => a.action), ["charge.created", "charge.charged"]);
+  assert.deepEqual(
+    audit.map((a) => a.action),
+    ["charge.created", "charge.charged"],
+  );
   assert.equal(audit[1]!.actor, "system");
 
   ctx.clock.advanceMinutes(120);
@@ -89,7 +99,10 @@ test("a declined fee stays PENDING with a note and a staff alert, is retried 1 h
   }
   const alerts = await alertsOf(s.clinic.id);
   assert.equal(alerts.length, 4, "staff are alerted at each decline");
-  assert.match(alerts[0].message, new RegExp(`^The cancellation fee ${fee.id} of appointment ${appt.id} was declined \\(insufficient_funds\\); it will be tried again at `));
+  assert.match(
+    alerts[0].message,
+    new RegExp(`^The cancellation fee ${fee.id} of appointment ${appt.id} was declined \\(insufficient_funds\\); it will be tried again at `),
+  );
   assert.match(alerts[3].message, /it is left for staff to collect\.$/);
   ctx.clock.advanceMinutes(7 * 1440);
   await drain();
@@ -97,7 +110,10 @@ test("a declined fee stays PENDING with a note and a staff alert, is retried 1 h
   assert.deepEqual(await ledgerOf(s.patient.id), [], "no money moved");
   const listed = (await call(ctx, "GET", `/api/booking/patients/${s.patient.id}/charges`, { key: s.clinic.key })).body.items;
   assert.equal(listed[0].failureNote, "insufficient_funds");
-  assert.deepEqual((await listAudit(db, s.clinic.id, "charge", fee.id)).map((a) => a.action), ["charge.created", "charge.declined", "charge.declined", "charge.declined", "charge.declined"]);
+  assert.deepEqual(
+    (await listAudit(db, s.clinic.id, "charge", fee.id)).map((a) => a.action),
+    ["charge.created", "charge.declined", "charge.declined", "charge.declined", "charge.declined"],
+  );
 });
 
 test("a decline the gateway says cannot succeed later is left to staff at once; a retryable one is charged at its retry", async () => {
@@ -120,7 +136,10 @@ test("a decline the gateway says cannot succeed later is left to staff at once; 
   await drain();
   assert.equal((await feeRow(second.fee.id)).status, "CHARGED");
   assert.equal((await feeRow(first.fee.id)).status, "PENDING", "left to staff: never tried again");
-  assert.deepEqual((await ledgerOf(s.patient.id)).map((l) => l.idempotency_key), [second.fee.id]);
+  assert.deepEqual(
+    (await ledgerOf(s.patient.id)).map((l) => l.idempotency_key),
+    [second.fee.id],
+  );
 });
 
 test("several runners at once charge each due fee exactly once", async () => {
@@ -181,7 +200,11 @@ test("a waiver text deferred past quiet hours is not sent when the patient revok
   ctx.clock.set(new Date("2026-03-03T13:00:00Z"));
   await drain();
   const sent = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(s.patient.phone)}`, { key: s.clinic.key })).body.items;
-  assert.deepEqual(sent.filter((m: any) => /fee has been waived/.test(m.body)), [], "no text after STOP");
+  assert.deepEqual(
+    sent.filter((m: any) => /fee has been waived/.test(m.body)),
+    [],
+    "no text after STOP",
+  );
 });
 
 test("no waiver text without a way to reach the patient with consent (no SMS consent, no email)", async () => {

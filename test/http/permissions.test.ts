@@ -33,7 +33,6 @@ interface Route {
   body?: (f: Fixture) => object;
 }
 
-
 const ROUTES: Route[] = [
   { route: "GET /api/booking/settings", permission: "clinic:admin" },
   { route: "PATCH /api/booking/settings", permission: "clinic:admin", body: () => ({ holdMinutes: 90 }) },

@@ -39,7 +39,11 @@ async function sms(b: { clinic: { key: string }; phone: string }, body: string) 
   const res = await call(ctx, "POST", "/api/dev/inbound-sms", { key: b.clinic.key, body: { from: b.phone, body } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   await drain();
-  return { ...res.body, sent: (await outbox(b.clinic.key, b.phone)).at(-1)! } as { action: string; reply: string | null; sent: { body: string; links: string[] } };
+  return { ...res.body, sent: (await outbox(b.clinic.key, b.phone)).at(-1)! } as {
+    action: string;
+    reply: string | null;
+    sent: { body: string; links: string[] };
+  };
 }
 
 const statusOf = async (b: { clinic: { key: string }; appointment: { id: string } }) =>
@@ -145,7 +149,11 @@ test("C, X or R with no reminded appointment: a helpful reply, nothing changes; 
   const patient = await aPatient(ctx, clinic, { phone });
   // Booked but not yet reminded (its reminder is due in 2 days): a C is not about it.
   const appt = await anAppointment(ctx, clinic, { patientId: patient.id, providerId: provider.id, serviceId: service.id, start: inHours(72) });
-  for (const [word, what] of [["C", "confirm"], ["X", "cancel"], ["R", "reschedule"]] as const) {
+  for (const [word, what] of [
+    ["C", "confirm"],
+    ["X", "cancel"],
+    ["R", "reschedule"],
+  ] as const) {
     const res = await sms({ clinic, phone }, word);
     assert.equal(res.action, "no_appointment");
     assert.match(res.sent.body, new RegExp(`to ${what} by text`));
@@ -178,7 +186,9 @@ test("a provider retrying the webhook acts once: the first X's retry is not a se
   const second = await Promise.all([inbound("SM00000000000000000000000000000002"), inbound("SM00000000000000000000000000000002")]);
   assert.equal(second.filter((r) => r.ok && r.value.reply !== null).length, 1);
   assert.equal((await statusOf(b)).status, "CANCELLED");
-  const { rows } = await ctx.deps.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'appointment.cancelled' AND entity_id = $1", [b.appointment.id]);
+  const { rows } = await ctx.deps.db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'appointment.cancelled' AND entity_id = $1", [
+    b.appointment.id,
+  ]);
   assert.equal(rows[0].n, 1);
   const replies = await ctx.deps.db.query("SELECT count(*)::int AS n FROM deliveries WHERE clinic_id = $1 AND kind = 'NOTICE'", [b.clinic.id]);
   assert.equal(replies.rows[0].n, 2, "one quote, one cancellation");

@@ -15,7 +15,13 @@ let phones = 2000;
 const nextPhone = () => `+1617555${String(phones++).padStart(4, "0")}`;
 
 async function outbox(key: string, to: string) {
-  return (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(to)}`, { key })).body.items as { body: string; subject: string | null; links: string[]; sentAt: string; channel: string }[];
+  return (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(to)}`, { key })).body.items as {
+    body: string;
+    subject: string | null;
+    links: string[];
+    sentAt: string;
+    channel: string;
+  }[];
 }
 
 async function aBooking(opts: { clinicZone?: string; patientZone?: string; start: string; patient?: Record<string, unknown> }) {
@@ -92,17 +98,66 @@ test("deferring would leave < 2 h: moved back to the last allowed minute, 20:59 
 
 // [why, clinic zone, patient zone, start, hoursBefore, due, text the SMS shows]
 const dst: [string, string, string, string, number, string, string][] = [
-  ["NY spring forward, London clinic: 24 real hours across the gap", "Europe/London", "America/New_York", "2026-03-09T13:00:00Z", 24, "2026-03-08T13:00:00Z", "Mon 9 Mar, 9:00 AM EDT (1:00 PM GMT clinic time)"],
-  ["NY spring forward: due 07:30 EDT is quiet → 08:00 EDT", "Europe/London", "America/New_York", "2026-03-09T11:30:00Z", 24, "2026-03-08T12:00:00Z", "Mon 9 Mar, 7:30 AM EDT (11:30 AM GMT clinic time)"],
-  ["NY fall back: due 06:00 EST; 08:00 EST is exactly 2 h before → deferred", "Europe/London", "America/New_York", "2026-11-01T15:00:00Z", 4, "2026-11-01T13:00:00Z", "Sun 1 Nov, 10:00 AM EST (3:00 PM GMT clinic time)"],
-  ["NY fall back: 08:00 EST is 1.5 h before → 20:59 EDT the evening before", "Europe/London", "America/New_York", "2026-11-01T14:30:00Z", 3, "2026-11-01T00:59:00Z", "Sun 1 Nov, 9:30 AM EST (2:30 PM GMT clinic time)"],
-  ["London spring forward, NY clinic: due 07:30 BST is quiet → 08:00 BST", "America/New_York", "Europe/London", "2026-03-30T06:30:00Z", 24, "2026-03-29T07:00:00Z", "Mon 30 Mar, 7:30 AM GMT+1 (2:30 AM EDT clinic time)"],
-  ["London fall back, NY clinic: due 07:30 GMT is quiet → 08:00 GMT", "America/New_York", "Europe/London", "2026-10-26T08:30:00Z", 25, "2026-10-25T08:00:00Z", "Mon 26 Oct, 8:30 AM GMT (4:30 AM EDT clinic time)"],
+  [
+    "NY spring forward, London clinic: 24 real hours across the gap",
+    "Europe/London",
+    "America/New_York",
+    "2026-03-09T13:00:00Z",
+    24,
+    "2026-03-08T13:00:00Z",
+    "Mon 9 Mar, 9:00 AM EDT (1:00 PM GMT clinic time)",
+  ],
+  [
+    "NY spring forward: due 07:30 EDT is quiet → 08:00 EDT",
+    "Europe/London",
+    "America/New_York",
+    "2026-03-09T11:30:00Z",
+    24,
+    "2026-03-08T12:00:00Z",
+    "Mon 9 Mar, 7:30 AM EDT (11:30 AM GMT clinic time)",
+  ],
+  [
+    "NY fall back: due 06:00 EST; 08:00 EST is exactly 2 h before → deferred",
+    "Europe/London",
+    "America/New_York",
+    "2026-11-01T15:00:00Z",
+    4,
+    "2026-11-01T13:00:00Z",
+    "Sun 1 Nov, 10:00 AM EST (3:00 PM GMT clinic time)",
+  ],
+  [
+    "NY fall back: 08:00 EST is 1.5 h before → 20:59 EDT the evening before",
+    "Europe/London",
+    "America/New_York",
+    "2026-11-01T14:30:00Z",
+    3,
+    "2026-11-01T00:59:00Z",
+    "Sun 1 Nov, 9:30 AM EST (2:30 PM GMT clinic time)",
+  ],
+  [
+    "London spring forward, NY clinic: due 07:30 BST is quiet → 08:00 BST",
+    "America/New_York",
+    "Europe/London",
+    "2026-03-30T06:30:00Z",
+    24,
+    "2026-03-29T07:00:00Z",
+    "Mon 30 Mar, 7:30 AM GMT+1 (2:30 AM EDT clinic time)",
+  ],
+  [
+    "London fall back, NY clinic: due 07:30 GMT is quiet → 08:00 GMT",
+    "America/New_York",
+    "Europe/London",
+    "2026-10-26T08:30:00Z",
+    25,
+    "2026-10-25T08:00:00Z",
+    "Mon 26 Oct, 8:30 AM GMT (4:30 AM EDT clinic time)",
+  ],
 ];
 for (const [why, clinicZone, patientZone, start, hoursBefore, due, shown] of dst) {
   test(`DST: ${why}`, async () => {
     const b = await aBooking({ clinicZone, patientZone, start });
-    if (hoursBefore !== 24) assert.equal((await call(ctx, "PATCH", "/api/booking/settings", { key: b.clinic.key, body: { reminderHoursBefore: hoursBefore } })).status, 200);
+    if (hoursBefore !== 24)
+      assert.equal((await call(ctx, "PATCH", "/api/booking/settings", { key: b.clinic.key, body: { reminderHoursBefore: hoursBefore } })).status, 200);
     const appt = (await call(ctx, "GET", `/api/booking/appointments/${b.appointment.id}`, { key: b.clinic.key })).body;
     assert.equal(appt.reminderDueAt, new Date(due).toISOString());
     assert.equal((await at(b, new Date(new Date(due).getTime() - 60_000).toISOString())).length, 0, "not a minute early");
@@ -160,7 +215,12 @@ test("two sweeps at once queue and send each reminder exactly once", async () =>
 });
 
 test("by email when the patient has no phone: subject, text with both times, the calendar and the link", async () => {
-  const b = await aBooking({ clinicZone: "America/Chicago", patientZone: "America/New_York", start: inHours(48), patient: { phone: undefined, smsConsent: false, email: "pat@example.com", emailConsent: true } });
+  const b = await aBooking({
+    clinicZone: "America/Chicago",
+    patientZone: "America/New_York",
+    start: inHours(48),
+    patient: { phone: undefined, smsConsent: false, email: "pat@example.com", emailConsent: true },
+  });
   ctx.clock.set(new Date(inHours(24)));
   // See what the email channel is handed, and render it as the SMTP adapter would (HTML + text + .ics).
   const email = ctx.deps.channels.EMAIL;
@@ -202,11 +262,16 @@ test("a patient's own booking inside the lead (from the waitlist) gets no remind
   ctx.clock.set(T0);
   const s = await aStaffedClinic(ctx);
   const entry = (await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { patientId: s.patient.id, serviceId: s.service.id } })).body;
-  const opening = (await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(20), end: inHours(21) } })).body;
+  const opening = (
+    await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(20), end: inHours(21) } })
+  ).body;
   const booked = await call(ctx, "POST", `/api/booking/waitlist/${entry.id}/book`, { key: s.clinic.key, body: { slotId: opening.id } });
   assert.equal(booked.status, 201, JSON.stringify(booked.body));
   assert.equal(booked.body.appointment.reminderDueAt, null);
-  const far = await call(ctx, "POST", "/api/booking/openings", { key: s.clinic.key, body: { providerId: s.provider.id, start: inHours(72), end: inHours(73) } });
+  const far = await call(ctx, "POST", "/api/booking/openings", {
+    key: s.clinic.key,
+    body: { providerId: s.provider.id, start: inHours(72), end: inHours(73) },
+  });
   const entry2 = (await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { patientId: s.patient.id, serviceId: s.service.id } })).body;
   const later = await call(ctx, "POST", `/api/booking/waitlist/${entry2.id}/book`, { key: s.clinic.key, body: { slotId: far.body.id } });
   assert.equal(later.body.appointment.reminderDueAt, inHours(48), "booked before the lead: reminded as usual");
@@ -217,7 +282,10 @@ test("a reminder text that fails goes by email after the fallback delay; when th
   const texts = await at(b, inHours(24));
   assert.equal(texts.length, 1);
   const outboxId = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(b.phone)}`, { key: b.clinic.key })).body.items[0].id;
-  assert.equal((await call(ctx, "POST", `/api/dev/outbox/${outboxId}/status`, { key: b.clinic.key, body: { status: "UNDELIVERED", errorCode: "30005" } })).status, 200);
+  assert.equal(
+    (await call(ctx, "POST", `/api/dev/outbox/${outboxId}/status`, { key: b.clinic.key, body: { status: "UNDELIVERED", errorCode: "30005" } })).status,
+    200,
+  );
   assert.equal((await at(b, inHours(24 + 1 / 60))).length, 1);
   assert.equal((await outbox(b.clinic.key, "pat.fallback@example.com")).length, 0, "not before the fallback delay (2 min)");
   ctx.clock.set(new Date(inHours(24 + 2 / 60)));
@@ -232,6 +300,9 @@ test("a reminder text that fails goes by email after the fallback delay; when th
   await drain();
   assert.equal((await outbox(b.clinic.key, b.phone)).length, 1, "no channel is tried twice");
   const alerts = await ctx.deps.db.query("SELECT kind, subject_id, message FROM staff_alerts WHERE clinic_id = $1", [b.clinic.id]);
-  assert.deepEqual(alerts.rows.map((r) => [r.kind, r.subject_id]), [["reminder", b.appointment.id]]);
+  assert.deepEqual(
+    alerts.rows.map((r) => [r.kind, r.subject_id]),
+    [["reminder", b.appointment.id]],
+  );
   assert.doesNotMatch(alerts.rows[0].message, /Pat|Example|\+1617|example\.com/, "ids and times only");
 });

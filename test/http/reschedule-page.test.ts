@@ -70,7 +70,10 @@ test("GET (page and JSON) changes nothing, shows the visit, the calendar links a
   assert.equal(json.body.state, "reschedule");
   assert.equal(json.body.purpose, "RESCHEDULE");
   assert.equal(json.body.expiresAt, s.appointment.start);
-  assert.deepEqual(json.body.openings.map((o: any) => o.slotId), [s.sameDay.id, s.nextWeek.id]);
+  assert.deepEqual(
+    json.body.openings.map((o: any) => o.slotId),
+    [s.sameDay.id, s.nextWeek.id],
+  );
   const ics = await call(ctx, "GET", `/r/${s.token}/calendar.ics`);
   assert.equal(ics.status, 200);
   assert.match(String(ics.body), /DTSTART:20260304T140000Z/);
@@ -97,7 +100,9 @@ test("booking another time moves the appointment in one go: free, audited, the o
   const filled = (await call(ctx, "GET", `/api/booking/openings/${s.sameDay.id}`, { key: s.clinic.key })).body;
   assert.equal(filled.status, "FILLED");
   assert.equal(filled.filledAppointmentId, moved.id);
-  const freed = (await call(ctx, "GET", "/api/booking/openings?status=OPEN", { key: s.clinic.key })).body.items.filter((o: any) => o.sourceAppointmentId === s.appointment.id);
+  const freed = (await call(ctx, "GET", "/api/booking/openings?status=OPEN", { key: s.clinic.key })).body.items.filter(
+    (o: any) => o.sourceAppointmentId === s.appointment.id,
+  );
   assert.equal(freed.length, 1);
   assert.equal(freed[0].source, "RESCHEDULE");
   assert.equal(freed[0].start, s.appointment.start);
@@ -148,7 +153,10 @@ test("a time taken since the page was opened: 409 with alternatives (JSON), the 
   const json = await call(ctx, "POST", `/api/public/reschedule/${s.token}/openings/${s.sameDay.id}`);
   assert.equal(json.status, 409);
   assert.equal(json.body.code, "slot_filled");
-  assert.deepEqual(json.body.alternatives.map((a: any) => a.slotId), [s.nextWeek.id]);
+  assert.deepEqual(
+    json.body.alternatives.map((a: any) => a.slotId),
+    [s.nextWeek.id],
+  );
   const res = await book(s.token, s.sameDay.id);
   assert.equal(res.headers.location, `/r/${s.token}?m=taken`);
   const shown = await page(s.token, "?m=taken");
@@ -166,9 +174,15 @@ test("an unknown or malformed token has its own page; an expired link too; nothi
     assert.match(res.html, /This link is not valid/);
     assert.equal((await call(ctx, "GET", `/api/public/reschedule/${token}`)).status, 404);
   }
-  const closure = await call(ctx, "POST", "/api/booking/closures", { key: s.clinic.key, body: { start: inHours(24 * 7 - 1), end: inHours(24 * 7 + 2), reason: "training" } });
+  const closure = await call(ctx, "POST", "/api/booking/closures", {
+    key: s.clinic.key,
+    body: { start: inHours(24 * 7 - 1), end: inHours(24 * 7 + 2), reason: "training" },
+  });
   assert.equal(closure.status, 201, JSON.stringify(closure.body));
-  assert.deepEqual((await call(ctx, "GET", `/api/public/reschedule/${s.token}`)).body.openings.map((o: any) => o.slotId), [s.sameDay.id]);
+  assert.deepEqual(
+    (await call(ctx, "GET", `/api/public/reschedule/${s.token}`)).body.openings.map((o: any) => o.slotId),
+    [s.sameDay.id],
+  );
   const closed = await call(ctx, "POST", `/api/public/reschedule/${s.token}/openings/${s.nextWeek.id}`);
   assert.equal(closed.status, 409);
   ctx.clock.set(new Date(s.appointment.start));
@@ -190,7 +204,9 @@ test("moving to an overlapping time of the same practitioner frees only what is 
   );
   const res = await call(ctx, "POST", `/api/public/reschedule/${s.token}/openings/${rows[0].id}`);
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  const freed = (await call(ctx, "GET", "/api/booking/openings?status=OPEN", { key: s.clinic.key })).body.items.filter((o: any) => o.sourceAppointmentId === s.appointment.id);
+  const freed = (await call(ctx, "GET", "/api/booking/openings?status=OPEN", { key: s.clinic.key })).body.items.filter(
+    (o: any) => o.sourceAppointmentId === s.appointment.id,
+  );
   assert.equal(freed.length, 1);
   assert.equal(freed[0].source, "RESCHEDULE");
   assert.equal(freed[0].start, s.appointment.start);
@@ -279,7 +295,10 @@ test("a move is not a cancellation for the frequent-canceller flag; a waitlist b
 
   // One real cancellation after the move: one in 30 days, not two — no flag.
   const other = await anAppointment(ctx, clinic, { patientId: patient.id, providerId: dr.id, serviceId: service.id, start: inHours(24 * 9) });
-  assert.equal((await call(ctx, "POST", `/api/booking/appointments/${other.id}/cancel`, { key: clinic.key, body: { by: "patient", confirm: true } })).status, 200);
+  assert.equal(
+    (await call(ctx, "POST", `/api/booking/appointments/${other.id}/cancel`, { key: clinic.key, body: { by: "patient", confirm: true } })).status,
+    200,
+  );
   assert.deepEqual((await call(ctx, "GET", `/api/booking/patients/${patient.id}`, { key: clinic.key })).body.flags, []);
 });
 
@@ -288,7 +307,10 @@ test("a time held for another patient's payment (a running claim) cannot be take
   // Another patient who owes a deposit is offered the same-day time and taps Book: 202, held 90 s for payment.
   const other = await aPatient(ctx, s.clinic, { phone: nextPhone() });
   await ctx.deps.db.query("UPDATE patients SET deposit_required_cents = 5000 WHERE id = $1", [other.id]);
-  const entry = await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { patientId: other.id, serviceId: s.service.id, providerIds: [s.drA.id] } });
+  const entry = await call(ctx, "POST", "/api/booking/waitlist", {
+    key: s.clinic.key,
+    body: { patientId: other.id, serviceId: s.service.id, providerIds: [s.drA.id] },
+  });
   assert.equal(entry.status, 201, JSON.stringify(entry.body));
   const offered = await call(ctx, "POST", `/api/booking/waitlist/${entry.body.id}/notify`, { key: s.clinic.key, body: { slotId: s.sameDay.id } });
   assert.equal(offered.status, 201, JSON.stringify(offered.body));

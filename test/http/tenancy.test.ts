@@ -202,8 +202,7 @@ async function rowsOf(ctx: TestContext, table: string, w: World) {
 }
 
 for (const r of REF_ROUTES) {
-  const send = (w: World, body: object) =>
-    call(ctx, ...request(r.route, r.route.includes(":") ? w.entry.id : undefined), { key: w.clinic.key, body });
+  const send = (w: World, body: object) => call(ctx, ...request(r.route, r.route.includes(":") ? w.entry.id : undefined), { key: w.clinic.key, body });
   for (const [field, foreign] of Object.entries(r.fields)) {
     test(`tenancy: ${r.route} naming another clinic's ${field} is 404 naming the field and writes nothing`, async () => {
       const a = await aWorld(ctx);
@@ -214,7 +213,10 @@ for (const r of REF_ROUTES) {
 
       const res = await send(b, { ...r.body(b), [field]: value });
       assertNotFound(res, `${field} of clinic A`);
-      assert.deepEqual(res.body.errors?.map((e: { path: string }) => e.path), [path]);
+      assert.deepEqual(
+        res.body.errors?.map((e: { path: string }) => e.path),
+        [path],
+      );
 
       assert.deepEqual(await rowsOf(ctx, r.table, b), beforeB, "clinic B wrote something");
       assert.deepEqual(await rowsOf(ctx, r.table, a), beforeA, "clinic A's rows changed");
@@ -306,7 +308,12 @@ test("tenancy: no list shows another clinic's rows, even when filtered by anothe
     const leaked = asB.filter((x) => aIds.has(x.id));
     assert.deepEqual(leaked, [], `${route.path} as clinic B shows clinic A's rows`);
     if (route.path.includes(":")) assert.deepEqual(asB, [], `${route.path} filtered by A's id as B`);
-    else for (const id of route.ids(b)) assert.ok(asB.some((x) => x.id === id), `${route.path}: B does not see its own row`);
+    else
+      for (const id of route.ids(b))
+        assert.ok(
+          asB.some((x) => x.id === id),
+          `${route.path}: B does not see its own row`,
+        );
   }
 });
 

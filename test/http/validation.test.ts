@@ -46,7 +46,10 @@ function assertInvalid(res: Reply, paths: string[], what: string, messages: Reco
   assert.deepEqual(named, [...new Set(paths)].sort(), `${what}: ${JSON.stringify(errors)}`);
   for (const e of errors) assert.ok(typeof e.message === "string" && e.message.length > 0, `${what}: ${e.path} has no message`);
   for (const [path, re] of Object.entries(messages)) {
-    assert.ok(errors.some((e) => e.path === path && re.test(e.message)), `${what}: ${path} should say ${re}: ${JSON.stringify(errors)}`);
+    assert.ok(
+      errors.some((e) => e.path === path && re.test(e.message)),
+      `${what}: ${path} should say ${re}: ${JSON.stringify(errors)}`,
+    );
   }
 }
 
@@ -125,9 +128,11 @@ const BODY_ROUTES: BodyRoute[] = [
       ["unknown strategy", { strategy: "random" }, ["/strategy"]],
       ["unknown channel", { channelOrder: ["SMS", "FAX"] }, ["/channelOrder/1"]],
       ["bad email", { staffAlertEmail: "not-an-email" }, ["/staffAlertEmail"]],
-      ["policy field wrong", { cancellationPolicies: { laser: { gracePeriodMinutes: "10", feePercent: 101, noticeHours: 1, fullChargeHours: 1 } } }, [
-        "/cancellationPolicies/laser/gracePeriodMinutes", "/cancellationPolicies/laser/feePercent",
-      ]],
+      [
+        "policy field wrong",
+        { cancellationPolicies: { laser: { gracePeriodMinutes: "10", feePercent: 101, noticeHours: 1, fullChargeHours: 1 } } },
+        ["/cancellationPolicies/laser/gracePeriodMinutes", "/cancellationPolicies/laser/feePercent"],
+      ],
       ...BAD_ZONES.map((timezone): Case => [`timezone ${timezone}`, { timezone }, ["/timezone"]]),
     ],
   },
@@ -170,15 +175,21 @@ const BODY_ROUTES: BodyRoute[] = [
       ...BAD_PHONES.map((phone): Case => [`phone ${phone}`, { phone, smsConsent: undefined }, ["/phone"]]),
       ["bad phone with sms consent: both named", { phone: "abc", smsConsent: true }, ["/phone", "/smsConsent"]],
       ...BAD_ZONES.map((timezone): Case => [`timezone ${timezone}`, { timezone }, ["/timezone"]]),
-      ["booleans as strings, bad email, unknown channel", { smsConsent: "true", voiceConsent: 1, email: "ann@", preferredChannel: "FAX" }, [
-        "/smsConsent", "/voiceConsent", "/email", "/preferredChannel",
-      ]],
-      ["phone, zone and channel at once", { phone: "12", timezone: "Nope/Nope", email: null, preferredChannel: "EMAIL", smsConsent: undefined }, [
-        "/phone", "/timezone", "/preferredChannel",
-      ]],
-      ["consent without a contact", { phone: null, email: null, smsConsent: true, voiceConsent: true, emailConsent: true }, [
-        "/smsConsent", "/voiceConsent", "/emailConsent",
-      ]],
+      [
+        "booleans as strings, bad email, unknown channel",
+        { smsConsent: "true", voiceConsent: 1, email: "ann@", preferredChannel: "FAX" },
+        ["/smsConsent", "/voiceConsent", "/email", "/preferredChannel"],
+      ],
+      [
+        "phone, zone and channel at once",
+        { phone: "12", timezone: "Nope/Nope", email: null, preferredChannel: "EMAIL", smsConsent: undefined },
+        ["/phone", "/timezone", "/preferredChannel"],
+      ],
+      [
+        "consent without a contact",
+        { phone: null, email: null, smsConsent: true, voiceConsent: true, emailConsent: true },
+        ["/smsConsent", "/voiceConsent", "/emailConsent"],
+      ],
       ["phone as a number", { phone: 6175550123 }, ["/phone"]],
       ["unknown fields", { dateOfBirth: "1990-01-01", ssn: "123" }, ["/dateOfBirth", "/ssn"]],
       ["derived fields are not set by clients", { noShowCount: 0, flags: [] }, ["/noShowCount", "/flags"]],
@@ -204,10 +215,16 @@ const BODY_ROUTES: BodyRoute[] = [
     valid: (f) => ({ patientId: f.patient.id, providerId: f.provider.id, serviceId: f.service.id, start: inHours(200) }),
     cases: [
       ["empty", () => ({}), ["/patientId", "/providerId", "/serviceId", "/start"]],
-      ["ids that are not UUIDs", { patientId: "p1", providerId: 5, serviceId: "", chairId: "chair-1" }, [
-        "/patientId", "/providerId", "/serviceId", "/chairId",
-      ]],
-      ["UUID in urn form", (f) => ({ patientId: `urn:uuid:${f.patient.id}`, providerId: f.provider.id, serviceId: f.service.id, start: inHours(200) }), ["/patientId"]],
+      [
+        "ids that are not UUIDs",
+        { patientId: "p1", providerId: 5, serviceId: "", chairId: "chair-1" },
+        ["/patientId", "/providerId", "/serviceId", "/chairId"],
+      ],
+      [
+        "UUID in urn form",
+        (f) => ({ patientId: `urn:uuid:${f.patient.id}`, providerId: f.provider.id, serviceId: f.service.id, start: inHours(200) }),
+        ["/patientId"],
+      ],
       ["start is not an instant", { start: "tomorrow at 3" }, ["/start"]],
       ["start without an offset", { start: "2026-03-10T14:30:00" }, ["/start"]],
       ["start as epoch millis", { start: 1773153000000 }, ["/start"]],
@@ -265,26 +282,50 @@ const BODY_ROUTES: BodyRoute[] = [
   {
     route: "POST /api/booking/waitlist",
     valid: (f) => ({
-      patientId: f.patient.id, serviceId: f.service.id, providerIds: [f.provider.id], windows: [{ weekdays: [1, 3], start: "09:00", end: "12:00" }],
+      patientId: f.patient.id,
+      serviceId: f.service.id,
+      providerIds: [f.provider.id],
+      windows: [{ weekdays: [1, 3], start: "09:00", end: "12:00" }],
     }),
     cases: [
       ["empty", () => ({}), ["/patientId", "/serviceId"]],
-      ["window shape", { windows: [{ weekdays: [0, 8], start: "9:00", end: "25:00" }] }, [
-        "/windows/0/weekdays/0", "/windows/0/weekdays/1", "/windows/0/start", "/windows/0/end",
-      ]],
+      [
+        "window shape",
+        { windows: [{ weekdays: [0, 8], start: "9:00", end: "25:00" }] },
+        ["/windows/0/weekdays/0", "/windows/0/weekdays/1", "/windows/0/start", "/windows/0/end"],
+      ],
       ["window missing its end, unknown member", { windows: [{ weekdays: [1], start: "09:00", allDay: true }] }, ["/windows/0/end", "/windows/0/allDay"]],
       ["no weekdays", { windows: [{ weekdays: [], start: "09:00", end: "10:00" }] }, ["/windows/0/weekdays"]],
       ["weekday as a string", { windows: [{ weekdays: ["1"], start: "09:00", end: "10:00" }] }, ["/windows/0/weekdays/0"]],
-      ["second window ends before it starts", { windows: [{ weekdays: [1], start: "09:00", end: "12:00" }, { weekdays: [2], start: "17:00", end: "08:00" }] }, [
-        "/windows/1/end",
-      ]],
+      [
+        "second window ends before it starts",
+        {
+          windows: [
+            { weekdays: [1], start: "09:00", end: "12:00" },
+            { weekdays: [2], start: "17:00", end: "08:00" },
+          ],
+        },
+        ["/windows/1/end"],
+      ],
       ["latestDate before earliestDate", { earliestDate: "2026-05-10", latestDate: "2026-05-01" }, ["/latestDate"]],
-      ["every order rule at once", (f) => ({
-        patientId: f.patient.id, serviceId: f.service.id, providerIds: [f.provider.id, f.provider.id],
-        windows: [{ weekdays: [1, 1], start: "12:00", end: "12:00" }], earliestDate: "2026-06-02", latestDate: "2026-06-01",
-      }), ["/providerIds", "/windows/0/weekdays", "/windows/0/end", "/latestDate"]],
+      [
+        "every order rule at once",
+        (f) => ({
+          patientId: f.patient.id,
+          serviceId: f.service.id,
+          providerIds: [f.provider.id, f.provider.id],
+          windows: [{ weekdays: [1, 1], start: "12:00", end: "12:00" }],
+          earliestDate: "2026-06-02",
+          latestDate: "2026-06-01",
+        }),
+        ["/providerIds", "/windows/0/weekdays", "/windows/0/end", "/latestDate"],
+      ],
       ["impossible date", { earliestDate: "2026-02-30", latestDate: "05/01/2026" }, ["/earliestDate", "/latestDate"]],
-      ["second provider id not a UUID", (f) => ({ patientId: f.patient.id, serviceId: f.service.id, providerIds: [f.provider.id, "dr-who"] }), ["/providerIds/1"]],
+      [
+        "second provider id not a UUID",
+        (f) => ({ patientId: f.patient.id, serviceId: f.service.id, providerIds: [f.provider.id, "dr-who"] }),
+        ["/providerIds/1"],
+      ],
       ["chairIds not an array", { chairIds: U }, ["/chairIds"]],
       ["unknown priority", { priority: "asap" }, ["/priority"]],
       ["minNoticeMinutes as a string", { minNoticeMinutes: "5" }, ["/minNoticeMinutes"]],
@@ -459,7 +500,19 @@ test("validation: an id in the path that is not a UUID is 404 not_found on every
   const f = await aFixture(ctx);
   const before = await fingerprint(ctx);
   for (const [route, id, body] of ID_ROUTES) {
-    for (const bad of ["not-a-uuid", "123", `${id(f)}x`, `urn:uuid:${id(f)}`, `{${id(f)}}`, id(f).replaceAll("-", ""), "%00", "%zz", "..%2F..%2Fhealthz", "a".repeat(101), `${id(f)}${"0".repeat(100)}`]) {
+    for (const bad of [
+      "not-a-uuid",
+      "123",
+      `${id(f)}x`,
+      `urn:uuid:${id(f)}`,
+      `{${id(f)}}`,
+      id(f).replaceAll("-", ""),
+      "%00",
+      "%zz",
+      "..%2F..%2Fhealthz",
+      "a".repeat(101),
+      `${id(f)}${"0".repeat(100)}`,
+    ]) {
       const res = await call(ctx, ...target({ route, id: () => bad }, f), { key: f.clinic.key, body });
       assertProblem(res, 404, "not_found", `${route} with id ${bad}`);
     }
@@ -507,7 +560,10 @@ test("validation: bad query strings on every list are 422 naming the parameter",
   for (const [list, query, param] of cases) {
     const res = await call(ctx, "GET", `/api/booking/${list}?${query}`, { key: f.clinic.key });
     assertProblem(res, 422, "validation_failed", `${list}?${query}`);
-    assert.ok(res.body.errors.length > 0 && res.body.errors.every((e: any) => e.path.endsWith(`/${param}`)), `${list}?${query}: ${JSON.stringify(res.body.errors)}`);
+    assert.ok(
+      res.body.errors.length > 0 && res.body.errors.every((e: any) => e.path.endsWith(`/${param}`)),
+      `${list}?${query}: ${JSON.stringify(res.body.errors)}`,
+    );
   }
   // The bounds themselves are fine.
   for (const list of LISTS) {
@@ -539,13 +595,20 @@ test("pagination: 7 providers in pages of 3 come back once each, in order, and t
     cursor = res.body.nextCursor;
     assert.ok(pages.length <= 3, "more pages than rows allow");
   } while (cursor !== null);
-  assert.deepEqual(pages.map((p) => p.length), [3, 3, 1]);
+  assert.deepEqual(
+    pages.map((p) => p.length),
+    [3, 3, 1],
+  );
   const seen = pages.flat();
   assert.equal(new Set(seen).size, seen.length, "a provider came twice");
   assert.deepEqual([...seen].sort(), [...made].sort(), "a provider is missing");
 
   const all = await call(ctx, "GET", "/api/booking/providers?limit=200", { key: s.clinic.key });
-  assert.deepEqual(all.body.items.map((p: { id: string }) => p.id), seen, "pages are not in list order");
+  assert.deepEqual(
+    all.body.items.map((p: { id: string }) => p.id),
+    seen,
+    "pages are not in list order",
+  );
   assert.equal(all.body.nextCursor, null);
   // A page that ends exactly at the last row says there is no next page.
   const exact = await call(ctx, "GET", "/api/booking/providers?limit=7", { key: s.clinic.key });
@@ -573,7 +636,11 @@ const notAnObject = fc.oneof(
 );
 /** An object that is never valid: it has a member no route knows. */
 const withUnknownMember = fc
-  .tuple(fc.dictionary(text, fc.oneof({ weight: 5, arbitrary: anyJson }, { weight: 1, arbitrary: huge }, { weight: 1, arbitrary: deep }), { maxKeys: 6 }), text, anyJson)
+  .tuple(
+    fc.dictionary(text, fc.oneof({ weight: 5, arbitrary: anyJson }, { weight: 1, arbitrary: huge }, { weight: 1, arbitrary: deep }), { maxKeys: 6 }),
+    text,
+    anyJson,
+  )
   .map(([o, k, v]) => ({ ...o, [`zz${k}`]: v }));
 /** Either a JSON document that can never be a valid body, or text that is not JSON at all. */
 const junk = fc.oneof(
@@ -607,11 +674,42 @@ test("fuzz: the routes' own members with odd values are never a 5xx, and every r
   const docs = (await call(ctx, "GET", "/docs/json")).body;
   const ids = [f.patient.id, f.provider.id, f.chair.id, f.service.id, f.appointment.id, f.entry.id, f.opening.id, f.opening2.id, f.offer.id];
   const odd = fc.constantFrom(
-    "", " ", "\u0000", NUL, "\ud800", "😀", "x".repeat(5_000), U, "00000000-0000-0000-0000-000000000000",
-    ...ids, ...ids.map((id) => `urn:uuid:${id}`), ...ids.map((id) => id.toUpperCase()),
-    "2026-06-30T23:59:60Z", "2026-03-10T14:30:00Z", "2026-03-10T14:30:00+14:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
-    "2026-02-29", "2026-03-01", "09:00", "24:00", "23:59", "+16175550100", "(617) 555-0123", "+4915112345678",
-    "Mars/Base", "America/New_York", "Etc/GMT+12", "SMS", "EMAIL", "VOICE", "ACTIVE", "staff", "patient", "clinic:admin", "urgent",
+    "",
+    " ",
+    "\u0000",
+    NUL,
+    "\ud800",
+    "😀",
+    "x".repeat(5_000),
+    U,
+    "00000000-0000-0000-0000-000000000000",
+    ...ids,
+    ...ids.map((id) => `urn:uuid:${id}`),
+    ...ids.map((id) => id.toUpperCase()),
+    "2026-06-30T23:59:60Z",
+    "2026-03-10T14:30:00Z",
+    "2026-03-10T14:30:00+14:00",
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "2026-02-29",
+    "2026-03-01",
+    "09:00",
+    "24:00",
+    "23:59",
+    "+16175550100",
+    "(617) 555-0123",
+    "+4915112345678",
+    "Mars/Base",
+    "America/New_York",
+    "Etc/GMT+12",
+    "SMS",
+    "EMAIL",
+    "VOICE",
+    "ACTIVE",
+    "staff",
+    "patient",
+    "clinic:admin",
+    "urgent",
   );
   const instant = fc.date({ min: new Date("2026-03-01T00:00:00Z"), max: new Date("2026-04-01T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString());
   const value = fc.oneof(
@@ -622,7 +720,10 @@ test("fuzz: the routes' own members with odd values are never a 5xx, and every r
     fc.double(),
     fc.array(odd, { maxLength: 4 }),
     fc.array(fc.record({ weekdays: fc.array(fc.integer({ min: -1, max: 8 }), { maxLength: 8 }), start: odd, end: odd }), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom("default", "laser", "x"), fc.record({ gracePeriodMinutes: fc.integer(), feePercent: fc.integer(), noticeHours: fc.nat(), fullChargeHours: fc.nat() })),
+    fc.dictionary(
+      fc.constantFrom("default", "laser", "x"),
+      fc.record({ gracePeriodMinutes: fc.integer(), feePercent: fc.integer(), noticeHours: fc.nat(), fullChargeHours: fc.nat() }),
+    ),
   );
 
   for (const r of BODY_ROUTES) {

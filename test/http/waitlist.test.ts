@@ -58,7 +58,10 @@ test("create: windows, dates, priority, minimum notice and preferred time are ke
   assert.deepEqual(got.body, e);
 
   const audit = await listAudit(ctx.deps.db, s.clinic.id, "waitlist_entry", e.id);
-  assert.deepEqual(audit.map((a) => a.action), ["waitlist_entry.created"]);
+  assert.deepEqual(
+    audit.map((a) => a.action),
+    ["waitlist_entry.created"],
+  );
 });
 
 test("create: defaults are ACTIVE, count 0, priority normal, any provider/chair/time, no dates, no notice", async () => {
@@ -95,7 +98,10 @@ test("create: bad preferences are 422 naming the field; unknown references are 4
     const res = await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { ...base, ...over } });
     assert.equal(res.status, 422, `${JSON.stringify(over)} → ${res.status}`);
     assert.equal(res.body.code, "validation_failed");
-    assert.ok(res.body.errors.some((e: any) => e.path === path), `${JSON.stringify(over)}: ${JSON.stringify(res.body.errors)}`);
+    assert.ok(
+      res.body.errors.some((e: any) => e.path === path),
+      `${JSON.stringify(over)}: ${JSON.stringify(res.body.errors)}`,
+    );
   }
   const ghost = "00000000-0000-4000-8000-000000000000";
   const unknown = await call(ctx, "POST", "/api/booking/waitlist", { key: s.clinic.key, body: { ...base, providerIds: [ghost] } });
@@ -120,12 +126,21 @@ test("GET /api/booking/waitlist lists this clinic's entries, filtered by ?status
 
   const all = await call(ctx, "GET", "/api/booking/waitlist", { key: s.clinic.key });
   assert.equal(all.status, 200);
-  assert.deepEqual(all.body.items.map((e: any) => e.id), [a.id, b.id, c.id]);
+  assert.deepEqual(
+    all.body.items.map((e: any) => e.id),
+    [a.id, b.id, c.id],
+  );
   assert.equal(all.body.nextCursor, null);
   const active = await call(ctx, "GET", "/api/booking/waitlist?status=ACTIVE", { key: s.clinic.key });
-  assert.deepEqual(active.body.items.map((e: any) => e.id), [a.id, c.id]);
+  assert.deepEqual(
+    active.body.items.map((e: any) => e.id),
+    [a.id, c.id],
+  );
   const removed = await call(ctx, "GET", "/api/booking/waitlist?status=REMOVED", { key: s.clinic.key });
-  assert.deepEqual(removed.body.items.map((e: any) => e.id), [b.id]);
+  assert.deepEqual(
+    removed.body.items.map((e: any) => e.id),
+    [b.id],
+  );
   const booked = await call(ctx, "GET", "/api/booking/waitlist?status=BOOKED", { key: s.clinic.key });
   assert.deepEqual(booked.body.items, []);
   const bad = await call(ctx, "GET", "/api/booking/waitlist?status=SLEEPING", { key: s.clinic.key });
@@ -133,7 +148,10 @@ test("GET /api/booking/waitlist lists this clinic's entries, filtered by ?status
   const paged = await call(ctx, "GET", "/api/booking/waitlist?limit=2", { key: s.clinic.key });
   assert.equal(paged.body.items.length, 2);
   const rest = await call(ctx, "GET", `/api/booking/waitlist?limit=2&cursor=${paged.body.nextCursor}`, { key: s.clinic.key });
-  assert.deepEqual(rest.body.items.map((e: any) => e.id), [c.id]);
+  assert.deepEqual(
+    rest.body.items.map((e: any) => e.id),
+    [c.id],
+  );
   assert.equal(rest.body.nextCursor, null);
 });
 
@@ -258,7 +276,10 @@ test("DELETE: 200 REMOVED, audited; DELETE again and PATCH after → 409 conflic
   assert.equal(reactivate.status, 409);
 
   const audit = await listAudit(ctx.deps.db, s.clinic.id, "waitlist_entry", e.id);
-  assert.deepEqual(audit.map((a) => a.action), ["waitlist_entry.created", "waitlist_entry.removed"]);
+  assert.deepEqual(
+    audit.map((a) => a.action),
+    ["waitlist_entry.created", "waitlist_entry.removed"],
+  );
   const removed = audit[1] as any;
   assert.equal(removed.before.status, "ACTIVE");
   assert.equal(removed.after.status, "REMOVED");

@@ -315,7 +315,9 @@ function postgresRssKb(parent: number): { postmaster: number; all: number } {
 }
 
 function readdirPids(): number[] {
-  return readdirSync("/proc").filter((f) => /^\d+$/.test(f)).map(Number);
+  return readdirSync("/proc")
+    .filter((f) => /^\d+$/.test(f))
+    .map(Number);
 }
 
 async function post(port: number, url: string, token: string, body: unknown) {
@@ -388,8 +390,10 @@ test("CLI: first start prints the admin token once; SIGTERM exits 0; a restart k
     assert.equal(await terminate(run), 0);
 
     console.log(`# CLI cold start (initdb + migrate) to /healthz 200: ${firstMs} ms; warm restart: ${secondMs} ms`);
-    console.log(`# CLI idle RSS: node ${(idleRss / 1024).toFixed(1)} MiB; postmaster ${(pgRss.postmaster / 1024).toFixed(1)} MiB, ` +
-      `postgres processes together ${(pgRss.all / 1024).toFixed(1)} MiB (shared memory counted in each)`);
+    console.log(
+      `# CLI idle RSS: node ${(idleRss / 1024).toFixed(1)} MiB; postmaster ${(pgRss.postmaster / 1024).toFixed(1)} MiB, ` +
+        `postgres processes together ${(pgRss.all / 1024).toFixed(1)} MiB (shared memory counted in each)`,
+    );
   } finally {
     await kill(run);
     await stopOrphan(dir);
@@ -418,7 +422,10 @@ test("CLI: serve --demo on memory:// prints an API key that lists the 20 demo wa
     assert.equal(list.body.items.length, 20);
     assert.equal(list.body.nextCursor, null);
     // On the list, or holding the offer the demo's own cancellation sent out.
-    assert.ok(list.body.items.every((e: any) => e.status === "ACTIVE" || e.status === "NOTIFIED"), JSON.stringify(list.body.items.map((e: any) => e.status)));
+    assert.ok(
+      list.body.items.every((e: any) => e.status === "ACTIVE" || e.status === "NOTIFIED"),
+      JSON.stringify(list.body.items.map((e: any) => e.status)),
+    );
     const patients = await get(port, "/api/booking/patients?limit=200", key);
     assert.equal(patients.body.items.length, 30);
     console.log(`# CLI serve --demo (memory://) to /healthz 200: ${ms} ms`);

@@ -28,7 +28,10 @@ test("an opening's new row and each status change are announced once committed, 
   assert.deepEqual(await created, { clinicId: clinic.id, kind: "opening", id: opening.id, openingId: opening.id, status: "OPEN" });
 
   const seen: string[] = [];
-  const off = live.subscribe((e) => e.id === opening.id, (e) => seen.push(e.status));
+  const off = live.subscribe(
+    (e) => e.id === opening.id,
+    (e) => seen.push(e.status),
+  );
   const expired = next((e) => e.id === opening.id && e.status === "EXPIRED");
   const db = ctx.deps.db;
   const tx = await db.connect();
@@ -55,9 +58,12 @@ test("a malformed notification on the channel is ignored; the next good one stil
 });
 
 test("a subscriber that throws does not stop the others", async () => {
-  const off = live.subscribe(() => true, () => {
-    throw new Error("boom");
-  });
+  const off = live.subscribe(
+    () => true,
+    () => {
+      throw new Error("boom");
+    },
+  );
   const got = next((e) => e.id === "o2");
   await ctx.deps.db.query(
     `SELECT pg_notify('backfill_events', json_build_object('clinicId', 'c', 'kind', 'opening', 'id', 'o2', 'openingId', 'o2', 'status', 'OPEN')::text)`,

@@ -66,11 +66,17 @@ test("loadMigrations: numbered .sql files in order, with a sha256 checksum; othe
   await fs.writeFile(path.join(dir, "998_Upper_Case.sql"), "SELECT 1;");
   const shipped = await loadMigrations();
   const all = await loadMigrations(dir);
-  assert.deepEqual(all.map((m) => [m.version, m.name]), [...shipped.map((m) => [m.version, m.name]), [999, "later_one"]]);
+  assert.deepEqual(
+    all.map((m) => [m.version, m.name]),
+    [...shipped.map((m) => [m.version, m.name]), [999, "later_one"]],
+  );
   assert.deepEqual([all[0]!.version, all[0]!.name], [1, "init"]);
   assert.equal(all[0]!.checksum, createHash("sha256").update(all[0]!.sql).digest("hex"));
   assert.ok(shipped.length >= 1);
-  assert.deepEqual(shipped.map((m) => m.version), [...shipped.map((m) => m.version)].sort((a, b) => a - b));
+  assert.deepEqual(
+    shipped.map((m) => m.version),
+    [...shipped.map((m) => m.version)].sort((a, b) => a - b),
+  );
   assert.equal(new Set(shipped.map((m) => m.version)).size, shipped.length, "no two migrations share a version");
 });
 
@@ -90,7 +96,11 @@ test("concurrent migrate() calls on a fresh database apply each migration exactl
   const versions = (await loadMigrations()).map((m) => m.version);
   // Eight "instances" starting at once, each with its own pool.
   const results = await Promise.all(Array.from({ length: 8 }, () => migrate(poolFor(url, 1))));
-  assert.deepEqual(results.flat().sort((a, b) => a - b), versions, `applied: ${JSON.stringify(results)}`);
+  assert.deepEqual(
+    results.flat().sort((a, b) => a - b),
+    versions,
+    `applied: ${JSON.stringify(results)}`,
+  );
   assert.equal(results.filter((r) => r.length > 0).length, 1, "one instance did all the work");
   const pool = poolFor(url);
   assert.deepEqual(await appliedVersions(pool), versions);
@@ -174,8 +184,16 @@ type Rows = Awaited<ReturnType<typeof aClinicRows>>;
 
 const appointment = (r: Rows, from: number, to: number, over: Record<string, unknown> = {}) =>
   insert("appointments", {
-    clinic_id: r.clinic, patient_id: r.patient, provider_id: r.provider, service_id: r.service,
-    start_at: at(from), end_at: at(to), booked_at: T, created_at: T, updated_at: T, ...over,
+    clinic_id: r.clinic,
+    patient_id: r.patient,
+    provider_id: r.provider,
+    service_id: r.service,
+    start_at: at(from),
+    end_at: at(to),
+    booked_at: T,
+    created_at: T,
+    updated_at: T,
+    ...over,
   });
 
 async function refused(p: Promise<unknown>, code: string, constraint?: string) {
@@ -239,17 +257,16 @@ test("a row cannot reference another clinic's row (composite foreign keys → 23
   await refused(appointment(a, 1, 2, { patient_id: b.patient }), "23503");
   await refused(appointment(a, 1, 2, { chair_id: b.chair }), "23503");
   await refused(appointment(a, 1, 2, { service_id: b.service }), "23503");
-  await refused(
-    insert("waitlist_entries", { clinic_id: a.clinic, patient_id: b.patient, service_id: a.service, created_at: T, updated_at: T }),
-    "23503",
-  );
+  await refused(insert("waitlist_entries", { clinic_id: a.clinic, patient_id: b.patient, service_id: a.service, created_at: T, updated_at: T }), "23503");
   await refused(
     insert("openings", { clinic_id: a.clinic, provider_id: b.provider, start_at: at(1), end_at: at(2), source: "NEW_SLOT", created_at: T, updated_at: T }),
     "23503",
   );
   await refused(
     db.query("INSERT INTO consent_events (clinic_id, patient_id, channel, granted, source, at) VALUES ($1, $2, 'SMS', true, 'x', $3)", [
-      a.clinic, b.patient, T,
+      a.clinic,
+      b.patient,
+      T,
     ]),
     "23503",
   );
@@ -289,7 +306,14 @@ test("one provider's open openings never overlap; filled or closed ones do not b
   const r = await aClinicRows();
   const opening = (from: number, to: number, status = "OPEN") =>
     insert("openings", {
-      clinic_id: r.clinic, provider_id: r.provider, start_at: at(from), end_at: at(to), status, source: "NEW_SLOT", created_at: T, updated_at: T,
+      clinic_id: r.clinic,
+      provider_id: r.provider,
+      start_at: at(from),
+      end_at: at(to),
+      status,
+      source: "NEW_SLOT",
+      created_at: T,
+      updated_at: T,
     });
   const open = await opening(1, 2);
   await refused(opening(1.5, 2.5), "23P01", "openings_no_open_overlap");

@@ -47,7 +47,8 @@ export function chargeRoutes(app: App, deps: Deps) {
       onRequest: guard,
       schema: {
         tags: ["patients"],
-        summary: "A patient's charges: cancellation fees (PENDING until the slot starts, then CHARGED; WAIVED when the time is refilled), deposits (AUTHORIZED) and prepayments (CHARGED)",
+        summary:
+          "A patient's charges: cancellation fees (PENDING until the slot starts, then CHARGED; WAIVED when the time is refilled), deposits (AUTHORIZED) and prepayments (CHARGED)",
         params: IdParams,
         response: { 200: Type.Object({ items: Type.Array(ChargeJson) }), ...problems(404) },
       },

@@ -14,7 +14,13 @@ import { appointmentJson } from "../views.ts";
 
 const ClosureJson = Type.Object(
   {
-    id: Id, providerId: Nullable(Id), start: Instant, end: Instant, reason: Type.String(), createdAt: Instant, deletedAt: Nullable(Instant),
+    id: Id,
+    providerId: Nullable(Id),
+    start: Instant,
+    end: Instant,
+    reason: Type.String(),
+    createdAt: Instant,
+    deletedAt: Nullable(Instant),
   },
   { additionalProperties: true },
 );
@@ -40,10 +46,7 @@ export function closureRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         summary: "Close the clinic (or one provider) for a time; open openings inside it are closed, and the appointments inside it are listed",
-        body: Type.Object(
-          { start: Instant, end: Instant, reason: Text(500), providerId: Type.Optional(Nullable(Id)) },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ start: Instant, end: Instant, reason: Text(500), providerId: Type.Optional(Nullable(Id)) }, { additionalProperties: false }),
         response: { 201: Type.Object({ closure: ClosureJson, affectedAppointments: Type.Array(AppointmentJson) }), ...problems(404) },
       },
     },

@@ -22,7 +22,18 @@ export function devRoutes(app: App, deps: Deps) {
     { onRequest: guard, schema: { tags, querystring: Type.Object({ to: Type.Optional(Type.String({ maxLength: 320 })) }), response: problems() } },
     async (request) => {
       const items = await listOutbox(deps.db, request.caller?.clinicId ?? null, request.query.to);
-      return { items: items.map((m) => ({ id: m.id, deliveryId: m.deliveryId, channel: m.channel, to: m.to, subject: m.subject, body: m.body, links: m.links, sentAt: m.sentAt.toISOString() })) };
+      return {
+        items: items.map((m) => ({
+          id: m.id,
+          deliveryId: m.deliveryId,
+          channel: m.channel,
+          to: m.to,
+          subject: m.subject,
+          body: m.body,
+          links: m.links,
+          sentAt: m.sentAt.toISOString(),
+        })),
+      };
     },
   );
 
@@ -64,7 +75,12 @@ export function devRoutes(app: App, deps: Deps) {
       },
     },
     async (request, reply) => {
-      const result = await handleInboundSms(deps, { clinicId: request.caller?.clinicId ?? null, from: request.body.from, body: request.body.body, providerMessageId: null });
+      const result = await handleInboundSms(deps, {
+        clinicId: request.caller?.clinicId ?? null,
+        from: request.body.from,
+        body: request.body.body,
+        providerMessageId: null,
+      });
       return sendResult(reply, result, 200, (v) => v);
     },
   );
@@ -90,7 +106,12 @@ export function devRoutes(app: App, deps: Deps) {
       const body = request.body as { now?: string; advanceMinutes?: number };
       const target = body.now ? new Date(body.now) : new Date(clock.now().getTime() + (body.advanceMinutes ?? 0) * 60_000);
       if (target.getTime() < clock.now().getTime()) {
-        return sendProblem(reply, { ok: false, code: "validation_failed", detail: "the clock only moves forward", errors: [{ path: "/now", message: "must not be in the past of the server's clock" }] });
+        return sendProblem(reply, {
+          ok: false,
+          code: "validation_failed",
+          detail: "the clock only moves forward",
+          errors: [{ path: "/now", message: "must not be in the past of the server's clock" }],
+        });
       }
       clock.set(target);
       const drained = await runDue(deps, target);

@@ -21,8 +21,7 @@ import { appointmentJson, notificationJson } from "../views.ts";
 export function notificationRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_waitlist");
   const tags = ["notifications"];
-  const one = async (clinicId: string, offer: { id: string }) =>
-    notificationJson((await notificationViews(deps.db, clinicId, [offer as never]))[0]!);
+  const one = async (clinicId: string, offer: { id: string }) => notificationJson((await notificationViews(deps.db, clinicId, [offer as never]))[0]!);
 
   app.post(
     "/api/booking/waitlist/:id/notify",

@@ -31,7 +31,8 @@ export function offerPageRoutes(app: App, deps: Deps) {
   const streams = eventStreams(deps);
   app.addHook("preClose", async () => streams.closeAll());
 
-  const noStore = (reply: FastifyReply) => reply.headers({ "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" });
+  const noStore = (reply: FastifyReply) =>
+    reply.headers({ "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" });
   const backToPage = (reply: FastifyReply, token: string, flash: Flash | null) =>
     noStore(reply)
       .code(303)
@@ -89,10 +90,7 @@ export function offerPageRoutes(app: App, deps: Deps) {
       description: `To cancel or change it, call ${view.slot.clinicName}${phone ? ` at ${phoneForPeople(phone)}` : ""}.`,
       stamp: deps.clock.now(),
     });
-    return reply
-      .type("text/calendar; charset=utf-8")
-      .header("content-disposition", 'attachment; filename="appointment.ics"')
-      .send(ics);
+    return reply.type("text/calendar; charset=utf-8").header("content-disposition", 'attachment; filename="appointment.ics"').send(ics);
   });
 
   app.get("/o/:token/events", { exposeHeadRoute: false, schema: { ...hide, params: TokenParams } }, async (request, reply) => {

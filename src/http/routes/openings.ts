@@ -24,10 +24,7 @@ export function openingRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         summary: "Open a new slot (source NEW_SLOT); the waitlist flow starts on its own",
-        body: Type.Object(
-          { providerId: Id, chairId: Type.Optional(Nullable(Id)), start: Instant, end: Instant },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ providerId: Id, chairId: Type.Optional(Nullable(Id)), start: Instant, end: Instant }, { additionalProperties: false }),
         response: { 201: OpeningJson, ...problems(404, 409) },
       },
     },

@@ -34,8 +34,7 @@ export function patientRoutes(app: App, deps: Deps) {
       onRequest: guard,
       schema: { tags, body: Type.Object(fields, { additionalProperties: false }), response: { 201: PatientJson, ...problems() } },
     },
-    async (request, reply) =>
-      sendResult(reply, await registerPatient(deps, callerOf(request), request.body as PatientInput), 201, patientJson),
+    async (request, reply) => sendResult(reply, await registerPatient(deps, callerOf(request), request.body as PatientInput), 201, patientJson),
   );
 
   app.get(
@@ -61,7 +60,6 @@ export function patientRoutes(app: App, deps: Deps) {
         response: { 200: PatientJson, ...problems(404) },
       },
     },
-    async (request, reply) =>
-      sendResult(reply, await editPatient(deps, callerOf(request), request.params.id, request.body as PatientInput), 200, patientJson),
+    async (request, reply) => sendResult(reply, await editPatient(deps, callerOf(request), request.params.id, request.body as PatientInput), 200, patientJson),
   );
 }

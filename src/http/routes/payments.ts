@@ -25,7 +25,8 @@ const Refusal = Type.Object(
 export function paymentRoutes(app: App, deps: Deps) {
   const tags = ["patient"];
   const noAuth = { security: [] };
-  const noStore = (reply: FastifyReply) => reply.headers({ "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" });
+  const noStore = (reply: FastifyReply) =>
+    reply.headers({ "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" });
 
   app.get("/pay/:token", { schema: { hide: true, params: PageParams } }, async (request, reply) => {
     const m = (request.query as { m?: unknown }).m;
@@ -41,8 +42,17 @@ export function paymentRoutes(app: App, deps: Deps) {
     const { token } = request.params;
     const result = await payClaim(deps, token);
     // Paid, lapsed, taken, unknown: the page explains each once reloaded. A decline says so and keeps the button.
-    const flash = result.ok ? null : result.extra?.paymentDeclined ? "declined" : ["offer_expired", "offer_closed", "slot_filled", "not_found", "conflict"].includes(result.code) ? null : "error";
-    return noStore(reply).code(303).header("location", `/pay/${encodeURIComponent(token)}${flash ? `?m=${flash}` : ""}`).send();
+    const flash = result.ok
+      ? null
+      : result.extra?.paymentDeclined
+        ? "declined"
+        : ["offer_expired", "offer_closed", "slot_filled", "not_found", "conflict"].includes(result.code)
+          ? null
+          : "error";
+    return noStore(reply)
+      .code(303)
+      .header("location", `/pay/${encodeURIComponent(token)}${flash ? `?m=${flash}` : ""}`)
+      .send();
   });
 
   app.get(

@@ -13,7 +13,11 @@ const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 
 const publicProblems = { 404: Problem, 409: Problem, 410: Problem, 422: Problem, 429: Problem };
 const AcceptJson = Type.Object({ status: Type.Literal("ACCEPTED"), appointmentId: Id });
 const ClaimedJson = Type.Object(
-  { status: Type.Literal("CLAIMED"), claimExpiresAt: Instant, paymentUrl: Type.String({ description: "the payment page (GET /pay/:token); paying books the slot" }) },
+  {
+    status: Type.Literal("CLAIMED"),
+    claimExpiresAt: Instant,
+    paymentUrl: Type.String({ description: "the payment page (GET /pay/:token); paying books the slot" }),
+  },
   { description: "The patient owes a deposit or prepayment: the slot is held for them for 90 s while they pay" },
 );
 /** 200 booked, or 202 held for payment (API.md "Deposits"). */
@@ -93,7 +97,9 @@ export function publicRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/public/push-key",
-    { schema: { tags, ...noAuth, summary: "The VAPID public key for web push opt-in", response: { 200: Type.Object({ publicKey: Nullable(Type.String()) }) } } },
+    {
+      schema: { tags, ...noAuth, summary: "The VAPID public key for web push opt-in", response: { 200: Type.Object({ publicKey: Nullable(Type.String()) }) } },
+    },
     async () => ({ publicKey: deps.pushPublicKey ?? null }),
   );
 
@@ -108,7 +114,10 @@ export function publicRoutes(app: App, deps: Deps) {
         body: Type.Object(
           {
             endpoint: Type.String({ minLength: 10, maxLength: 2000 }),
-            keys: Type.Object({ p256dh: Type.String({ minLength: 40, maxLength: 200 }), auth: Type.String({ minLength: 10, maxLength: 100 }) }, { additionalProperties: true }),
+            keys: Type.Object(
+              { p256dh: Type.String({ minLength: 40, maxLength: 200 }), auth: Type.String({ minLength: 10, maxLength: 100 }) },
+              { additionalProperties: true },
+            ),
             expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
           },
           { additionalProperties: false },

@@ -25,7 +25,8 @@ const VisitJson = Type.Object({ id: Id, start: Instant, end: Instant, status: Ty
 
 export function rescheduleRoutes(app: App, deps: Deps) {
   const hide = { hide: true };
-  const noStore = (reply: FastifyReply) => reply.headers({ "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" });
+  const noStore = (reply: FastifyReply) =>
+    reply.headers({ "cache-control": "no-store", "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" });
 
   app.get("/r/:token", { schema: { ...hide, params: PageParams } }, async (request, reply) => {
     const { token } = request.params;
@@ -38,22 +39,31 @@ export function rescheduleRoutes(app: App, deps: Deps) {
     return reply.code(200).send(renderMovePage({ page: found.value, token, clinicPhone: deps.config.channels.clinicPhone, flash }, nonce));
   });
 
-  app.post("/r/:token/openings/:openingId", { schema: { ...hide, params: Type.Object({ token: Type.String({ minLength: 1 }), openingId: Type.String({ minLength: 1 }) }) } }, async (request, reply) => {
-    const { token, openingId } = request.params;
-    const result = /^[0-9a-f-]{36}$/i.test(openingId) ? await moveByToken(deps, token, openingId) : null;
-    // A taken (or no longer bookable) time reloads the page with what is still free; the page itself explains
-    // a moved, expired or unknown link.
-    const code = result === null ? "not_found" : result.ok ? null : result.code;
-    const flash = code === null || code === "offer_expired" || code === "conflict" ? null : code === "slot_filled" || code === "not_found" ? "taken" : "error";
-    return noStore(reply).code(303).header("location", `/r/${encodeURIComponent(token)}${flash ? `?m=${flash}` : ""}`).send();
-  });
+  app.post(
+    "/r/:token/openings/:openingId",
+    { schema: { ...hide, params: Type.Object({ token: Type.String({ minLength: 1 }), openingId: Type.String({ minLength: 1 }) }) } },
+    async (request, reply) => {
+      const { token, openingId } = request.params;
+      const result = /^[0-9a-f-]{36}$/i.test(openingId) ? await moveByToken(deps, token, openingId) : null;
+      // A taken (or no longer bookable) time reloads the page with what is still free; the page itself explains
+      // a moved, expired or unknown link.
+      const code = result === null ? "not_found" : result.ok ? null : result.code;
+      const flash =
+        code === null || code === "offer_expired" || code === "conflict" ? null : code === "slot_filled" || code === "not_found" ? "taken" : "error";
+      return noStore(reply)
+        .code(303)
+        .header("location", `/r/${encodeURIComponent(token)}${flash ? `?m=${flash}` : ""}`)
+        .send();
+    },
+  );
 
   app.get("/r/:token/calendar.ics", { schema: { ...hide, params: PageParams } }, async (request, reply) => {
     const found = await viewMovePage(deps, request.params.token);
     noStore(reply);
     const page = found.ok ? found.value : null;
     const visit = page?.state === "moved" ? page.movedTo : page?.state === "reschedule" ? page.appointment : null;
-    if (!page || !visit || visit.status === "CANCELLED") return sendProblem(reply, { ok: false, code: "not_found", detail: "no upcoming appointment for this link" });
+    if (!page || !visit || visit.status === "CANCELLED")
+      return sendProblem(reply, { ok: false, code: "not_found", detail: "no upcoming appointment for this link" });
     const phone = deps.config.channels.clinicPhone;
     const ics = icsEvent({
       uid: `appointment-${visit.id}@backfill`,
@@ -97,7 +107,11 @@ export function rescheduleRoutes(app: App, deps: Deps) {
       const found = await viewMovePage(deps, request.params.token);
       noStore(reply);
       const visit = (a: { id: string; start: Date; end: Date; status: string; discountPercent: number }) => ({
-        id: a.id, start: a.start.toISOString(), end: a.end.toISOString(), status: a.status, discountPercent: a.discountPercent,
+        id: a.id,
+        start: a.start.toISOString(),
+        end: a.end.toISOString(),
+        status: a.status,
+        discountPercent: a.discountPercent,
       });
       return sendResult(reply, found, 200, (p) => ({
         state: p.state,
@@ -120,7 +134,8 @@ export function rescheduleRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         security: [],
-        summary: "Book this opening instead (reschedule: the old time becomes a RESCHEDULE opening, free of charge; rebook: a new visit with the no-show discount). Repeating it returns the same answer",
+        summary:
+          "Book this opening instead (reschedule: the old time becomes a RESCHEDULE opening, free of charge; rebook: a new visit with the no-show discount). Repeating it returns the same answer",
         params: OpeningParams,
         response: {
           200: Type.Object({ status: Type.Literal("BOOKED"), appointmentId: Id, start: Instant, end: Instant, discountPercent: Type.Integer() }),

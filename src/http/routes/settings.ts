@@ -15,17 +15,14 @@ export function settingsRoutes(app: App, deps: Deps) {
   const admin = requireKey(deps, "clinic:admin");
   const tags = ["bootstrap"];
 
-  app.get(
-    "/api/booking/settings",
-    { onRequest: admin, schema: { tags, response: { 200: SettingsJson, ...problems() } } },
-    async (request, reply) => sendResult(reply, await getSettings(deps, callerOf(request)), 200, settingsJson),
+  app.get("/api/booking/settings", { onRequest: admin, schema: { tags, response: { 200: SettingsJson, ...problems() } } }, async (request, reply) =>
+    sendResult(reply, await getSettings(deps, callerOf(request)), 200, settingsJson),
   );
 
   app.patch(
     "/api/booking/settings",
     { onRequest: admin, schema: { tags, body: SettingsPatch, response: { 200: SettingsJson, ...problems() } } },
-    async (request, reply) =>
-      sendResult(reply, await changeSettings(deps, callerOf(request), request.body as never), 200, settingsJson),
+    async (request, reply) => sendResult(reply, await changeSettings(deps, callerOf(request), request.body as never), 200, settingsJson),
   );
 
   app.post(

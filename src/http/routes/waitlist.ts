@@ -40,8 +40,7 @@ export function waitlistRoutes(app: App, deps: Deps) {
         response: { 201: EntryJson, ...problems(404) },
       },
     },
-    async (request, reply) =>
-      sendResult(reply, await addToWaitlist(deps, callerOf(request), request.body as EntryInput), 201, entryJson),
+    async (request, reply) => sendResult(reply, await addToWaitlist(deps, callerOf(request), request.body as EntryInput), 201, entryJson),
   );
 
   app.get(
@@ -93,7 +92,12 @@ export function waitlistRoutes(app: App, deps: Deps) {
     "/api/booking/waitlist/:id",
     {
       onRequest: guard,
-      schema: { tags, summary: "Remove from the waitlist (status REMOVED; live offers are withdrawn)", params: IdParams, response: { 200: EntryJson, ...problems(404, 409) } },
+      schema: {
+        tags,
+        summary: "Remove from the waitlist (status REMOVED; live offers are withdrawn)",
+        params: IdParams,
+        response: { 200: EntryJson, ...problems(404, 409) },
+      },
     },
     async (request, reply) => sendResult(reply, await removeFromWaitlist(deps, callerOf(request), request.params.id), 200, entryJson),
   );

@@ -38,8 +38,20 @@ export function webhookRoutes(app: App, deps: Deps) {
   const twiml = (reply: FastifyReply, xml: string) => reply.code(200).type("text/xml").send(xml);
 
   for (const [path, parse] of [
-    ["/webhooks/twilio/sms-status", (p: Params) => { const s = parseSmsStatus(p); return { sid: s.messageSid, status: s.status, reason: s.errorCode }; }],
-    ["/webhooks/twilio/voice-status", (p: Params) => { const s = parseVoiceStatus(p); return { sid: s.callSid, status: s.status, reason: s.errorCode ?? (s.status === "UNDELIVERED" ? (p.CallStatus ?? null) : null) }; }],
+    [
+      "/webhooks/twilio/sms-status",
+      (p: Params) => {
+        const s = parseSmsStatus(p);
+        return { sid: s.messageSid, status: s.status, reason: s.errorCode };
+      },
+    ],
+    [
+      "/webhooks/twilio/voice-status",
+      (p: Params) => {
+        const s = parseVoiceStatus(p);
+        return { sid: s.callSid, status: s.status, reason: s.errorCode ?? (s.status === "UNDELIVERED" ? (p.CallStatus ?? null) : null) };
+      },
+    ],
   ] as const) {
     app.post(path, { config: { rateLimit: false }, schema: { ...schema, summary: "Twilio status callback (signed)" } }, async (request, reply) => {
       const params = formParams(request.body);
@@ -48,7 +60,10 @@ export function webhookRoutes(app: App, deps: Deps) {
       if (sid && status) {
         // By the SID we recorded, or — for a callback that beats us recording it — by the delivery id
         // we put in the (signed) callback URL, as long as that delivery has no other SID.
-        const byId = typeof (request.query as Params).delivery === "string" ? await findDeliveryById(deps.db, (request.query as Params).delivery!).catch(() => null) : null;
+        const byId =
+          typeof (request.query as Params).delivery === "string"
+            ? await findDeliveryById(deps.db, (request.query as Params).delivery!).catch(() => null)
+            : null;
         const delivery = (await findDeliveryByProviderId(deps.db, sid)) ?? (byId && (byId.providerMessageId ?? sid) === sid ? byId : null);
         // An unknown sid (another app on the same account) or a stale status changes nothing.
         if (delivery) await recordDeliveryStatus(deps, delivery.clinicId, delivery.id, status, reason);
@@ -57,19 +72,23 @@ export function webhookRoutes(app: App, deps: Deps) {
     });
   }
 
-  app.post("/webhooks/twilio/inbound-sms", { config: { rateLimit: false }, schema: { ...schema, summary: "A patient's text (signed)" } }, async (request, reply) => {
-    const params = formParams(request.body);
-    if (!signed(deps, request, reply, params)) return reply;
-    const result = await handleInboundSms(deps, {
-      clinicId: null,
-      from: params.From ?? "",
-      body: params.Body ?? "",
-      providerMessageId: params.MessageSid ?? params.SmsSid ?? null,
-    });
-    if (!result.ok) deps.log.warn({ code: result.code }, "inbound text not understood as a phone number");
-    // Replies go out as their own messages (queued, tracked), so the webhook answers with no TwiML.
-    return twiml(reply, EMPTY_TWIML);
-  });
+  app.post(
+    "/webhooks/twilio/inbound-sms",
+    { config: { rateLimit: false }, schema: { ...schema, summary: "A patient's text (signed)" } },
+    async (request, reply) => {
+      const params = formParams(request.body);
+      if (!signed(deps, request, reply, params)) return reply;
+      const result = await handleInboundSms(deps, {
+        clinicId: null,
+        from: params.From ?? "",
+        body: params.Body ?? "",
+        providerMessageId: params.MessageSid ?? params.SmsSid ?? null,
+      });
+      if (!result.ok) deps.log.warn({ code: result.code }, "inbound text not understood as a phone number");
+      // Replies go out as their own messages (queued, tracked), so the webhook answers with no TwiML.
+      return twiml(reply, EMPTY_TWIML);
+    },
+  );
 
   app.post(
     "/webhooks/twilio/voice/:deliveryId",

@@ -36,7 +36,8 @@ export function analyticsRoutes(app: App, kit: Kit) {
       openingOutcomes(kit.deps.db, staff.caller.clinicId, from, to),
       timeToFill(kit.deps.db, staff.caller.clinicId, from, to),
     ]);
-    const stat = (label: string, value: string, note = "") => html`<div class="stat"><span class="muted small">${label}</span><b>${value}</b><span class="muted small">${note}</span></div>`;
+    const stat = (label: string, value: string, note = "") =>
+      html`<div class="stat"><span class="muted small">${label}</span><b>${value}</b><span class="muted small">${note}</span></div>`;
     const body = html`${form}
 <div class="stats">
 ${stat("Revenue recovered", money(a.revenueRecoveredCents), "waitlist bookings kept")}
@@ -59,7 +60,10 @@ ${stacked(`Openings by outcome: ${percent(a.fillRate)} filled`, [
   { label: "Closed", value: outcomes.CLOSED ?? 0, color: "#8a949c" },
 ])}
 <h2>Time to fill</h2>
-${columns("Filled openings by time from opening to booking", FILL_BUCKETS.map((b, i) => ({ label: b.label, value: fill[i]!, text: String(fill[i]) })))}
+${columns(
+  "Filled openings by time from opening to booking",
+  FILL_BUCKETS.map((b, i) => ({ label: b.label, value: fill[i]!, text: String(fill[i]) })),
+)}
 <div class="table-wrap"><table><thead><tr><th>Channel</th><th>Sent</th><th>Delivered</th><th>Booked</th><th>Conversion</th></tr></thead><tbody>
 ${a.byChannel.map((c) => html`<tr><td>${c.channel}</td><td>${c.sent}</td><td>${c.delivered}</td><td>${c.accepted}</td><td>${percent(c.conversionRate)}</td></tr>`)}
 </tbody></table></div>`;

@@ -20,10 +20,7 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fa
   const zone = staff.timezone;
   const now = deps.clock.now();
   const to = DateTime.fromJSDate(now, { zone }).plus({ days: DAYS }).endOf("day").toJSDate();
-  const [appointments, dir] = await Promise.all([
-    upcomingAppointments(deps.db, staff.caller.clinicId, now, to),
-    directory(deps.db, staff.caller.clinicId),
-  ]);
+  const [appointments, dir] = await Promise.all([upcomingAppointments(deps.db, staff.caller.clinicId, now, to), directory(deps.db, staff.caller.clinicId)]);
   const ids = appointments.map((a) => a.patientId);
   const [names, standing] = await Promise.all([patientNames(deps.db, staff.caller.clinicId, ids), patientStanding(deps.db, staff.caller.clinicId, ids)]);
   const byDay = new Map<string, Html[]>();
@@ -41,8 +38,10 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fa
     byDay.set(day, rows);
   }
   const body = byDay.size
-    ? [...byDay].map(([day, rows]) => html`<h2>${day}</h2><div class="table-wrap"><table class="cards">
-<thead><tr><th>Time</th><th>Patient</th><th>Service</th><th>Provider</th><th>Status</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`)
+    ? [...byDay].map(
+        ([day, rows]) => html`<h2>${day}</h2><div class="table-wrap"><table class="cards">
+<thead><tr><th>Time</th><th>Patient</th><th>Service</th><th>Provider</th><th>Status</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`,
+      )
     : html`<p class="muted">No appointments in the next ${DAYS} days.</p>`;
   return kit.page(request, reply, {
     title: "Appointments",
@@ -53,9 +52,7 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fa
 }
 
 export function appointmentRoutes(app: App, kit: Kit) {
-  app.get("/appointments", { schema: { hide: true }, preHandler: kit.guard("booking:manage_schedule") }, (request, reply) =>
-    render(kit, request, reply),
-  );
+  app.get("/appointments", { schema: { hide: true }, preHandler: kit.guard("booking:manage_schedule") }, (request, reply) => render(kit, request, reply));
 
   app.post<{ Params: { id: string } }>(
     "/appointments/:id/cancel",

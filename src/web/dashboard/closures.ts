@@ -29,17 +29,25 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fo
   const zone = staff.timezone;
   const now = deps.clock.now();
   const [closures, dir] = await Promise.all([upcomingClosures(deps, staff.caller, now), directory(deps.db, staff.caller.clinicId)]);
-  const names = await patientNames(deps.db, staff.caller.clinicId, closures.flatMap((c) => c.affected.map((a) => a.patientId)));
+  const names = await patientNames(
+    deps.db,
+    staff.caller.clinicId,
+    closures.flatMap((c) => c.affected.map((a) => a.patientId)),
+  );
   const today = localDay(now, zone);
   const v = form?.values ?? { providerId: "", startDate: today, startTime: "", endDate: today, endTime: "", reason: "" };
   const errs = form?.failed.errors;
-  const list = closures.map(({ closure: c, affected }) => html`<div class="card" data-closure="${c.id}">
+  const list = closures.map(
+    ({ closure: c, affected }) => html`<div class="card" data-closure="${c.id}">
 <p><strong>${span(c.start, c.end, zone)}</strong> · ${c.providerId ? nameOf(dir.providers, c.providerId) : "whole clinic"}${c.reason ? html` · ${c.reason}` : ""}</p>
-${affected.length
+${
+  affected.length
     ? html`<p class="small"><strong>${affected.length} appointment${affected.length === 1 ? "" : "s"} to move:</strong></p><ul class="small">
 ${affected.map((a) => html`<li data-affected="${a.id}">${span(a.start, a.end, zone)} — ${names.get(a.patientId) ?? "—"} with ${nameOf(dir.providers, a.providerId)} ${statusBadge(a.status)}</li>`)}</ul>`
-    : html`<p class="muted small">No appointments inside it.</p>`}
-<form method="post" action="/closures/${c.id}/remove" class="inline">${csrfField(staff.csrf)}<button type="submit">Remove closure</button></form></div>`);
+    : html`<p class="muted small">No appointments inside it.</p>`
+}
+<form method="post" action="/closures/${c.id}/remove" class="inline">${csrfField(staff.csrf)}<button type="submit">Remove closure</button></form></div>`,
+  );
   const body = html`<p class="muted small">Openings inside a closure are never offered. Times are the clinic's (${zone}).</p>
 <details class="add"${form ? html` open` : ""}><summary><strong>Add a closure</strong></summary>
 <form method="post" action="/closures" class="card">${csrfField(staff.csrf)}

@@ -17,12 +17,14 @@ const STATUSES: DeliveryStatus[] = ["DELIVERED", "FAILED"];
 async function list(kit: Kit, staff: Staff): Promise<Html> {
   const messages = (await listOutbox(kit.deps.db, staff.caller.clinicId)).reverse().slice(0, SHOWN);
   if (messages.length === 0) return html`<p class="muted">No messages yet. Cancel an appointment or notify a waitlist entry to send one.</p>`;
-  return html`${messages.map((m) => html`<article class="card message-card" data-outbox="${m.id}" data-channel="${m.channel}">
+  return html`${messages.map(
+    (m) => html`<article class="card message-card" data-outbox="${m.id}" data-channel="${m.channel}">
 <div class="row"><span class="badge">${m.channel}</span><strong>${m.to}</strong><span class="muted small">${when(m.sentAt, staff.timezone)}</span></div>
 ${m.subject ? html`<p><strong>${m.subject}</strong></p>` : ""}<div class="message">${m.body}</div>
 ${m.links.length ? html`<p class="small">${m.links.map((l) => (/^https?:\/\//.test(l) ? html`<a class="offer-link" href="${l}" target="_blank" rel="noopener">${l}</a> ` : l))}</p>` : ""}
 <form method="post" action="/dev/inbox/${m.id}/status" class="inline">${csrfField(staff.csrf)}
-${STATUSES.map((s) => html`<button type="submit" name="status" value="${s}">Mark ${s.toLowerCase()}</button>`)}</form></article>`)}`;
+${STATUSES.map((s) => html`<button type="submit" name="status" value="${s}">Mark ${s.toLowerCase()}</button>`)}</form></article>`,
+  )}`;
 }
 
 async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, failed?: { detail: string; status: number }) {
@@ -45,7 +47,13 @@ export function devInboxRoutes(app: App, kit: Kit) {
     if (!message) return kit.notFound(request, reply);
     const status = one(formOf(request), "status") as DeliveryStatus;
     if (!STATUSES.includes(status)) return render(kit, request, reply, { detail: "Choose delivered or failed.", status: 422 });
-    const result = await recordDeliveryStatus(kit.deps, message.clinicId, message.deliveryId, status, status === "FAILED" ? "marked failed in the dev inbox" : null);
+    const result = await recordDeliveryStatus(
+      kit.deps,
+      message.clinicId,
+      message.deliveryId,
+      status,
+      status === "FAILED" ? "marked failed in the dev inbox" : null,
+    );
     if (result.ok) return seeOther(reply, "/dev/inbox", "status_recorded");
     return render(kit, request, reply, { detail: result.detail, status: statusOf(result) });
   });

@@ -49,7 +49,8 @@ export function setCookie(reply: FastifyReply, deps: Deps, name: string, value: 
 }
 
 // Scripts and styles only from our own /assets: no inline script can run, even if escaping failed.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function sendHtml(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply

@@ -38,9 +38,11 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fo
   const errs = form?.failed.errors;
   const table = (rows: typeof open) =>
     html`<div class="table-wrap"><table class="cards"><thead><tr><th>When</th><th>Provider</th><th>Source</th><th>Status</th><th>Waves</th></tr></thead><tbody>
-${rows.map((o) => html`<tr data-opening="${o.id}"><td><a href="/openings/${o.id}">${span(o.start, o.end, zone)}</a></td>
+${rows.map(
+  (o) => html`<tr data-opening="${o.id}"><td><a href="/openings/${o.id}">${span(o.start, o.end, zone)}</a></td>
 <td>${nameOf(dir.providers, o.providerId)}${o.chairId ? html`<br><span class="muted small">${nameOf(dir.chairs, o.chairId)}</span>` : ""}</td>
-<td>${o.source.toLowerCase().replace("_", " ")}</td><td>${statusBadge(o.status)}</td><td>${o.waveCount}</td></tr>`)}</tbody></table></div>`;
+<td>${o.source.toLowerCase().replace("_", " ")}</td><td>${statusBadge(o.status)}</td><td>${o.waveCount}</td></tr>`,
+)}</tbody></table></div>`;
   const body = html`<details class="add"${form ? html` open` : ""}><summary><strong>Create a slot</strong></summary>
 <form method="post" action="/openings" class="card">${csrfField(staff.csrf)}
 ${form ? errorSummary(form.failed.detail, errs, LABELS) : ""}
@@ -63,7 +65,13 @@ export function openingRoutes(app: App, kit: Kit) {
   app.post("/openings", { schema: { hide: true }, preHandler: guard }, async (request, reply) => {
     const staff = staffOf(request);
     const f = formOf(request);
-    const values: SlotValues = { providerId: one(f, "providerId"), chairId: one(f, "chairId"), date: one(f, "date"), start: one(f, "start"), end: one(f, "end") };
+    const values: SlotValues = {
+      providerId: one(f, "providerId"),
+      chairId: one(f, "chairId"),
+      date: one(f, "date"),
+      start: one(f, "start"),
+      end: one(f, "end"),
+    };
     const errors: FieldError[] = [];
     if (!isId(values.providerId)) errors.push({ path: "/providerId", message: "choose a provider" });
     if (values.chairId && !isId(values.chairId)) errors.push({ path: "/chairId", message: "choose a chair from the list" });

@@ -34,10 +34,14 @@ ${t.status === "OPEN" ? html`<span class="small">due ${when(t.deadline, zone)} $
 ${t.notes ? html`<p class="muted small">${t.notes}</p>` : ""}
 ${t.notificationId ? html`<p class="small"><a href="/notifications">See the offer's delivery trail</a></p>` : ""}
 ${failed?.id === t.id ? errorSummary(failed.errors.detail, failed.errors.errors, { "/outcome": "Outcome", "/note": "Note" }) : ""}
-${t.status === "OPEN" ? html`<form method="post" action="/outreach/${t.id}/complete" class="row">${csrfField(staff.csrf)}
+${
+  t.status === "OPEN"
+    ? html`<form method="post" action="/outreach/${t.id}/complete" class="row">${csrfField(staff.csrf)}
 <div><label for="outcome-${t.id}">Outcome</label><select id="outcome-${t.id}" name="outcome">${OUTCOMES.map((o) => html`<option value="${o.id}">${o.name}</option>`)}</select></div>
 <div><label for="note-${t.id}">Note</label><input type="text" id="note-${t.id}" name="note" maxlength="2000"></div>
-<div><label>&nbsp;</label><button type="submit" class="primary">Close task</button></div></form>` : ""}</article>`);
+<div><label>&nbsp;</label><button type="submit" class="primary">Close task</button></div></form>`
+    : ""
+}</article>`);
   }
   const notices = await staffNotices(deps, staff.caller);
   const body = html`<p class="small">${showDone ? html`<a href="/outreach">Show open tasks</a>` : html`<a href="/outreach?show=done">Show closed tasks</a>`}</p>

@@ -45,7 +45,11 @@ export function lifecycleValues(s: Settings, categories: string[]): LifecycleVal
 const CATEGORY = /^[a-z0-9_-]{1,50}$/;
 
 /** The lifecycle part of a settings patch from the form; the categories are those the form listed. */
-export function parseLifecycle(form: Form, categories: string[], current: Settings): { values: LifecycleValues; patch: Partial<Settings>; errors: FieldError[] } {
+export function parseLifecycle(
+  form: Form,
+  categories: string[],
+  current: Settings,
+): { values: LifecycleValues; patch: Partial<Settings>; errors: FieldError[] } {
   const values: LifecycleValues = {};
   const patch: Record<string, unknown> = {};
   const errors: FieldError[] = [];
@@ -109,7 +113,11 @@ ${LIFECYCLE_NUMBERS.map((n) => html`<div><label for="${n.key}">${n.label}</label
 </div><p class="muted small">3rd no-show and later: prepayment is required for new bookings.</p></fieldset>
 <fieldset><legend>Cancellation policies (patients' cancellations; staff cancellations are free)</legend>
 <div class="table-wrap"><table><thead><tr><th>Service category</th>${POLICY_FIELDS.map((f) => html`<th>${f.label}</th>`)}</tr></thead><tbody>
-${categories.map((c) => html`<tr data-policy="${c}"><td>${c}${c !== "default" && !(c in inherited.cancellationPolicies) ? html` <span class="muted small">(uses default until saved)</span>` : ""}</td>
-${POLICY_FIELDS.map((f) => html`<td>${input(`policy.${c}.${f.short}`, f.max, `${c}: ${f.label}`)}${fieldError(errs, `/cancellationPolicies/${c}/${f.key}`)}</td>`)}</tr>`)}
+${categories.map(
+  (
+    c,
+  ) => html`<tr data-policy="${c}"><td>${c}${c !== "default" && !(c in inherited.cancellationPolicies) ? html` <span class="muted small">(uses default until saved)</span>` : ""}</td>
+${POLICY_FIELDS.map((f) => html`<td>${input(`policy.${c}.${f.short}`, f.max, `${c}: ${f.label}`)}${fieldError(errs, `/cancellationPolicies/${c}/${f.key}`)}</td>`)}</tr>`,
+)}
 </tbody></table></div></fieldset>`;
 }

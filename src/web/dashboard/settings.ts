@@ -61,7 +61,8 @@ function parse(form: Form): { values: Values; patch: Partial<Settings>; errors: 
     const raw = one(form, n.key);
     values[n.key] = raw;
     const v = Number(raw);
-    if (raw === "" || !Number.isInteger(v) || v < n.min || v > n.max) errors.push({ path: `/${n.key}`, message: `must be a whole number from ${n.min} to ${n.max}` });
+    if (raw === "" || !Number.isInteger(v) || v < n.min || v > n.max)
+      errors.push({ path: `/${n.key}`, message: `must be a whole number from ${n.min} to ${n.max}` });
     else patch[n.key] = v;
   }
   values.quietStart = one(form, "quietStart");
@@ -78,7 +79,12 @@ function parse(form: Form): { values: Values; patch: Partial<Settings>; errors: 
   return { values, patch: patch as Partial<Settings>, errors };
 }
 
-async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, state: { values?: Values; failed?: FormErrors; staffFailed?: FormErrors; status?: number } = {}) {
+async function render(
+  kit: Kit,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  state: { values?: Values; failed?: FormErrors; staffFailed?: FormErrors; status?: number } = {},
+) {
   const staff = staffOf(request);
   const current = await getSettings(kit.deps, staff.caller);
   if (!current.ok) return kit.notFound(request, reply);
@@ -91,12 +97,17 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, st
   const body = html`<form method="post" action="/settings" class="card">${csrfField(staff.csrf)}
 ${state.failed ? errorSummary(state.failed.detail, errs, LABELS) : ""}
 <p class="muted small">Clinic time zone: ${current.value.timezone}. Quiet hours apply in each patient's own zone.</p>
-${(["offers", "caps"] as const).map((group) => html`<fieldset><legend>${group === "offers" ? "Offers, holds and waves" : "Caps on offer messages"}</legend><div class="pair">
-${NUMBERS.filter((n) => n.group === group).map((n) => html`<div><label for="${n.key}">${n.label}</label><input type="number" id="${n.key}" name="${n.key}" min="${n.min}" max="${n.max}" required value="${v[n.key] as string}">${fieldError(errs, `/${n.key}`)}</div>`)}</div></fieldset>`)}
+${(["offers", "caps"] as const).map(
+  (group) => html`<fieldset><legend>${group === "offers" ? "Offers, holds and waves" : "Caps on offer messages"}</legend><div class="pair">
+${NUMBERS.filter((n) => n.group === group).map((n) => html`<div><label for="${n.key}">${n.label}</label><input type="number" id="${n.key}" name="${n.key}" min="${n.min}" max="${n.max}" required value="${v[n.key] as string}">${fieldError(errs, `/${n.key}`)}</div>`)}</div></fieldset>`,
+)}
 <fieldset><legend>Quiet hours (nothing is sent)</legend><div class="pair">
 <div><label for="quietStart">From</label><input type="time" id="quietStart" name="quietStart" required value="${v.quietStart as string}">${fieldError(errs, "/quietHours/start")}</div>
 <div><label for="quietEnd">Until</label><input type="time" id="quietEnd" name="quietEnd" required value="${v.quietEnd as string}">${fieldError(errs, "/quietHours/end")}</div></div>${fieldError(errs, "/quietHours")}</fieldset>
-<label for="strategy">Strategy</label><select id="strategy" name="strategy">${options(STRATEGIES.map((s) => ({ id: s, name: s })), v.strategy as string)}</select>${fieldError(errs, "/strategy")}
+<label for="strategy">Strategy</label><select id="strategy" name="strategy">${options(
+    STRATEGIES.map((s) => ({ id: s, name: s })),
+    v.strategy as string,
+  )}</select>${fieldError(errs, "/strategy")}
 <p class="muted small">sequential: one offer at a time · broadcast: a wave at once, first to accept wins · adaptive: sequential while there is time, then growing waves.</p>
 <fieldset><legend>Channel order (tried in turn when one fails)</legend><div class="pair">
 ${[0, 1, 2, 3].map((i) => html`<div><label for="channel${i}">${["1st", "2nd", "3rd", "4th"][i]}</label><select id="channel${i}" name="channel${i}">${options(channelChoices, order[i] ?? "", "—")}</select></div>`)}
@@ -111,7 +122,10 @@ ${state.staffFailed ? errorSummary(state.staffFailed.detail, state.staffFailed.e
 <div class="pair"><div><label for="staff-name">Name</label><input type="text" id="staff-name" name="name" required maxlength="200">${fieldError(state.staffFailed?.errors, "/name")}</div>
 <div><label for="staff-email">Email</label><input type="email" id="staff-email" name="email" required>${fieldError(state.staffFailed?.errors, "/email")}</div></div>
 <div class="pair"><div><label for="staff-password">Password (8+ characters)</label><input type="password" id="staff-password" name="password" required minlength="8" autocomplete="new-password">${fieldError(state.staffFailed?.errors, "/password")}</div>
-<div><label for="staff-role">Role</label><select id="staff-role" name="role">${options(STAFF_ROLES.map((r) => ({ id: r, name: r.replace("_", " ") })), "front_desk")}</select></div></div>
+<div><label for="staff-role">Role</label><select id="staff-role" name="role">${options(
+    STAFF_ROLES.map((r) => ({ id: r, name: r.replace("_", " ") })),
+    "front_desk",
+  )}</select></div></div>
 <p><button type="submit">Add staff login</button></p></form>`;
   return kit.page(request, reply, { title: "Settings", active: "/settings", body, status: state.status });
 }
@@ -139,7 +153,12 @@ export function settingsRoutes(app: App, kit: Kit) {
   app.post("/settings/staff", { schema: { hide: true }, preHandler: guard }, async (request, reply) => {
     const form = formOf(request);
     const role = one(form, "role");
-    const input = { email: one(form, "email"), name: one(form, "name"), password: typeof form.password === "string" ? form.password : "", role: role as StaffRole };
+    const input = {
+      email: one(form, "email"),
+      name: one(form, "name"),
+      password: typeof form.password === "string" ? form.password : "",
+      role: role as StaffRole,
+    };
     if (!(STAFF_ROLES as readonly string[]).includes(role)) {
       return render(kit, request, reply, { staffFailed: { detail: null, errors: [{ path: "/role", message: "choose a role" }] }, status: 422 });
     }

@@ -31,7 +31,11 @@ async function panel(kit: Kit, staff: Staff): Promise<Html> {
   const filled = openings.filter((o) => o.status === "FILLED");
   const canMatch = staff.caller.permissions.includes("booking:manage_waitlist");
 
-  const claims = await openClaimsOf(deps.db, clinicId, open.map((o) => o.id));
+  const claims = await openClaimsOf(
+    deps.db,
+    clinicId,
+    open.map((o) => o.id),
+  );
   const cards: Html[] = [];
   for (const o of open) {
     const offers = await notificationViews(deps.db, clinicId, await offersOfOpening(deps.db, clinicId, o.id));
@@ -39,20 +43,35 @@ async function panel(kit: Kit, staff: Staff): Promise<Html> {
     // A patient who owes a deposit accepted and is paying: the slot is held for them (90 s).
     const claim = claims.get(o.id);
     const paying = claim && claim.expiresAt > now ? claim : null;
-    const names = await patientNames(deps.db, clinicId, [...offers.map((v) => v.offer.patientId), ...next.map((m) => m.candidate.patientId), ...(paying ? [paying.patientId] : [])]);
+    const names = await patientNames(deps.db, clinicId, [
+      ...offers.map((v) => v.offer.patientId),
+      ...next.map((m) => m.candidate.patientId),
+      ...(paying ? [paying.patientId] : []),
+    ]);
     const live = offers.filter((v) => LIVE.has(v.offer.status));
     const past = offers.filter((v) => !LIVE.has(v.offer.status));
     cards.push(html`<article class="card opening" data-opening="${o.id}">
 <div class="row"><strong><a href="/openings/${o.id}">${span(o.start, o.end, zone)}</a></strong>${statusBadge(o.status)}
 <span class="muted small">${nameOf(dir.providers, o.providerId)}${o.chairId ? ` · ${nameOf(dir.chairs, o.chairId)}` : ""} · ${o.source.toLowerCase().replace("_", " ")}</span></div>
 ${paying ? html`<p class="small" data-claim="${paying.id}"><strong>Held for payment:</strong> ${names.get(paying.patientId) ?? "patient"} is paying a ${money(paying.amountCents)} ${paying.kind === "DEPOSIT" ? "deposit" : "prepayment"} ${countdown(paying.expiresAt, now)}</p>` : ""}
-${live.length
-  ? html`<ul class="offers">${live.map((v) => offerLine(v, names, now))}</ul>`
-  : html`<p class="muted small">No live offer${o.nextWaveAt ? html` · next wave ${when(o.nextWaveAt, zone)}` : ""}.</p>`}
+${
+  live.length
+    ? html`<ul class="offers">${live.map((v) => offerLine(v, names, now))}</ul>`
+    : html`<p class="muted small">No live offer${o.nextWaveAt ? html` · next wave ${when(o.nextWaveAt, zone)}` : ""}.</p>`
+}
 ${past.length ? html`<p class="muted small">Earlier: ${past.map((v) => html`${names.get(v.offer.patientId) ?? "patient"} ${statusBadge(v.offer.status)} `)}</p>` : ""}
-${canMatch ? html`<p class="small"><strong>Next:</strong> ${next.length
-  ? next.map((m, i) => html`${i > 0 ? ", " : ""}${names.get(m.candidate.patientId) ?? "patient"} <span class="muted">(${m.candidate.reasons.slice(0, 2).join(", ") || "fits"})</span>`)
-  : html`<span class="muted">nobody else on the waitlist fits</span>`}</p>` : ""}
+${
+  canMatch
+    ? html`<p class="small"><strong>Next:</strong> ${
+        next.length
+          ? next.map(
+              (m, i) =>
+                html`${i > 0 ? ", " : ""}${names.get(m.candidate.patientId) ?? "patient"} <span class="muted">(${m.candidate.reasons.slice(0, 2).join(", ") || "fits"})</span>`,
+            )
+          : html`<span class="muted">nobody else on the waitlist fits</span>`
+      }</p>`
+    : ""
+}
 </article>`);
   }
 
@@ -91,9 +110,7 @@ export function todayRoutes(app: App, kit: Kit) {
     return kit.page(request, reply, { title: "Today", active: "/", body });
   });
 
-  app.get(
-    "/today/panel",
-    { schema: { hide: true }, preHandler: kit.guard("booking:manage_schedule", { fragment: true }) },
-    async (request, reply) => sendHtml(reply, 200, (await panel(kit, staffOf(request))).value),
+  app.get("/today/panel", { schema: { hide: true }, preHandler: kit.guard("booking:manage_schedule", { fragment: true }) }, async (request, reply) =>
+    sendHtml(reply, 200, (await panel(kit, staffOf(request))).value),
   );
 }

@@ -42,7 +42,12 @@ export const LABELS: Record<string, string> = {
   "/status": "Status",
 };
 for (let i = 0; i < WINDOW_ROWS; i++) {
-  for (const [k, word] of [["weekdays", "days"], ["start", "from"], ["end", "until"]]) LABELS[`/windows/${i}/${k}`] = `Window ${i + 1} ${word}`;
+  for (const [k, word] of [
+    ["weekdays", "days"],
+    ["start", "from"],
+    ["end", "until"],
+  ])
+    LABELS[`/windows/${i}/${k}`] = `Window ${i + 1} ${word}`;
 }
 
 export function valuesOf(e: WaitlistEntry): EntryValues {
@@ -61,8 +66,16 @@ export function valuesOf(e: WaitlistEntry): EntryValues {
 }
 
 export const emptyValues = (): EntryValues => ({
-  patientId: "", serviceId: "", providerIds: [], windows: [], earliestDate: "", latestDate: "",
-  priority: "normal", minNoticeHours: "", preferredTime: "", notes: "",
+  patientId: "",
+  serviceId: "",
+  providerIds: [],
+  windows: [],
+  earliestDate: "",
+  latestDate: "",
+  priority: "normal",
+  minNoticeHours: "",
+  preferredTime: "",
+  notes: "",
 });
 
 /** Reads the form; `errors` are what the form itself can tell (the flow checks the rest). */
@@ -70,7 +83,9 @@ export function parseEntryForm(form: Form): { values: EntryValues; input: EntryI
   const errors: FieldError[] = [];
   const windows: EntryValues["windows"] = [];
   for (let i = 0; i < WINDOW_ROWS; i++) {
-    const weekdays = many(form, `w${i}_days`).map(Number).filter((d) => Number.isInteger(d) && d >= 1 && d <= 7);
+    const weekdays = many(form, `w${i}_days`)
+      .map(Number)
+      .filter((d) => Number.isInteger(d) && d >= 1 && d <= 7);
     const start = one(form, `w${i}_start`);
     const end = one(form, `w${i}_end`);
     if (weekdays.length === 0 && !start && !end) continue;
@@ -140,20 +155,36 @@ ${o.patients ? html`<label for="patientId">Patient</label><select id="patientId"
 <label for="providerIds">Providers <span class="muted small">(none = any; the first is preferred)</span></label>
 <select id="providerIds" name="providerIds" multiple size="3"${invalid(errs, "/providerIds")}>${options(o.dir.providers, v.providerIds)}</select>${fieldError(errs, "/providerIds")}
 <fieldset><legend>Weekday/time windows <span class="muted small">(clinic time; none = any time)</span></legend>
-${rows.map((w, i) => html`<div class="window" data-window="${i}"><span class="muted small">Window ${i + 1}</span><div class="days">${WEEKDAYS.map((d, j) => html`<label><input type="checkbox" name="w${i}_days" value="${j + 1}"${w.weekdays.includes(j + 1) ? html` checked` : ""}>${d}</label>`)}</div>
+${rows.map(
+  (
+    w,
+    i,
+  ) => html`<div class="window" data-window="${i}"><span class="muted small">Window ${i + 1}</span><div class="days">${WEEKDAYS.map((d, j) => html`<label><input type="checkbox" name="w${i}_days" value="${j + 1}"${w.weekdays.includes(j + 1) ? html` checked` : ""}>${d}</label>`)}</div>
 <div class="pair"><div><label for="w${i}_start">From</label><input type="time" id="w${i}_start" name="w${i}_start" value="${w.start}"${invalid(errs, `/windows/${i}/start`)}></div>
-<div><label for="w${i}_end">Until</label><input type="time" id="w${i}_end" name="w${i}_end" value="${w.end}"${invalid(errs, `/windows/${i}/end`)}></div></div>${fieldError(errs, `/windows/${i}`)}</div>`)}
+<div><label for="w${i}_end">Until</label><input type="time" id="w${i}_end" name="w${i}_end" value="${w.end}"${invalid(errs, `/windows/${i}/end`)}></div></div>${fieldError(errs, `/windows/${i}`)}</div>`,
+)}
 </fieldset>
 <div class="pair"><div><label for="earliestDate">Earliest date</label><input type="date" id="earliestDate" name="earliestDate" value="${v.earliestDate}"${invalid(errs, "/earliestDate")}>${fieldError(errs, "/earliestDate")}</div>
 <div><label for="latestDate">Latest date</label><input type="date" id="latestDate" name="latestDate" value="${v.latestDate}"${invalid(errs, "/latestDate")}>${fieldError(errs, "/latestDate")}</div></div>
-<div class="pair"><div><label for="priority">Priority</label><select id="priority" name="priority">${options(PRIORITIES.map((p) => ({ id: p, name: p })), v.priority)}</select>${fieldError(errs, "/priority")}</div>
+<div class="pair"><div><label for="priority">Priority</label><select id="priority" name="priority">${options(
+    PRIORITIES.map((p) => ({ id: p, name: p })),
+    v.priority,
+  )}</select>${fieldError(errs, "/priority")}</div>
 <div><label for="minNoticeHours">Minimum notice (hours)</label><input type="number" min="0" max="720" step="0.5" id="minNoticeHours" name="minNoticeHours" value="${v.minNoticeHours}"${invalid(errs, "/minNoticeMinutes")}>${fieldError(errs, "/minNoticeMinutes")}</div>
 <div><label for="preferredTime">Preferred time</label><input type="time" id="preferredTime" name="preferredTime" value="${v.preferredTime}"${invalid(errs, "/preferredTime")}>${fieldError(errs, "/preferredTime")}</div></div>
 <label for="notes">Notes <span class="muted small">(staff only; never sent to the patient)</span></label><textarea id="notes" name="notes" rows="2" maxlength="2000">${v.notes}</textarea>${fieldError(errs, "/notes")}
 <p><button class="primary" type="submit">${o.submit}</button></p></form>`;
 }
 
-async function editPage(kit: Kit, request: FastifyRequest, reply: FastifyReply, entry: WaitlistEntry, values: EntryValues, failed?: FormErrors, status?: number) {
+async function editPage(
+  kit: Kit,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  entry: WaitlistEntry,
+  values: EntryValues,
+  failed?: FormErrors,
+  status?: number,
+) {
   const staff = staffOf(request);
   const dir = await directory(kit.deps.db, staff.caller.clinicId);
   const name = (await patientNames(kit.deps.db, staff.caller.clinicId, [entry.patientId])).get(entry.patientId) ?? "patient";

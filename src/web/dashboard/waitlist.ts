@@ -39,7 +39,11 @@ async function render(
     directory(db, clinicId),
     patientChoices(db, clinicId),
   ]);
-  const standing = await patientStanding(db, clinicId, rows.map((r) => r.entry.patientId));
+  const standing = await patientStanding(
+    db,
+    clinicId,
+    rows.map((r) => r.entry.patientId),
+  );
   const statusChoices = [{ id: "open", name: "Open (not booked or removed)" }, { id: "all", name: "All" }, ...ENTRY_STATUSES.map((s) => ({ id: s, name: s }))];
   const body = html`<form method="get" action="/waitlist" class="card row filters" role="search">
 <div><label for="q">Search</label><input type="search" id="q" name="q" value="${f.q}" placeholder="Name, phone or email"></div>
@@ -49,18 +53,31 @@ async function render(
 <details class="add"${add.failed ? html` open` : ""}><summary><strong>Add to the waitlist</strong></summary>
 ${entryForm({ action: "/waitlist", submit: "Add to waitlist", csrf: staff.csrf, values: add.values, failed: add.failed, dir, patients })}</details>
 <h2>Entries <span class="muted small">(${rows.length}${rows.length === 200 ? "+, refine the search" : ""})</span></h2>
-${rows.length === 0 ? html`<p class="muted">No entries match.</p>` : html`<div class="table-wrap"><table class="cards"><thead><tr>
+${
+  rows.length === 0
+    ? html`<p class="muted">No entries match.</p>`
+    : html`<div class="table-wrap"><table class="cards"><thead><tr>
 <th>Patient</th><th>Service</th><th>Providers</th><th>Windows</th><th>Dates</th><th>Priority</th><th>Status</th><th></th></tr></thead><tbody>
-${rows.map(({ entry: e, patientName }) => html`<tr data-entry="${e.id}"><td><a href="/waitlist/${e.id}">${patientName}</a>${standingBadges(standing.get(e.patientId))}</td>
+${rows.map(
+  ({
+    entry: e,
+    patientName,
+  }) => html`<tr data-entry="${e.id}"><td><a href="/waitlist/${e.id}">${patientName}</a>${standingBadges(standing.get(e.patientId))}</td>
 <td>${nameOf(dir.services, e.serviceId)}</td>
 <td>${e.providerIds.length ? e.providerIds.map((p) => nameOf(dir.providers, p)).join(", ") : html`<span class="muted">any</span>`}</td>
 <td>${e.windows.length ? e.windows.map((w) => html`<div>${windowText(w)}</div>`) : html`<span class="muted">any time</span>`}
 ${e.preferredTime ? html`<div class="muted small">prefers ${e.preferredTime}</div>` : ""}</td>
 <td class="small">${e.earliestDate || e.latestDate ? `${e.earliestDate ?? "…"} – ${e.latestDate ?? "…"}` : html`<span class="muted">any dates</span>`}${e.minNoticeMinutes ? html`<div class="muted">${e.minNoticeMinutes / 60} h notice</div>` : ""}</td>
 <td>${e.priority}</td><td>${statusBadge(e.status)}<div class="muted small">${e.notificationCount} sent</div></td>
-<td>${e.status === "BOOKED" || e.status === "REMOVED" ? "" : html`<a class="button" href="/waitlist/${e.id}">Edit</a>
-<form method="post" action="/waitlist/${e.id}/remove" class="inline">${csrfField(staff.csrf)}<button type="submit" class="danger">Remove</button></form>`}</td></tr>`)}
-</tbody></table></div>`}`;
+<td>${
+    e.status === "BOOKED" || e.status === "REMOVED"
+      ? ""
+      : html`<a class="button" href="/waitlist/${e.id}">Edit</a>
+<form method="post" action="/waitlist/${e.id}/remove" class="inline">${csrfField(staff.csrf)}<button type="submit" class="danger">Remove</button></form>`
+  }</td></tr>`,
+)}
+</tbody></table></div>`
+}`;
   return kit.page(request, reply, { title: "Waitlist", active: "/waitlist", body, status: add.status });
 }
 
