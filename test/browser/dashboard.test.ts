@@ -125,7 +125,7 @@ test("staff: log in, add a waitlist entry, cancel, see the offer in the dev inbo
   const message = inbox.locator('.message-card[data-channel="SMS"]', { hasText: "+16175550802" });
   await message.waitFor(); // arrived live, no reload
   await page.locator("li.offer", { hasText: "Wendy Waiter" }).getByText("PENDING").waitFor();
-  await page.locator("li.offer .countdown", { hasText: /^(120:00|119:\d\d) left$/ }).waitFor();
+  await page.locator("li.offer .countdown", { hasText: /^(2 h|1 h 59 min) left$/ }).waitFor();
   await shoot(inbox, "dev-inbox");
   await shoot(page, "today-offer");
   const link = (await message.locator("a.offer-link").getAttribute("href"))!;

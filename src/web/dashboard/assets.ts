@@ -1,5 +1,6 @@
 // The dashboard's one stylesheet and its few lines of script, served from /assets (the pages' CSP
 // allows scripts and styles from our own origin only, never inline).
+import { HOLD_LEFT_JS } from "./format.ts";
 
 export const DASHBOARD_CSS = `
 :root{--ink:#17202a;--muted:#5b6770;--line:#d9dee3;--bg:#f6f7f9;--card:#fff;--accent:#0b6b3a;--warn:#9a5b00;--bad:#a61b1b;--blue:#1d4ed8}
@@ -73,11 +74,12 @@ body.bare main{max-width:24rem;margin:10vh auto;background:#fff;border:1px solid
 export const DASHBOARD_JS = `
 (function(){
   // Hold countdowns: the server says when the hold ends and what its clock read (it may be a test clock).
+  var holdLeft=${HOLD_LEFT_JS};
   function tick(){
     document.querySelectorAll(".countdown[data-until]").forEach(function(el){
       if(!el.dataset.skew){el.dataset.skew=String(Date.now()-Date.parse(el.dataset.now));}
       var left=Math.max(0,Math.round((Date.parse(el.dataset.until)-(Date.now()-Number(el.dataset.skew)))/1000));
-      el.textContent=left===0?"expired":Math.floor(left/60)+":"+String(left%60).padStart(2,"0")+" left";
+      el.textContent=holdLeft(left);
     });
   }
   setInterval(tick,1000);

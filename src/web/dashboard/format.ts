@@ -47,10 +47,33 @@ export function localDay(at: Date, zone: string): string {
  */
 export function countdown(until: Date | null, now: Date): Html | "" {
   if (!until) return "";
-  const left = Math.max(0, Math.round((until.getTime() - now.getTime()) / 1000));
-  const text = left === 0 ? "expired" : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`;
+  const text = holdLeft(Math.round((until.getTime() - now.getTime()) / 1000));
   return html`<span class="countdown" data-until="${until.toISOString()}" data-now="${now.toISOString()}">${text}</span>`;
 }
+
+/**
+ * What is left of a hold, in seconds, for staff: "1 h 59 min left" from an hour up (a two-hour hold
+ * read "119:13 left"), "4:05 left" under an hour, where the seconds matter. Minutes are rounded down so
+ * the text never promises more time than there is. The dashboard's script ticks with HOLD_LEFT_JS, the
+ * same rule written as plain browser JavaScript (a test runs both over the same table).
+ */
+export function holdLeft(seconds: number): string {
+  const left = Math.max(0, seconds);
+  if (left === 0) return "expired";
+  if (left < 3600) return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`;
+  const h = Math.floor(left / 3600);
+  const m = Math.floor((left % 3600) / 60);
+  return m === 0 ? `${h} h left` : `${h} h ${m} min left`;
+}
+
+/** holdLeft for the browser: a function expression, pasted into the dashboard script. */
+export const HOLD_LEFT_JS = `function(seconds){
+  var left=Math.max(0,seconds);
+  if(left===0)return "expired";
+  if(left<3600)return Math.floor(left/60)+":"+String(left%60).padStart(2,"0")+" left";
+  var h=Math.floor(left/3600),m=Math.floor((left%3600)/60);
+  return m===0?h+" h left":h+" h "+m+" min left";
+}`;
 
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
