@@ -4,7 +4,7 @@ import { seedDemo } from "./flows/seed-demo.ts";
 import { createLogger } from "./log.ts";
 import { openDatabase, startService } from "./main.ts";
 import { createPool } from "./store/db.ts";
-import { migrate } from "./store/migrate.ts";
+import { MigrationError, migrate } from "./store/migrate.ts";
 
 const USAGE = `Usage: backfill <command>
 
@@ -83,7 +83,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (e) => {
-    console.error(e instanceof ConfigError ? `backfill: ${e.message}` : e);
+    // Expected refusals (bad configuration, an edited migration) print one clear line, not a stack trace.
+    console.error(e instanceof ConfigError || e instanceof MigrationError ? `backfill: ${e.message}` : e);
     process.exit(1);
   },
 );

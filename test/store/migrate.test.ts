@@ -1,6 +1,7 @@
 // Migrations (applied once, under a lock, never edited) and the invariants the schema itself enforces,
 // proven at the SQL level: whatever code path writes, Postgres refuses the bad row.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -9,7 +10,7 @@ import { after, test } from "node:test";
 import pg from "pg";
 import { createPool, pgCode, pgConstraint, type Pool } from "../../src/store/db.ts";
 import { startEmbeddedPostgres } from "../../src/store/embedded-postgres.ts";
-import { loadMigrations, migrate } from "../../src/store/migrate.ts";
+import { loadMigrations, MigrationError, migrate } from "../../src/store/migrate.ts";
 import { testDatabase } from "../harness/db.ts";
 
 // ---- a fresh, empty database (no template) on the run's server, or on one of our own ----
@@ -111,31 +112,87 @@ test("concurrent migrate() calls on a fresh database apply each migration exactl
   assert.equal(rows[0].n, 0);
 });
 
-test("an edited migration (same version, different checksum) is refused with an error naming it", async () => {
+test("an edited migration is refused before anything runs, naming its file and saying changes go in a new migration", async () => {
   const dir = await migrationsCopy();
   const pool = poolFor(await emptyDatabase());
   const versions = (await loadMigrations(dir)).map((m) => m.version);
   assert.deepEqual(await migrate(pool, await loadMigrations(dir)), versions);
+  const n = versions[versions.length - 1]!;
 
   const file = path.join(dir, "001_init.sql");
+  const original = await fs.readFile(file, "utf8");
   await fs.appendFile(file, "\nCREATE TABLE sneaky (id int);\n");
-  const edited = await loadMigrations(dir);
-  await assert.rejects(migrate(pool, edited), (e: Error) => {
-    assert.match(e.message, /migration 1 \(init\) was edited/);
+  // A new migration waiting behind the edit is not applied either: the run stops before it.
+  await fs.writeFile(path.join(dir, `${String(n + 1).padStart(3, "0")}_pending.sql`), "CREATE TABLE pending_one (id int);");
+  await assert.rejects(migrate(pool, await loadMigrations(dir)), (e: Error) => {
+    assert.ok(e instanceof MigrationError, String(e));
+    assert.match(e.message, /migration 001_init\.sql changed after it was applied/);
+    assert.match(e.message, /changes go in a new migration/);
     return true;
   });
-  const { rows } = await pool.query("SELECT to_regclass('sneaky') AS t");
-  assert.equal(rows[0].t, null, "nothing of the edited file ran");
+  const { rows } = await pool.query("SELECT to_regclass('sneaky') AS s, to_regclass('pending_one') AS p");
+  assert.deepEqual(rows[0], { s: null, p: null }, "nothing of the edited file ran, nor the pending one");
+
+  // Two edited files are both named, in order.
+  const payments = (await fs.readdir(dir)).find((f) => f.startsWith("010_"))!;
+  await fs.appendFile(path.join(dir, payments), "\n-- a comment is an edit too\n");
+  await assert.rejects(
+    migrate(pool, await loadMigrations(dir)),
+    new RegExp(`migrations 001_init\\.sql, ${payments.replace(".", "\\.")} changed after they were applied`),
+  );
 
   // The same for a Migration list changed in memory (its checksum computed as loadMigrations does).
-  const original = await loadMigrations();
-  const tampered = original.map((m) => {
+  const shipped = await loadMigrations();
+  const tampered = shipped.map((m) => {
     const sql = `${m.sql}\n-- edited`;
     return { ...m, sql, checksum: createHash("sha256").update(sql).digest("hex") };
   });
-  await assert.rejects(migrate(pool, tampered), /migration 1 \(init\) was edited/);
-  // The lock was released despite the error: an honest run still goes through.
-  assert.deepEqual(await migrate(pool, original), []);
+  await assert.rejects(migrate(pool, tampered), /001_init\.sql.*changes go in a new migration/);
+  // The lock was released despite the errors: an honest run still goes through.
+  assert.deepEqual(await migrate(pool, shipped), []);
+  // Files restored: the pending migration now goes in.
+  await fs.writeFile(file, original);
+  await fs.copyFile(path.resolve(import.meta.dirname, "..", "..", "migrations", payments), path.join(dir, payments));
+  assert.deepEqual(await migrate(pool, await loadMigrations(dir)), [n + 1]);
+});
+
+test("upgrade: a bookkeeping table without checksums gets the column and each applied file's checksum, then holds to it", async () => {
+  const pool = poolFor(await emptyDatabase());
+  const shipped = await loadMigrations();
+  await migrate(pool, shipped);
+  // A database migrated before checksums were recorded: no checksum column at all.
+  await pool.query("ALTER TABLE schema_migrations DROP COLUMN checksum");
+  assert.deepEqual(await migrate(pool, shipped), [], "nothing re-applied");
+  const { rows } = await pool.query<{ version: number; checksum: string }>("SELECT version, checksum FROM schema_migrations ORDER BY version");
+  assert.deepEqual(
+    rows.map((r) => [r.version, r.checksum]),
+    shipped.map((m) => [m.version, m.checksum]),
+  );
+  // Rows recorded without one (a NULL) are back-filled the same way.
+  await pool.query("UPDATE schema_migrations SET checksum = NULL WHERE version IN (1, 2)");
+  assert.deepEqual(await migrate(pool, shipped), []);
+  const { rows: filled } = await pool.query("SELECT count(*)::int AS n FROM schema_migrations WHERE checksum IS NULL");
+  assert.equal(filled[0].n, 0);
+  // From then on an edit is caught like on any other database.
+  const tampered = shipped.map((m) => (m.version === 2 ? { ...m, sql: `${m.sql}\n`, checksum: createHash("sha256").update(`${m.sql}\n`).digest("hex") } : m));
+  await assert.rejects(migrate(pool, tampered), /migration 002_core_loop\.sql changed after it was applied/);
+});
+
+test("`backfill migrate` on a database whose recorded checksum differs exits 1 with the one-line refusal", async () => {
+  const url = await emptyDatabase();
+  const pool = poolFor(url);
+  await migrate(pool);
+  const payments = (await loadMigrations()).find((m) => m.version === 10)!;
+  await pool.query("UPDATE schema_migrations SET checksum = 'recorded-before-the-edit' WHERE version = 10");
+  const root = path.resolve(import.meta.dirname, "..", "..");
+  const run = spawnSync(process.execPath, [path.join(root, "bin", "backfill.mjs"), "migrate"], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "silent" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, new RegExp(`^backfill: migration 010_${payments.name}\\.sql changed after it was applied.*changes go in a new migration\n$`));
 });
 
 test("a new migration is applied after the landed ones; a failing one rolls back entirely and names itself", async () => {
