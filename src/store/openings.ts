@@ -33,7 +33,7 @@ export interface NewOpening {
   end: Date;
   source: OpeningSource;
   sourceAppointmentId: string | null;
-  /** When the waitlist flow should first look at it. */
+  /** When the waitlist flow should first look at it: also the earliest its first wave may go (the debounce). */
   nextWaveAt: Date | null;
   at: Date;
 }
@@ -42,8 +42,8 @@ export interface NewOpening {
 export async function insertOpening(q: Queryable, o: NewOpening): Promise<Opening> {
   const { rows } = await q.query(
     `INSERT INTO openings (clinic_id, provider_id, chair_id, service_id, start_at, end_at, status, source,
-       source_appointment_id, next_wave_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'OPEN', $7, $8, $9, $10, $10) RETURNING *`,
+       source_appointment_id, next_wave_at, first_wave_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'OPEN', $7, $8, $9, $9, $10, $10) RETURNING *`,
     [o.clinicId, o.providerId, o.chairId, o.serviceId, o.start, o.end, o.source, o.sourceAppointmentId, o.nextWaveAt, o.at],
   );
   return parseOpening(rows[0]);
@@ -99,10 +99,14 @@ export async function listOpenings(
   return toPage(rows.map(parseOpening), page.limit, (o) => ({ key: o.start.toISOString(), id: o.id }));
 }
 
-/** Openings whose waitlist flow is due, locked for this runner (others skip them). */
+/**
+ * Openings whose waitlist flow is due, locked for this runner (others skip them). Every path to a wave
+ * comes through here, so the debounce is kept here: whatever moved next_wave_at to now (a new entry, an
+ * offer ending), an opening is not due before its first_wave_at.
+ */
 export async function lockDueOpenings(q: Queryable, now: Date, limit: number): Promise<Opening[]> {
   const { rows } = await q.query(
-    `SELECT * FROM openings WHERE status = 'OPEN' AND next_wave_at <= $1
+    `SELECT * FROM openings WHERE status = 'OPEN' AND next_wave_at <= $1 AND (first_wave_at IS NULL OR first_wave_at <= $1)
      ORDER BY next_wave_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [now, limit],
   );
