@@ -65,7 +65,7 @@ export function defaultSettings(timezone: string): Settings {
     fallbackDelayMinutes: 2,
     alternativesHorizonHours: 48,
     noShowGraceMinutes: 5,
-    noShowDiscountPercent: 10,
+    noShowDiscountPercent: 20, // the seed's default (seed 002 §4)
     noShowDepositCents: 5000,
     dailyCapPerPatient: 1,
     weeklyCapPerPatient: 3,

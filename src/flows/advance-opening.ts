@@ -55,7 +55,9 @@ export async function advanceOpening(tx: Tx, opening: Opening, now: Date, backlo
     return "waiting";
   }
 
-  const matches = now.getTime() < lastOfferMoment(opening.start, settings.cutoffMinutes).getTime() ? await matchOpening(tx, opening, settings, now) : [];
+  // At the last offer moment itself a minimum hold still fits exactly (holdUntil accepts it): `<=`. With `<`
+  // an opening starting at exactly now + cutoff + minimum hold (a no-show swept at start + grace) was never offered.
+  const matches = now.getTime() <= lastOfferMoment(opening.start, settings.cutoffMinutes).getTime() ? await matchOpening(tx, opening, settings, now) : [];
   const plan = nextWave(settings, opening, now, matches.length);
   if (!plan) {
     await setNextWave(tx, opening.clinicId, opening.id, minDate(addMinutes(now, RECHECK_MINUTES), cutoffAt), now);

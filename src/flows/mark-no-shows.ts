@@ -1,14 +1,16 @@
 // No-shows (API.md "Lifecycle"): an appointment not checked in `noShowGraceMinutes` after its start
-// becomes NO_SHOW. Staff are alerted; the patient's ladder (6-month count) applies: 1st an apologetic
-// message with a rebooking discount and the rebook link (GET /r/:token), 2nd a deposit for future
-// bookings, 3rd and later prepayment.
+// becomes NO_SHOW. Staff are alerted; the patient's ladder (6-month count) applies, and each step is
+// told to the patient (core/no-show-message.ts): 1st an apologetic message with a rebooking discount and
+// the rebook link (GET /r/:token), 2nd a deposit for future bookings, 3rd and later prepayment.
 // The rest of the appointment becomes an opening (source NO_SHOW) when a service still fits.
 import { MIN_OPENING_MINUTES } from "../core/appointment.ts";
 import { MIN_HOLD_MINUTES } from "../core/hold.ts";
 import { channelPlan } from "../core/channels.ts";
+import { noShowNote, noShowStep, type NoShowStep } from "../core/no-show-message.ts";
 import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
 import { addMinutes, minutesBetween } from "../core/time.ts";
-import type { Appointment } from "../core/types.ts";
+import type { Settings } from "../core/settings.ts";
+import type { Appointment, Patient } from "../core/types.ts";
 import { setAppointmentStatus } from "../store/appointments.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
 import { insertDelivery } from "../store/deliveries.ts";
@@ -22,6 +24,8 @@ import { audit, type Deps } from "./deps.ts";
 import { reachFor } from "./reach.ts";
 
 const FIVE_MINUTES = 5 * 60_000;
+// How late after the sweep the opening's first wave may run and still give its offer a minimum hold.
+const WAVE_LAG_MINUTES = 1;
 
 /** `at` rounded up to the next whole 5 minutes (itself when already whole). */
 export function roundUpToFive(at: Date): Date {
@@ -35,7 +39,7 @@ export async function markDueNoShows(deps: Deps, now: Date, limit = 50): Promise
     const marked = await inTransaction(deps.db, async (tx) => {
       const [appointment] = await lockDueNoShows(tx, now, 1);
       if (!appointment) return false;
-      await markNoShow(tx, appointment, now);
+      await markNoShow(tx, appointment, deps.config.channels.clinicPhone, now);
       return true;
     });
     if (!marked) break;
@@ -43,7 +47,7 @@ export async function markDueNoShows(deps: Deps, now: Date, limit = 50): Promise
   return done;
 }
 
-async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void> {
+async function markNoShow(tx: Tx, before: Appointment, clinicPhone: string | null, now: Date): Promise<void> {
   const system = { clinicId: before.clinicId, actor: "system" };
   const appointment = await setAppointmentStatus(tx, before.clinicId, before.id, ["BOOKED", "CONFIRMED"], { status: "NO_SHOW", at: now });
   if (!appointment) return; // changed meanwhile (checked in, cancelled)
@@ -66,34 +70,13 @@ async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void>
     });
   }
 
-  // The ladder, on the patient's no-shows over the last 6 months (this one included).
+  // The ladder, on the patient's no-shows over the last 6 months (this one included). The patient is
+  // told at every step, on the same path as every note to a patient (consent, quiet hours).
   const count = await noShowCount(tx, appointment.clinicId, appointment.patientId, now);
   const patient = await getPatient(tx, appointment.clinicId, appointment.patientId, true);
-  if (patient) {
-    if (count === 1) {
-      const clinic = (await getClinic(tx, appointment.clinicId))!;
-      const channel = channelPlan(settings.channelOrder, await reachFor(tx, patient)).find((c) => c === "SMS" || c === "EMAIL");
-      const to = channel === "SMS" ? patient.phone : channel === "EMAIL" ? patient.email : null;
-      if (channel && to) {
-        const zone = patientZone(patient.timezone, clinic.timezone);
-        const discount = settings.noShowDiscountPercent;
-        const text =
-          `${clinic.name}: we missed you today and hope all is well. We'd be glad to find you a new time` +
-          (discount > 0 ? `, with ${discount}% off your next visit` : "") +
-          ". Pick one here: {link} or call us.";
-        await insertDelivery(tx, {
-          clinicId: appointment.clinicId,
-          offerId: null,
-          patientId: patient.id, // consent is checked again when it is sent
-          kind: "NOTICE",
-          channel,
-          dueAt: nextAllowedSend(now, zone, settings.quietHours),
-          // The rebook link (14 days, the discount recorded on the new booking) is minted when this is sent.
-          payload: { to, subject: `${clinic.name}: we missed you`, text, link: { appointmentId: appointment.id, purpose: "REBOOK" } },
-          at: now,
-        });
-      }
-    } else if (count === 2) {
+  const step = noShowStep(count);
+  if (patient && step) {
+    if (step === "deposit") {
       await setDepositRequired(tx, patient.clinicId, patient.id, settings.noShowDepositCents, now);
       await audit(tx, system, now, {
         action: "patient.deposit_required",
@@ -102,7 +85,7 @@ async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void>
         before: { depositRequiredCents: patient.depositRequiredCents },
         after: { depositRequiredCents: settings.noShowDepositCents, noShowCount: count },
       });
-    } else if (count >= 3 && !patient.prepaymentRequired) {
+    } else if (step === "prepayment" && !patient.prepaymentRequired) {
       await setPrepaymentRequired(tx, patient.clinicId, patient.id, now);
       await audit(tx, system, now, {
         action: "patient.prepayment_required",
@@ -112,11 +95,14 @@ async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void>
         after: { prepaymentRequired: true, noShowCount: count },
       });
     }
+    await queueLadderNote(tx, patient, appointment, step, settings, clinicPhone, now);
   }
 
   // The rest of the missed appointment, when a service still fits in it. It starts no sooner than an
-  // offer made now could still run its minimum hold before the cutoff (else it could never be offered).
-  const start = roundUpToFive(addMinutes(now, settings.cutoffMinutes + MIN_HOLD_MINUTES));
+  // offer made a little after now could still run its minimum hold before the cutoff (else it could never
+  // be offered): the wave may be sent by another runner or on the worker's next poke (every 5 s), not in
+  // this sweep's own instant.
+  const start = roundUpToFive(addMinutes(now, settings.cutoffMinutes + MIN_HOLD_MINUTES + WAVE_LAG_MINUTES));
   const minutes = minutesBetween(start, appointment.end);
   if (minutes >= MIN_OPENING_MINUTES && (await anyServiceFits(tx, appointment.clinicId, minutes))) {
     const opening = await attempt(tx, ["23P01"], () =>
@@ -135,4 +121,43 @@ async function markNoShow(tx: Tx, before: Appointment, now: Date): Promise<void>
     );
     if (opening) await audit(tx, system, now, { action: "opening.created", entity: "opening", entityId: opening.id, after: opening });
   }
+}
+
+/** The step's note to the patient by SMS or email (the clinic's channel order), when they can be reached. */
+async function queueLadderNote(
+  tx: Tx,
+  patient: Patient,
+  appointment: Appointment,
+  step: NoShowStep,
+  settings: Settings,
+  clinicPhone: string | null,
+  now: Date,
+): Promise<void> {
+  const clinic = (await getClinic(tx, appointment.clinicId))!;
+  const note = noShowNote(step, {
+    clinicName: clinic.name,
+    clinicPhone,
+    discountPercent: settings.noShowDiscountPercent,
+    depositCents: settings.noShowDepositCents,
+  });
+  if (!note) return;
+  const channel = channelPlan(settings.channelOrder, await reachFor(tx, patient)).find((c) => c === "SMS" || c === "EMAIL");
+  const to = channel === "SMS" ? patient.phone : channel === "EMAIL" ? patient.email : null;
+  if (!channel || !to) return;
+  await insertDelivery(tx, {
+    clinicId: appointment.clinicId,
+    offerId: null,
+    patientId: patient.id, // consent is checked again when it is sent
+    kind: "NOTICE",
+    channel,
+    dueAt: nextAllowedSend(now, patientZone(patient.timezone, clinic.timezone), settings.quietHours),
+    // The rebook link (14 days, the discount recorded on the new booking) is minted when this is sent.
+    payload: {
+      to,
+      subject: note.subject,
+      text: note.text,
+      ...(note.rebookLink ? { link: { appointmentId: appointment.id, purpose: "REBOOK" } } : {}),
+    },
+    at: now,
+  });
 }

@@ -27,7 +27,7 @@ test("the defaults, as the contract lists them", () => {
     fallbackDelayMinutes: 2,
     alternativesHorizonHours: 48,
     noShowGraceMinutes: 5,
-    noShowDiscountPercent: 10,
+    noShowDiscountPercent: 20,
     noShowDepositCents: 5000,
     dailyCapPerPatient: 1,
     weeklyCapPerPatient: 3,

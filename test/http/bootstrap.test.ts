@@ -21,7 +21,7 @@ const documentedDefaults = (timezone: string) => ({
   fallbackDelayMinutes: 2,
   alternativesHorizonHours: 48,
   noShowGraceMinutes: 5,
-  noShowDiscountPercent: 10,
+  noShowDiscountPercent: 20,
   noShowDepositCents: 5000,
   dailyCapPerPatient: 1,
   weeklyCapPerPatient: 3,
