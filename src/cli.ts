@@ -1,6 +1,7 @@
 // `backfill serve [--demo]` | `backfill migrate` | `backfill help`. Parses arguments once, calls flows.
 import { ConfigError, parseConfig } from "./config.ts";
 import { seedDemo } from "./flows/seed-demo.ts";
+import { setupLine, setupLink } from "./flows/set-up-clinic.ts";
 import { createLogger } from "./log.ts";
 import { openDatabase, startService } from "./main.ts";
 import { createPool } from "./store/db.ts";
@@ -64,7 +65,11 @@ async function main(argv: string[]): Promise<number> {
       .map(([c, how]) => `${c} → ${how}`)
       .join(", ")}`,
   );
-  if (service.generatedAdminToken) {
+  // No clinic yet (and no demo coming): the one line that leads to the setup page. Its link carries the
+  // admin token, so the token is not printed a second time.
+  const setup = flags.includes("--demo") ? null : await setupLink(service.deps, service.generatedAdminToken);
+  if (setup) console.log(`\n${setupLine(setup)}`);
+  else if (service.generatedAdminToken) {
     console.log(`  Admin token (shown once; set BACKFILL_ADMIN_TOKEN to choose your own):\n    ${service.generatedAdminToken}`);
   }
   if (flags.includes("--demo")) {

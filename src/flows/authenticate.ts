@@ -15,7 +15,7 @@ export async function authenticateApiKey(deps: Deps, presented: string): Promise
   return { clinicId: key.clinicId, actor: `api_key:${key.id}`, keyId: key.id, permissions: key.permissions };
 }
 
-const ADMIN_TOKEN = "admin_token";
+export const ADMIN_TOKEN = "admin_token";
 
 export async function isAdminToken(deps: Deps, presented: string): Promise<boolean> {
   const stored = deps.config.adminToken ? hashSecret(deps.config.adminToken) : await getInstanceSecret(deps.db, ADMIN_TOKEN);

@@ -5,7 +5,7 @@ import { canonicalZone } from "../core/time.ts";
 import type { Clinic } from "../core/types.ts";
 import { insertApiKey } from "../store/api-keys.ts";
 import { insertClinic } from "../store/clinics.ts";
-import { inTransaction } from "../store/db.ts";
+import { inTransaction, type Tx } from "../store/db.ts";
 import { audit, type Deps } from "./deps.ts";
 import { hashSecret, newSecret } from "./secrets.ts";
 
@@ -17,19 +17,22 @@ export async function createClinic(
   const timezone = canonicalZone(input.timezone);
   if (!timezone) return invalid([{ path: "/timezone", message: "must be an IANA time zone name" }]);
   const at = deps.clock.now();
+  return inTransaction(deps.db, async (tx) => ok(await createClinicIn(tx, { name: input.name, timezone }, at, actor)));
+}
+
+/** The clinic and its bootstrap key inside the caller's transaction (first-run setup adds its admin login to it). */
+export async function createClinicIn(tx: Tx, input: { name: string; timezone: string }, at: Date, actor: string): Promise<{ clinic: Clinic; apiKey: string }> {
   const apiKey = newSecret("bf");
-  return inTransaction(deps.db, async (tx) => {
-    const { overrides: _, ...clinic } = await insertClinic(tx, { name: input.name, timezone, at });
-    const key = await insertApiKey(tx, {
-      clinicId: clinic.id,
-      name: "bootstrap",
-      keyHash: hashSecret(apiKey),
-      permissions: [...PERMISSIONS],
-      at,
-    });
-    const caller = { clinicId: clinic.id, actor };
-    await audit(tx, caller, at, { action: "clinic.created", entity: "clinic", entityId: clinic.id, after: clinic });
-    await audit(tx, caller, at, { action: "api_key.created", entity: "api_key", entityId: key.id, after: key });
-    return ok({ clinic, apiKey });
+  const { overrides: _, ...clinic } = await insertClinic(tx, { name: input.name, timezone: input.timezone, at });
+  const key = await insertApiKey(tx, {
+    clinicId: clinic.id,
+    name: "bootstrap",
+    keyHash: hashSecret(apiKey),
+    permissions: [...PERMISSIONS],
+    at,
   });
+  const caller = { clinicId: clinic.id, actor };
+  await audit(tx, caller, at, { action: "clinic.created", entity: "clinic", entityId: clinic.id, after: clinic });
+  await audit(tx, caller, at, { action: "api_key.created", entity: "api_key", entityId: key.id, after: key });
+  return { clinic, apiKey };
 }

@@ -101,11 +101,34 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
   const created = await createClinic(deps, { name: clinicName, timezone: TIMEZONE }, "demo");
   if (!created.ok) throw new Error(`demo clinic: ${created.detail}`);
   const caller: Caller = { clinicId: created.value.clinic.id, actor: "demo" };
-  const must = <T>(r: { ok: true; value: T } | { ok: false; detail: string }): T => {
-    if (!r.ok) throw new Error(`demo seed: ${r.detail}`);
-    return r.value;
+  const clinic = await addSampleResources(deps, caller);
+  await addSampleWeek(deps, caller, TIMEZONE, clinic);
+  const staffPassword = `demo-${randomBytes(9).toString("base64url")}`;
+  for (const s of DEMO_STAFF) must(await createStaffUser(deps, caller, { ...s, password: staffPassword }));
+  return {
+    clinicId: caller.clinicId,
+    clinicName,
+    timezone: TIMEZONE,
+    apiKey: created.value.apiKey,
+    staff: DEMO_STAFF.map((s) => ({ email: s.email, role: s.role })),
+    staffPassword,
   };
+}
 
+const must = <T>(r: { ok: true; value: T } | { ok: false; detail: string }): T => {
+  if (!r.ok) throw new Error(`demo seed: ${r.detail}`);
+  return r.value;
+};
+
+/** The clinic's people and rooms; the past month (simulate-past-month.ts) books them too. */
+export interface SampleClinic {
+  providers: { id: string }[];
+  chairs: { id: string }[];
+  services: { id: string; durationMinutes: number }[];
+  patients: { id: string; phone: string | null }[];
+}
+
+export async function addSampleResources(deps: Deps, caller: Caller): Promise<SampleClinic> {
   const providers = [];
   for (const name of ["Dr. Alvarez", "Dr. Bennett", "Dr. Chen (hygienist)"]) {
     providers.push(must(await addResource(deps, caller, "providers", { name })));
@@ -145,9 +168,14 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
       ),
     );
   }
+  return { providers, chairs, services, patients };
+}
 
+/** A week of appointments from tomorrow, 20 waitlist entries, and one cancellation being offered. */
+export async function addSampleWeek(deps: Deps, caller: Caller, timezone: string, clinic: SampleClinic): Promise<{ appointments: number; entries: number }> {
+  const { providers, chairs, services, patients } = clinic;
   // A week of appointments: weekdays 09:00–17:00 clinic time, a 60% full book.
-  const today = DateTime.fromJSDate(deps.clock.now(), { zone: TIMEZONE }).startOf("day");
+  const today = DateTime.fromJSDate(deps.clock.now(), { zone: timezone }).startOf("day");
   let k = 0;
   const booked: string[] = [];
   for (let day = 1; day <= 7; day++) {
@@ -200,14 +228,5 @@ export async function seedDemo(deps: Deps): Promise<Demo> {
   // A patient cancels tomorrow's first appointment: the waitlist flow offers it on its own, and the
   // offer shows up in the dev outbox (GET /api/dev/outbox).
   if (booked[0]) must(await cancelAppointment(deps, caller, booked[0], { by: "patient", reason: "demo: called to cancel", confirm: true }));
-  const staffPassword = `demo-${randomBytes(9).toString("base64url")}`;
-  for (const s of DEMO_STAFF) must(await createStaffUser(deps, caller, { ...s, password: staffPassword }));
-  return {
-    clinicId: caller.clinicId,
-    clinicName,
-    timezone: TIMEZONE,
-    apiKey: created.value.apiKey,
-    staff: DEMO_STAFF.map((s) => ({ email: s.email, role: s.role })),
-    staffPassword,
-  };
+  return { appointments: booked.length, entries: 20 };
 }

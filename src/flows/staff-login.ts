@@ -3,7 +3,7 @@
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { ROLE_PERMISSIONS, type Permission, type StaffRole } from "../core/permissions.ts";
 import { fail, invalid, ok, type FieldError, type Result } from "../core/result.ts";
-import { inTransaction } from "../store/db.ts";
+import { inTransaction, type Tx } from "../store/db.ts";
 import {
   activeUsersByEmail,
   extendSession,
@@ -69,23 +69,41 @@ export interface NewStaffUser {
   role: StaffRole;
 }
 
-export async function createStaffUser(deps: Deps, caller: Caller, input: NewStaffUser): Promise<Result<StaffUser>> {
+/** The bad fields of a new login (`minPassword`: first-run setup asks for 12). */
+export function staffUserErrors(input: NewStaffUser, minPassword = 8): FieldError[] {
   const email = normalEmail(input.email);
   const name = input.name.trim();
   const errors: FieldError[] = [];
   if (!EMAIL.test(email) || email.length > 320) errors.push({ path: "/email", message: "must be an email address" });
   if (name.length === 0 || name.length > 200) errors.push({ path: "/name", message: "must be 1 to 200 characters" });
   // NIST SP 800-63B: at least 8 characters; long passphrases welcome (scrypt hashes any length alike).
-  if (input.password.length < 8 || input.password.length > 1024) errors.push({ path: "/password", message: "must be 8 to 1024 characters" });
+  if (input.password.length < minPassword || input.password.length > 1024) {
+    errors.push({ path: "/password", message: `must be ${minPassword} to 1024 characters` });
+  }
+  return errors;
+}
+
+export async function createStaffUser(deps: Deps, caller: Caller, input: NewStaffUser): Promise<Result<StaffUser>> {
+  const errors = staffUserErrors(input);
   if (errors.length > 0) return invalid(errors);
   const passwordHash = await hashPassword(input.password);
   const at = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
-    const user = await insertStaffUser(tx, { clinicId: caller.clinicId, email, name, passwordHash, role: input.role, at });
-    if (!user) return fail("conflict", "this clinic already has a staff user with that email", { errors: [{ path: "/email", message: "is taken" }] });
-    await audit(tx, caller, at, { action: "staff_user.created", entity: "staff_user", entityId: user.id, after: { id: user.id, role: user.role } });
-    return ok(user);
+  return inTransaction(deps.db, (tx) => createStaffUserIn(tx, caller, input, passwordHash, at));
+}
+
+/** Inserts a checked login (see staffUserErrors) with its hash, inside the caller's transaction. */
+export async function createStaffUserIn(tx: Tx, caller: Caller, input: NewStaffUser, passwordHash: string, at: Date): Promise<Result<StaffUser>> {
+  const user = await insertStaffUser(tx, {
+    clinicId: caller.clinicId,
+    email: normalEmail(input.email),
+    name: input.name.trim(),
+    passwordHash,
+    role: input.role,
+    at,
   });
+  if (!user) return fail("conflict", "this clinic already has a staff user with that email", { errors: [{ path: "/email", message: "is taken" }] });
+  await audit(tx, caller, at, { action: "staff_user.created", entity: "staff_user", entityId: user.id, after: { id: user.id, role: user.role } });
+  return ok(user);
 }
 
 /** Who is signed in: the clinic, the audit name, and what the role may do. */
@@ -120,22 +138,24 @@ export async function login(deps: Deps, input: { email: string; password: string
   }
   if (!found) return fail("unauthorized", "email or password is incorrect");
   const user = found;
-  const token = randomBytes(32).toString("base64url");
   const now = deps.clock.now();
-  const session = await inTransaction(deps.db, async (tx) => {
-    const s = await insertSession(tx, {
-      clinicId: user.clinicId,
-      staffUserId: user.id,
-      tokenHash: hashSecret(token),
-      csrfSecret: randomBytes(32).toString("base64url"),
-      at: now,
-      expiresAt: new Date(now.getTime() + SESSION_HOURS * 3_600_000),
-    });
-    const who = { clinicId: user.clinicId, actor: `staff_user:${user.id}` };
-    await audit(tx, who, now, { action: "staff_session.created", entity: "staff_session", entityId: s.id });
-    return s;
+  return ok(await inTransaction(deps.db, (tx) => startSessionIn(tx, user, now)));
+}
+
+/** A new session for `user` and its cookie token (shown once), inside the caller's transaction. */
+export async function startSessionIn(tx: Tx, user: StaffUser, now: Date): Promise<{ token: string; caller: StaffCaller }> {
+  const token = randomBytes(32).toString("base64url");
+  const session = await insertSession(tx, {
+    clinicId: user.clinicId,
+    staffUserId: user.id,
+    tokenHash: hashSecret(token),
+    csrfSecret: randomBytes(32).toString("base64url"),
+    at: now,
+    expiresAt: new Date(now.getTime() + SESSION_HOURS * 3_600_000),
   });
-  return ok({ token, caller: staffCaller(user, session) });
+  const who = { clinicId: user.clinicId, actor: `staff_user:${user.id}` };
+  await audit(tx, who, now, { action: "staff_session.created", entity: "staff_session", entityId: session.id });
+  return { token, caller: staffCaller(user, session) };
 }
 
 /** The caller behind a session cookie, or null; a session in use is extended to 12 h from now. */

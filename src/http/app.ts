@@ -29,6 +29,7 @@ import { paymentRoutes } from "./routes/payments.ts";
 import { rescheduleRoutes } from "./routes/reschedule.ts";
 import { devRoutes } from "./routes/dev.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
+import { setupRoutes } from "./routes/setup.ts";
 import { outreachRoutes } from "./routes/outreach.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
@@ -131,6 +132,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   outreachRoutes(app, deps);
   webhookRoutes(app, deps);
   devRoutes(app, deps);
+  setupRoutes(app, deps); // before the dashboard: its hook sends / and /login to /setup while no clinic exists
   dashboardRoutes(app, deps);
   return app;
 }
