@@ -77,3 +77,15 @@ function spokenDay(at: Date, zone: string): string {
 export function offerPush(t: OfferText): string {
   return `An appointment opened up ${slotTime(t.slotStart, t.patientZone, t.clinicZone)}. Held for you until ${clock(t.holdExpiresAt, t.patientZone)} — tap to book.`;
 }
+
+/**
+ * The answer to a YES for a time someone else just booked: up to three other times and one link, the
+ * patient's own offer page, where each is booked with one tap. Times in the patient's zone only (the
+ * page shows the clinic's too): three with both zones would not fit two GSM-7 segments with the link.
+ */
+export function takenSms(t: { clinicName: string; alternatives: Date[]; patientZone: string; link: string }): string {
+  const name = t.clinicName.length > 40 ? `${t.clinicName.slice(0, 37)}...` : t.clinicName;
+  if (t.alternatives.length === 0) return `${name}: sorry, that time was just taken. You stay on our waitlist.`;
+  const times = t.alternatives.slice(0, 3).map((at) => `${when(at, t.patientZone)} ${zoneLabel(at, t.patientZone)}`);
+  return `${name}: sorry, that time was just taken. Other times for you: ${times.join("; ")}. Book one here: ${t.link}`;
+}

@@ -29,12 +29,23 @@ export function parseDelivery(r: any): Delivery {
 
 export async function insertDelivery(
   q: Queryable,
-  d: { clinicId: string; offerId: string | null; patientId: string | null; kind: DeliveryKind; channel: Channel; dueAt: Date; payload?: object; at: Date },
+  d: {
+    clinicId: string;
+    offerId: string | null;
+    patientId: string | null;
+    kind: DeliveryKind;
+    channel: Channel;
+    dueAt: Date;
+    payload?: object;
+    at: Date;
+    /** A notice carrying a link to its offer's page made now (a reply to a text): the link's token hash. */
+    tokenHash?: string | null;
+  },
 ): Promise<Delivery> {
   const { rows } = await q.query(
-    `INSERT INTO deliveries (clinic_id, offer_id, patient_id, kind, channel, status, payload, due_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $8) RETURNING *`,
-    [d.clinicId, d.offerId, d.patientId, d.kind, d.channel, JSON.stringify(d.payload ?? {}), d.dueAt, d.at],
+    `INSERT INTO deliveries (clinic_id, offer_id, patient_id, kind, channel, status, payload, due_at, created_at, updated_at, token_hash)
+     VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $8, $9) RETURNING *`,
+    [d.clinicId, d.offerId, d.patientId, d.kind, d.channel, JSON.stringify(d.payload ?? {}), d.dueAt, d.at, d.tokenHash ?? null],
   );
   return parseDelivery(rows[0]);
 }
