@@ -3,9 +3,7 @@ import { ConfigError, parseConfig } from "./config.ts";
 import { seedDemo } from "./flows/seed-demo.ts";
 import { setupLine, setupLink } from "./flows/set-up-clinic.ts";
 import { createLogger } from "./log.ts";
-import { openDatabase, startService } from "./main.ts";
-import { createPool } from "./store/db.ts";
-import { MigrationError, migrate } from "./store/migrate.ts";
+import { MigrationError, migrateDatabase, startService } from "./main.ts";
 
 const USAGE = `Usage: backfill <command>
 
@@ -30,16 +28,8 @@ async function main(argv: string[]): Promise<number> {
   const config = parseConfig(process.env);
 
   if (command === "migrate") {
-    const log = createLogger(config.logLevel);
-    const database = await openDatabase(config, log);
-    const pool = createPool(database.url, 2);
-    try {
-      const applied = await migrate(pool);
-      console.log(applied.length ? `applied migrations ${applied.join(", ")}` : "database is up to date");
-    } finally {
-      await pool.end();
-      await database.stop();
-    }
+    const applied = await migrateDatabase(config, createLogger(config.logLevel));
+    console.log(applied.length ? `applied migrations ${applied.join(", ")}` : "database is up to date");
     return 0;
   }
 

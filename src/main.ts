@@ -12,8 +12,11 @@ import { createLogger } from "./log.ts";
 import { devGateway } from "./payments/dev-gateway.ts";
 import { createPool } from "./store/db.ts";
 import { startEmbeddedPostgres } from "./store/embedded-postgres.ts";
-import { startLiveEvents } from "./web/live.ts";
+import { startLiveEvents } from "./store/live-events.ts";
 import { migrate } from "./store/migrate.ts";
+
+// The CLI names a refused start by this error; it reaches the store through the composition root.
+export { MigrationError } from "./store/migrate.ts";
 
 export interface Database {
   url: string;
@@ -39,6 +42,18 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     await admin.end();
   }
   return { url: server.url.replace(/\/postgres$/, "/backfill"), kind: `embedded (${server.dataDir})`, stop: () => server.stop() };
+}
+
+/** `backfill migrate`: applies the migrations and stops; the numbers of those it applied, in order. */
+export async function migrateDatabase(config: Config, log: Logger): Promise<number[]> {
+  const database = await openDatabase(config, log);
+  const pool = createPool(database.url, 2);
+  try {
+    return await migrate(pool);
+  } finally {
+    await pool.end();
+    await database.stop();
+  }
 }
 
 export interface Service {

@@ -11,6 +11,9 @@ import type { Page, PageRequest } from "../store/page.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
 
+/** A closure as the flows hand it to the shells (they never import store/, not even for a type). */
+export type { Closure };
+
 export async function addClosure(
   deps: Deps,
   caller: Caller,

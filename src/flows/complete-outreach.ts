@@ -11,6 +11,9 @@ import { acceptOffer } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { declineOffer } from "./respond-to-offer.ts";
 
+/** An outreach task as the flows hand it to the shells (they never import store/, not even for a type). */
+export type { OutreachTask };
+
 export type Outcome = "BOOKED" | "DECLINED" | "NO_ANSWER";
 
 export async function completeOutreach(deps: Deps, caller: Caller, taskId: string, input: { outcome: Outcome; note?: string }): Promise<Result<OutreachTask>> {

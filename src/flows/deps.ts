@@ -5,7 +5,7 @@ import type { Config } from "../config.ts";
 import type { PaymentGateway } from "../payments/gateway.ts";
 import { recordAudit } from "../store/audit.ts";
 import type { Pool, Queryable } from "../store/db.ts";
-import type { LiveEvents } from "../web/live.ts";
+import type { LiveEvents } from "../store/live-events.ts";
 
 export interface Logger {
   info(obj: object, msg?: string): void;

@@ -6,6 +6,9 @@ import { inTransaction } from "../store/db.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { hashSecret, newSecret } from "./secrets.ts";
 
+/** An API key as the flows hand it to the shells (they never import store/, not even for a type). */
+export type { ApiKey };
+
 export async function issueApiKey(
   deps: Deps,
   caller: Caller,

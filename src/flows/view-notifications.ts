@@ -1,6 +1,7 @@
 // Offers as the API's notifications: each with its opening's time and its delivery trail.
 import { notFound, ok, type Result } from "../core/result.ts";
 import type { Delivery, Offer, OfferStatus, Opening } from "../core/types.ts";
+import { openingsByIds } from "../store/dashboard.ts";
 import type { Queryable } from "../store/db.ts";
 import { deliveriesOfOffers } from "../store/deliveries.ts";
 import { getOffer, listOffers, offersOfOpening } from "../store/offers.ts";
@@ -14,17 +15,20 @@ export interface NotificationView {
   deliveries: Delivery[];
 }
 
+/** The offers with their openings and trails, in two queries however many offers and openings there are. */
 export async function notificationViews(q: Queryable, clinicId: string, offers: Offer[]): Promise<NotificationView[]> {
-  const deliveries = await deliveriesOfOffers(
-    q,
-    clinicId,
-    offers.map((o) => o.id),
-  );
-  const openings = new Map<string, Opening>();
-  for (const id of new Set(offers.map((o) => o.openingId))) {
-    const o = await getOpening(q, clinicId, id);
-    if (o) openings.set(id, o);
-  }
+  const [deliveries, openings] = await Promise.all([
+    deliveriesOfOffers(
+      q,
+      clinicId,
+      offers.map((o) => o.id),
+    ),
+    openingsByIds(
+      q,
+      clinicId,
+      offers.map((o) => o.openingId),
+    ),
+  ]);
   return offers.map((offer) => ({
     offer,
     opening: openings.get(offer.openingId)!,

@@ -1,6 +1,6 @@
 // Opaque list cursors: base64url of the last item's (sort key, id).
 import type { FieldError } from "../core/result.ts";
-import type { Page, PageRequest } from "../store/page.ts";
+import type { Page, PageRequest } from "../core/page.ts";
 import { ProblemError } from "./problem.ts";
 
 export function pageRequest(query: { limit?: number; cursor?: string }): PageRequest {

@@ -2,7 +2,7 @@
 import type { Settings } from "../core/settings.ts";
 import type { Appointment, Clinic, Consent, Opening, Patient, Provider, Service, WaitlistEntry } from "../core/types.ts";
 import type { NotificationView } from "../flows/view-notifications.ts";
-import type { ApiKey } from "../store/api-keys.ts";
+import type { ApiKey } from "../flows/issue-api-key.ts";
 
 function iso(d: Date): string;
 function iso(d: Date | null): string | null;

@@ -4,6 +4,7 @@
 import type { Reach } from "../core/channels.ts";
 import type { CapUsage } from "../core/caps.ts";
 import type { Opening, WaitlistEntry } from "../core/types.ts";
+import type { QueryResultRow } from "pg";
 import type { Queryable } from "./db.ts";
 import { parseEntry } from "./waitlist.ts";
 
@@ -54,7 +55,58 @@ export function candidateParams(opening: Opening, now: Date, localDate: string, 
 
 export async function candidateRows(q: Queryable, params: unknown[]): Promise<CandidateRow[]> {
   const { rows } = await q.query(CANDIDATES_SQL, params);
-  return rows.map((r) => ({
+  return rows.map(toCandidateRow);
+}
+
+// CANDIDATES_SQL's parameters for many openings at once: those every opening shares keep a place of
+// their own ($1–$4), the rest come from the row of `x` the LATERAL join is at (see candidateRowsOfOpenings).
+const SHARED = new Map([
+  [1, "$1"],
+  [6, "$2"],
+  [10, "$3"],
+  [11, "$4"],
+]);
+const PER_OPENING = new Map([
+  [2, "x.opening_id"],
+  [3, "x.provider_id"],
+  [4, "x.start_at"],
+  [5, "x.end_at"],
+  [7, "x.minutes"],
+  [8, "x.local_date"],
+  [9, "x.notice"],
+]);
+const CANDIDATES_OF_OPENINGS_SQL = `SELECT x.opening_id AS match_opening_id, c.*
+FROM unnest($5::uuid[], $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::int[], $10::date[], $11::int[])
+  AS x(opening_id, provider_id, start_at, end_at, minutes, local_date, notice)
+CROSS JOIN LATERAL (${CANDIDATES_SQL.replace(/\$(\d+)/g, (_, n: string) => {
+  const to = SHARED.get(Number(n)) ?? PER_OPENING.get(Number(n));
+  if (to === undefined) throw new Error(`CANDIDATES_SQL's $${n} has no place in the query for many openings`);
+  return to;
+})}) c`;
+
+/**
+ * The match query for many openings of one clinic in ONE statement (the Today board asks it for every
+ * open opening): CANDIDATES_SQL itself, run per opening through a LATERAL join over the openings' own
+ * parameters, so the two can never drift and each opening keeps its own LIMIT. `params` are each
+ * opening's candidateParams; clinic, now, cap and limit must be the same for all. By opening id.
+ */
+export async function candidateRowsOfOpenings(q: Queryable, params: unknown[][]): Promise<Map<string, CandidateRow[]>> {
+  const byOpening = new Map<string, CandidateRow[]>(params.map((p) => [p[1] as string, []]));
+  const first = params[0];
+  if (first === undefined) return byOpening;
+  for (const p of params) {
+    if ([0, 5, 9, 10].some((i) => (p[i] instanceof Date ? (p[i] as Date).getTime() !== (first[i] as Date).getTime() : p[i] !== first[i]))) {
+      throw new Error("candidateRowsOfOpenings: the openings must share clinic, now, cap and limit");
+    }
+  }
+  const column = (i: number) => params.map((p) => p[i]);
+  const { rows } = await q.query(CANDIDATES_OF_OPENINGS_SQL, [first[0], first[5], first[9], first[10], ...[1, 2, 3, 4, 6, 7, 8].map(column)]);
+  for (const r of rows) byOpening.get(r.match_opening_id)?.push(toCandidateRow(r));
+  return byOpening;
+}
+
+function toCandidateRow(r: QueryResultRow): CandidateRow {
+  return {
     entry: parseEntry(r),
     service: { durationMinutes: r.duration_minutes, active: r.service_active, priceCents: r.price_cents },
     reach: {
@@ -73,7 +125,7 @@ export async function candidateRows(q: Queryable, params: unknown[]): Promise<Ca
     patientHasLiveOffer: r.patient_live,
     patientBusy: r.busy,
     alreadyOffered: r.already_offered,
-  }));
+  };
 }
 
 /** Offers made to one patient in the rolling day and week before `now`, counted as the match query counts them. */

@@ -190,3 +190,46 @@ export async function openClaimsOf(q: Queryable, clinicId: string, openingIds: s
   const { rows } = await q.query("SELECT * FROM claims WHERE clinic_id = $1 AND opening_id = ANY($2::uuid[]) AND status = 'OPEN'", [clinicId, openingIds]);
   return new Map(rows.map((r) => [r.opening_id as string, parseClaim(r)]));
 }
+
+// Batch reads by id (`= ANY`), so a page costs the same few queries whatever the number of rows it shows.
+
+/** The offers of these openings, oldest first within each opening (as offersOfOpening orders them). */
+export async function offersOfOpenings(q: Queryable, clinicId: string, openingIds: string[]): Promise<Offer[]> {
+  if (openingIds.length === 0) return [];
+  const { rows } = await q.query("SELECT * FROM offers WHERE clinic_id = $1 AND opening_id = ANY($2::uuid[]) ORDER BY created_at, id", [
+    clinicId,
+    [...new Set(openingIds)],
+  ]);
+  return rows.map(parseOffer);
+}
+
+/** These openings of the clinic (ids of another clinic are simply absent). */
+export async function openingsByIds(q: Queryable, clinicId: string, ids: string[]): Promise<Map<string, Opening>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await q.query("SELECT * FROM openings WHERE clinic_id = $1 AND id = ANY($2::uuid[])", [clinicId, [...new Set(ids)]]);
+  return new Map(rows.map((r) => [r.id as string, parseOpening(r)]));
+}
+
+/** These appointments of the clinic (ids of another clinic are simply absent). */
+export async function appointmentsByIds(q: Queryable, clinicId: string, ids: string[]): Promise<Map<string, Appointment>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await q.query("SELECT * FROM appointments WHERE clinic_id = $1 AND id = ANY($2::uuid[])", [clinicId, [...new Set(ids)]]);
+  return new Map(rows.map((r) => [r.id as string, parseAppointment(r)]));
+}
+
+export interface Contact {
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  email: string | null;
+}
+
+/** Names and contact details of these patients of the clinic (the outreach page: staff call them). */
+export async function patientContacts(q: Queryable, clinicId: string, ids: string[]): Promise<Map<string, Contact>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await q.query("SELECT id, first_name, last_name, phone, email FROM patients WHERE clinic_id = $1 AND id = ANY($2::uuid[])", [
+    clinicId,
+    [...new Set(ids)],
+  ]);
+  return new Map(rows.map((r) => [r.id as string, { firstName: r.first_name, lastName: r.last_name, phone: r.phone, email: r.email }]));
+}

@@ -2,9 +2,10 @@
 // the notifications at commit), fanned out in-process to any number of subscribers (an SSE stream per
 // open offer page or dashboard). Subscribers only learn that something changed; they read the rows
 // themselves if they need more, so nothing here can change state.
+// It sits in store/ because it is a database connection (the only one outside the pool); flows name the
+// LiveEvents port through deps.ts and pages receive it there, so no shell imports this file.
 import pg from "pg";
-import type { Logger } from "../flows/deps.ts";
-import type { Pool } from "../store/db.ts";
+import type { Pool } from "./db.ts";
 
 export const LIVE_CHANNEL = "backfill_events";
 
@@ -16,6 +17,11 @@ export interface LiveEvent {
   /** The opening concerned (for an opening, its own id). */
   openingId: string;
   status: string;
+}
+
+/** Where a lost connection is reported (ids and reasons only). */
+interface Log {
+  warn(obj: object, msg?: string): void;
 }
 
 export interface LiveEvents {
@@ -49,7 +55,7 @@ const RETRY_MAX_MS = 15_000;
  * LISTENs on a dedicated connection of its own (not one of the pool's: holding a pool client forever
  * would shrink the pool, and the pool's end() would wait for it), reconnecting if it drops.
  */
-export async function startLiveEvents(pool: Pool, log: Logger): Promise<LiveEvents> {
+export async function startLiveEvents(pool: Pool, log: Log): Promise<LiveEvents> {
   const subscribers = new Set<{ filter: (e: LiveEvent) => boolean; onEvent: (e: LiveEvent) => void }>();
   let client: pg.Client | null = null;
   let stopped = false;

@@ -10,7 +10,7 @@ import { after } from "node:test";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { generateVapidKeys } from "../../src/channels/push.ts";
 import { runDue } from "../../src/jobs/runner.ts";
-import { startLiveEvents } from "../../src/web/live.ts";
+import { startLiveEvents } from "../../src/store/live-events.ts";
 import { call, testApp, type TestContext } from "../harness/app.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, test } from "node:test";
 import { runDue } from "../../src/jobs/runner.ts";
-import { startLiveEvents, type LiveEvents } from "../../src/web/live.ts";
+import { startLiveEvents, type LiveEvents } from "../../src/store/live-events.ts";
 import { aClinic, anEntry, anOpening, aPatient, aProvider, aService, call, inHours, T0, testApp } from "../harness/app.ts";
 
 let live: LiveEvents | null = null;

@@ -1,8 +1,8 @@
-// Live events (migration 006 + src/web/live.ts): committed status changes of offers and openings reach
+// Live events (migration 006 + src/store/live-events.ts): committed status changes of offers and openings reach
 // in-process subscribers; rolled-back ones and malformed notifications never do.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { parseLiveEvent, startLiveEvents, type LiveEvent } from "../../src/web/live.ts";
+import { parseLiveEvent, startLiveEvents, type LiveEvent } from "../../src/store/live-events.ts";
 import { anOpening, aProvider, aClinic, testApp } from "../harness/app.ts";
 
 const quiet = { info() {}, warn() {}, error() {} };

@@ -1,8 +1,7 @@
 // Charges (`booking:manage_schedule`): GET /api/booking/patients/:id/charges lists fees and deposits.
 import { Type } from "typebox";
 import type { Deps } from "../../flows/deps.ts";
-import { listChargesOf } from "../../flows/list-charges.ts";
-import type { Charge } from "../../store/charges.ts";
+import { listChargesOf, type Charge } from "../../flows/list-charges.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { sendResult } from "../problem.ts";

@@ -1,9 +1,8 @@
 // Closures (`booking:manage_schedule`): the whole clinic or one provider is closed for a time; openings
 // inside an active closure are never offered.
 import { Type } from "typebox";
-import { addClosure, listClosuresOf, removeClosure } from "../../flows/closures.ts";
+import { addClosure, listClosuresOf, removeClosure, type Closure } from "../../flows/closures.ts";
 import type { Deps } from "../../flows/deps.ts";
-import type { Closure } from "../../store/closures.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";

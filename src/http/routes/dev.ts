@@ -5,8 +5,8 @@ import { ManualClock } from "../../clock.ts";
 import type { Deps } from "../../flows/deps.ts";
 import { recordDeliveryStatus } from "../../flows/delivery-status.ts";
 import { handleInboundSms } from "../../flows/inbound-sms.ts";
+import { findOutboxMessage, viewOutbox } from "../../flows/view-outbox.ts";
 import { runDue } from "../../jobs/runner.ts";
-import { getOutbox, listOutbox } from "../../store/outbox.ts";
 import type { App } from "../app.ts";
 import { requireKeyOrAdmin } from "../auth.ts";
 import { sendProblem, sendResult } from "../problem.ts";
@@ -21,7 +21,7 @@ export function devRoutes(app: App, deps: Deps) {
     "/api/dev/outbox",
     { onRequest: guard, schema: { tags, querystring: Type.Object({ to: Type.Optional(Type.String({ maxLength: 320 })) }), response: problems() } },
     async (request) => {
-      const items = await listOutbox(deps.db, request.caller?.clinicId ?? null, request.query.to);
+      const items = await viewOutbox(deps, request.caller?.clinicId ?? null, request.query.to);
       return {
         items: items.map((m) => ({
           id: m.id,
@@ -56,7 +56,7 @@ export function devRoutes(app: App, deps: Deps) {
       },
     },
     async (request, reply) => {
-      const message = await getOutbox(deps.db, request.caller?.clinicId ?? null, request.params.id);
+      const message = await findOutboxMessage(deps, request.caller?.clinicId ?? null, request.params.id);
       if (!message) return sendProblem(reply, { ok: false, code: "not_found", detail: "outbox message not found" });
       const result = await recordDeliveryStatus(deps, message.clinicId, message.deliveryId, request.body.status, request.body.errorCode ?? null);
       return sendResult(reply, result, 200, (v) => ({ deliveryId: v.delivery.id, status: v.delivery.status, changed: v.changed }));

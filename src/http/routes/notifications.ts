@@ -2,14 +2,12 @@
 import { Type } from "typebox";
 import { OFFER_STATUSES, type OfferStatus } from "../../core/types.ts";
 import { bookFromWaitlist } from "../../flows/book-from-waitlist.ts";
-import { settingsIn } from "../../flows/change-settings.ts";
 import { conversion } from "../../flows/conversion.ts";
 import type { Deps } from "../../flows/deps.ts";
-import { matchOpening } from "../../flows/match-opening.ts";
 import { notifyEntry, notifyMatches } from "../../flows/notify.ts";
 import { recordResponse } from "../../flows/respond-to-offer.ts";
 import { findNotification, listNotifications, notificationViews } from "../../flows/view-notifications.ts";
-import { getOpening } from "../../store/openings.ts";
+import { viewMatches } from "../../flows/view-matches.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";
@@ -62,11 +60,9 @@ export function notificationRoutes(app: App, deps: Deps) {
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const opening = await getOpening(deps.db, caller.clinicId, request.params.slotId);
-      if (!opening) return sendProblem(reply, { ok: false, code: "not_found", detail: "slot not found" });
-      const settings = await settingsIn(deps.db, caller.clinicId);
-      const matches = opening.status === "OPEN" ? await matchOpening(deps.db, opening, settings, deps.clock.now()) : [];
-      return { items: matches.map((m) => m.candidate) };
+      const matches = await viewMatches(deps, caller, request.params.slotId);
+      if (!matches.ok) return sendProblem(reply, matches);
+      return { items: matches.value };
     },
   );
 

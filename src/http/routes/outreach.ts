@@ -1,8 +1,7 @@
 // Manual outreach (`booking:manage_waitlist`): when every channel failed for an offer, staff call.
 import { Type } from "typebox";
-import { completeOutreach, listOutreach } from "../../flows/complete-outreach.ts";
+import { completeOutreach, listOutreach, type OutreachTask } from "../../flows/complete-outreach.ts";
 import type { Deps } from "../../flows/deps.ts";
-import type { OutreachTask } from "../../store/outreach.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";

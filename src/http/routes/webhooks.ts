@@ -6,10 +6,10 @@ import { verifyTwilioSignature } from "../../channels/twilio-signature.ts";
 import { parseSmsStatus } from "../../channels/twilio-sms.ts";
 import { isAnsweringMachine, parseVoiceStatus } from "../../channels/twilio-voice.ts";
 import { recordDeliveryStatus } from "../../flows/delivery-status.ts";
+import { findCallbackDelivery } from "../../flows/find-callback-delivery.ts";
 import type { Deps } from "../../flows/deps.ts";
 import { handleInboundSms } from "../../flows/inbound-sms.ts";
 import { voiceTwiml } from "../../flows/voice-call.ts";
-import { findDeliveryById, findDeliveryByProviderId } from "../../store/deliveries.ts";
 import type { App } from "../app.ts";
 import { sendProblem } from "../problem.ts";
 
@@ -58,13 +58,8 @@ export function webhookRoutes(app: App, deps: Deps) {
       if (!signed(deps, request, reply, params)) return reply;
       const { sid, status, reason } = parse(params);
       if (sid && status) {
-        // By the SID we recorded, or — for a callback that beats us recording it — by the delivery id
-        // we put in the (signed) callback URL, as long as that delivery has no other SID.
-        const byId =
-          typeof (request.query as Params).delivery === "string"
-            ? await findDeliveryById(deps.db, (request.query as Params).delivery!).catch(() => null)
-            : null;
-        const delivery = (await findDeliveryByProviderId(deps.db, sid)) ?? (byId && (byId.providerMessageId ?? sid) === sid ? byId : null);
+        const deliveryId = (request.query as Params).delivery;
+        const delivery = await findCallbackDelivery(deps, sid, typeof deliveryId === "string" ? deliveryId : null);
         // An unknown sid (another app on the same account) or a stale status changes nothing.
         if (delivery) await recordDeliveryStatus(deps, delivery.clinicId, delivery.id, status, reason);
       }

@@ -4,9 +4,10 @@
 import { DateTime } from "luxon";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { cancelAppointment } from "../../flows/cancel-appointment.ts";
-import { getAppointment } from "../../store/appointments.ts";
+import { findAppointment } from "../../flows/look-up.ts";
+import { viewAppointments } from "../../flows/view-appointments.ts";
+import { viewPatientNames } from "../../flows/view-directory.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientNames, patientStanding, upcomingAppointments } from "../../store/dashboard.ts";
 import { html, type Html } from "../html.ts";
 import { money, nameOf, standingBadges, timeOnly, when } from "./format.ts";
 import { csrfField, errorSummary, statusBadge } from "./layout.ts";
@@ -20,9 +21,7 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fa
   const zone = staff.timezone;
   const now = deps.clock.now();
   const to = DateTime.fromJSDate(now, { zone }).plus({ days: DAYS }).endOf("day").toJSDate();
-  const [appointments, dir] = await Promise.all([upcomingAppointments(deps.db, staff.caller.clinicId, now, to), directory(deps.db, staff.caller.clinicId)]);
-  const ids = appointments.map((a) => a.patientId);
-  const [names, standing] = await Promise.all([patientNames(deps.db, staff.caller.clinicId, ids), patientStanding(deps.db, staff.caller.clinicId, ids)]);
+  const { appointments, dir, names, standing } = await viewAppointments(deps, staff.caller.clinicId, now, to);
   const byDay = new Map<string, Html[]>();
   for (const a of appointments) {
     const day = DateTime.fromJSDate(a.start, { zone }).setLocale("en-US").toFormat("cccc d LLLL");
@@ -85,8 +84,9 @@ const FEE_REASONS: Record<string, string> = {
 /** The quote: what cancelling on the patient's word costs, with Confirm and Keep. Nothing changed yet. */
 async function quote(kit: Kit, request: FastifyRequest, reply: FastifyReply, id: string, q: { feeCents: number; feeReason: string; reason?: string }) {
   const staff = staffOf(request);
-  const appointment = await getAppointment(kit.deps.db, staff.caller.clinicId, id);
-  const names = appointment ? await patientNames(kit.deps.db, staff.caller.clinicId, [appointment.patientId]) : new Map<string, string>();
+  const found = await findAppointment(kit.deps, staff.caller, id);
+  const appointment = found.ok ? found.value : null;
+  const names = appointment ? await viewPatientNames(kit.deps, staff.caller.clinicId, [appointment.patientId]) : new Map<string, string>();
   return kit.page(request, reply, {
     title: "Confirm the cancellation fee",
     active: "/appointments",

@@ -5,8 +5,8 @@ import { DateTime } from "luxon";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FieldError } from "../../core/result.ts";
 import { addClosure, removeClosure, upcomingClosures } from "../../flows/closures.ts";
+import { viewDirectory, viewPatientNames } from "../../flows/view-directory.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientNames } from "../../store/dashboard.ts";
 import { html } from "../html.ts";
 import { localDay, localInstant, nameOf, span } from "./format.ts";
 import { csrfField, errorSummary, fieldError, options, statusBadge } from "./layout.ts";
@@ -28,9 +28,9 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fo
   const { deps } = kit;
   const zone = staff.timezone;
   const now = deps.clock.now();
-  const [closures, dir] = await Promise.all([upcomingClosures(deps, staff.caller, now), directory(deps.db, staff.caller.clinicId)]);
-  const names = await patientNames(
-    deps.db,
+  const [closures, dir] = await Promise.all([upcomingClosures(deps, staff.caller, now), viewDirectory(deps, staff.caller.clinicId)]);
+  const names = await viewPatientNames(
+    deps,
     staff.caller.clinicId,
     closures.flatMap((c) => c.affected.map((a) => a.patientId)),
   );

@@ -4,8 +4,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { DeliveryStatus } from "../../core/types.ts";
 import { recordDeliveryStatus } from "../../flows/delivery-status.ts";
+import { findOutboxMessage, viewOutbox } from "../../flows/view-outbox.ts";
 import type { App } from "../../http/app.ts";
-import { getOutbox, listOutbox } from "../../store/outbox.ts";
 import { html, type Html } from "../html.ts";
 import { when } from "./format.ts";
 import { csrfField, errorSummary } from "./layout.ts";
@@ -15,7 +15,7 @@ const SHOWN = 100;
 const STATUSES: DeliveryStatus[] = ["DELIVERED", "FAILED"];
 
 async function list(kit: Kit, staff: Staff): Promise<Html> {
-  const messages = (await listOutbox(kit.deps.db, staff.caller.clinicId)).reverse().slice(0, SHOWN);
+  const messages = (await viewOutbox(kit.deps, staff.caller.clinicId)).reverse().slice(0, SHOWN);
   if (messages.length === 0) return html`<p class="muted">No messages yet. Cancel an appointment or notify a waitlist entry to send one.</p>`;
   return html`${messages.map(
     (m) => html`<article class="card message-card" data-outbox="${m.id}" data-channel="${m.channel}">
@@ -43,7 +43,7 @@ export function devInboxRoutes(app: App, kit: Kit) {
 
   app.post<{ Params: { id: string } }>("/dev/inbox/:id/status", { schema: { hide: true }, preHandler: kit.guard() }, async (request, reply) => {
     const staff = staffOf(request);
-    const message = isId(request.params.id) ? await getOutbox(kit.deps.db, staff.caller.clinicId, request.params.id) : null;
+    const message = isId(request.params.id) ? await findOutboxMessage(kit.deps, staff.caller.clinicId, request.params.id) : null;
     if (!message) return kit.notFound(request, reply);
     const status = one(formOf(request), "status") as DeliveryStatus;
     if (!STATUSES.includes(status)) return render(kit, request, reply, { detail: "Choose delivered or failed.", status: 422 });

@@ -5,9 +5,8 @@
 import type { ServerResponse } from "node:http";
 import type { Deps } from "../../flows/deps.ts";
 import type { App } from "../../http/app.ts";
-import { boardSignature } from "../../store/dashboard.ts";
-import { liveSessionByHash } from "../../store/staff.ts";
 import { hashSecret } from "../../flows/secrets.ts";
+import { boardFingerprint, sessionIsLive } from "../../flows/watch-board.ts";
 import { cookies, SESSION_COOKIE, staffOf, type Kit } from "./kit.ts";
 
 const POLL_MS = 2_000;
@@ -30,7 +29,7 @@ function pollingWatch(deps: Deps) {
         if (busy) return;
         busy = true;
         try {
-          const now = await boardSignature(deps.db, clinicId);
+          const now = await boardFingerprint(deps, clinicId);
           if (w.last !== null && now !== w.last) for (const l of [...w.listeners]) l();
           w.last = now;
         } catch {
@@ -83,7 +82,7 @@ export function eventRoutes(app: App, kit: Kit) {
     const unwatch = watch(caller.clinicId, () => res.write(`event: change\nid: ${++seq}\ndata: {}\n\n`));
     const ping = setInterval(() => res.write(": ping\n\n"), PING_MS);
     const check = setInterval(async () => {
-      const live = await liveSessionByHash(deps.db, tokenHash, deps.clock.now()).catch(() => null);
+      const live = await sessionIsLive(deps, tokenHash, deps.clock.now()).catch(() => false);
       if (!live) res.end();
     }, SESSION_CHECK_MS);
     const done = () => {

@@ -5,8 +5,8 @@ import type { Permission } from "../../core/permissions.ts";
 import type { Failure, FieldError } from "../../core/result.ts";
 import type { Deps } from "../../flows/deps.ts";
 import { authenticateSession, csrfToken, csrfTokenMatches, type StaffCaller } from "../../flows/staff-login.ts";
+import { viewClinic } from "../../flows/view-clinic.ts";
 import { STATUS_OF } from "../../http/problem.ts";
-import { getClinic } from "../../store/clinics.ts";
 import { html, type Html } from "../html.ts";
 import { barePage, layout } from "./layout.ts";
 
@@ -144,7 +144,7 @@ export function makeKit(deps: Deps): Kit {
             return refuse(request, reply, 403, "Forbidden", "This form has expired or did not come from this dashboard. Go back, reload and try again.");
           }
         }
-        const clinic = await getClinic(deps.db, caller.clinicId);
+        const clinic = await viewClinic(deps, caller.clinicId);
         if (!clinic) return refuse(request, reply, 401, "Please log in", "Your clinic no longer exists.");
         request.staff = { caller, clinicName: clinic.name, timezone: clinic.timezone, csrf: csrfToken(caller.session) };
         if (permission && !caller.permissions.includes(permission)) {

@@ -1,9 +1,8 @@
 // Notifications (GET /notifications): the newest offers, each with its delivery trail per channel
 // (what was tried, in order, and what the provider said).
 import { OFFER_STATUSES, type OfferStatus } from "../../core/types.ts";
-import { notificationViews } from "../../flows/view-notifications.ts";
+import { viewRecentOffers } from "../../flows/view-recent-offers.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientNames, recentOffers } from "../../store/dashboard.ts";
 import { html } from "../html.ts";
 import { countdown, nameOf, span, when } from "./format.ts";
 import { options, statusBadge } from "./layout.ts";
@@ -14,21 +13,12 @@ const LIMIT = 100;
 export function notificationRoutes(app: App, kit: Kit) {
   app.get("/notifications", { schema: { hide: true }, preHandler: kit.guard("booking:manage_waitlist") }, async (request, reply) => {
     const staff = staffOf(request);
-    const { db } = kit.deps;
     const clinicId = staff.caller.clinicId;
     const zone = staff.timezone;
     const now = kit.deps.clock.now();
     const asked = (request.query as { status?: string }).status ?? "";
     const status = (OFFER_STATUSES as readonly string[]).includes(asked) ? (asked as OfferStatus) : undefined;
-    const views = await notificationViews(db, clinicId, await recentOffers(db, clinicId, status, LIMIT));
-    const [dir, names] = await Promise.all([
-      directory(db, clinicId),
-      patientNames(
-        db,
-        clinicId,
-        views.map((v) => v.offer.patientId),
-      ),
-    ]);
+    const { views, dir, names } = await viewRecentOffers(kit.deps, clinicId, status, LIMIT);
     const body = html`<form method="get" action="/notifications" class="card row"><div><label for="status">Status</label>
 <select id="status" name="status">${options(
       OFFER_STATUSES.map((s) => ({ id: s, name: s })),

@@ -5,12 +5,10 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Result } from "../../core/result.ts";
 import { CHANNELS, type Channel } from "../../core/types.ts";
 import { bookFromWaitlist } from "../../flows/book-from-waitlist.ts";
-import { settingsIn } from "../../flows/change-settings.ts";
-import { matchOpening } from "../../flows/match-opening.ts";
 import { notifyEntry, notifyMatches } from "../../flows/notify.ts";
 import { openingWithOffers } from "../../flows/view-notifications.ts";
+import { viewOpening } from "../../flows/view-opening.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientNames } from "../../store/dashboard.ts";
 import { html } from "../html.ts";
 import { countdown, nameOf, span, when } from "./format.ts";
 import { csrfField, errorSummary, statusBadge } from "./layout.ts";
@@ -19,18 +17,12 @@ import { formOf, isId, one, seeOther, staffOf, statusOf, type FormErrors, type K
 async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, id: string, failed?: { errors: FormErrors; status: number }) {
   const staff = staffOf(request);
   const { deps } = kit;
-  const clinicId = staff.caller.clinicId;
-  const found = await openingWithOffers(deps, staff.caller, id);
-  if (!found.ok) return kit.notFound(request, reply);
-  const { opening: o, offers } = found.value;
   const zone = staff.timezone;
   const now = deps.clock.now();
   const canWaitlist = staff.caller.permissions.includes("booking:manage_waitlist");
-  const matches = canWaitlist && o.status === "OPEN" ? await matchOpening(deps.db, o, await settingsIn(deps.db, clinicId), now) : [];
-  const [dir, names] = await Promise.all([
-    directory(deps.db, clinicId),
-    patientNames(deps.db, clinicId, [...offers.map((v) => v.offer.patientId), ...matches.map((m) => m.candidate.patientId)]),
-  ]);
+  const found = await viewOpening(deps, staff.caller, id, canWaitlist, now);
+  if (!found.ok) return kit.notFound(request, reply);
+  const { opening: o, offers, matches, dir, names } = found.value;
   const body = html`<p><a href="/openings">← Openings</a></p>
 <div class="card"><p><strong>${span(o.start, o.end, zone)}</strong> ${statusBadge(o.status)}</p>
 <p class="muted">${nameOf(dir.providers, o.providerId)}${o.chairId ? ` · ${nameOf(dir.chairs, o.chairId)}` : ""} · ${o.source.toLowerCase().replace("_", " ")}

@@ -5,8 +5,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FieldError } from "../../core/result.ts";
 import { listOpeningsOf } from "../../flows/look-up.ts";
 import { openSlot } from "../../flows/open-slot.ts";
+import { viewDirectory } from "../../flows/view-directory.ts";
 import type { App } from "../../http/app.ts";
-import { directory } from "../../store/dashboard.ts";
 import { html } from "../html.ts";
 import { localDay, localInstant, nameOf, span } from "./format.ts";
 import { csrfField, errorSummary, fieldError, options, statusBadge } from "./layout.ts";
@@ -30,7 +30,7 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fo
   const weekAgo = DateTime.fromJSDate(now, { zone }).minus({ days: 7 }).startOf("day").toJSDate();
   const [page, dir] = await Promise.all([
     listOpeningsOf(deps, staff.caller, { from: weekAgo }, { limit: 200, after: null }),
-    directory(deps.db, staff.caller.clinicId),
+    viewDirectory(deps, staff.caller.clinicId),
   ]);
   const open = page.items.filter((o) => o.status === "OPEN" && o.end > now);
   const past = page.items.filter((o) => !(o.status === "OPEN" && o.end > now)).reverse();

@@ -2,9 +2,9 @@
 // close the task here (POST /outreach/:id/complete → the same flow as the API: BOOKED books the offer,
 // DECLINED declines it, NO_ANSWER marks the entry unreachable).
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { completeOutreach, listOutreach, staffNotices, type Outcome } from "../../flows/complete-outreach.ts";
+import { completeOutreach, staffNotices, type Outcome } from "../../flows/complete-outreach.ts";
+import { viewOutreach } from "../../flows/view-outreach.ts";
 import type { App } from "../../http/app.ts";
-import { getPatient } from "../../store/patients.ts";
 import { html } from "../html.ts";
 import { countdown, when } from "./format.ts";
 import { csrfField, errorSummary, statusBadge } from "./layout.ts";
@@ -22,11 +22,11 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fa
   const zone = staff.timezone;
   const now = deps.clock.now();
   const showDone = (request.query as { show?: string }).show === "done";
-  const page = await listOutreach(deps, staff.caller, showDone ? "DONE" : "OPEN", { limit: 200, after: null });
+  const board = await viewOutreach(deps, staff.caller, showDone ? "DONE" : "OPEN", { limit: 200, after: null });
   const rows = [];
-  for (const t of page.items) {
+  for (const t of board.tasks) {
     // Staff need the number to call: the patient's contact is shown here, and only here.
-    const p = await getPatient(deps.db, staff.caller.clinicId, t.patientId);
+    const p = board.contacts.get(t.patientId);
     rows.push(html`<article class="card task" data-task="${t.id}"><div class="row"><strong>${p ? `${p.firstName} ${p.lastName}` : "Patient"}</strong>
 ${statusBadge(t.status)} <span class="badge">${t.priority}</span>
 ${t.status === "OPEN" ? html`<span class="small">due ${when(t.deadline, zone)} ${countdown(t.deadline, now)}</span>` : html`<span class="small muted">${t.outcome ?? ""} ${t.completedAt ? when(t.completedAt, zone) : ""}</span>`}</div>

@@ -8,9 +8,8 @@ import { STRATEGIES, type Settings, type Strategy } from "../../core/settings.ts
 import { CHANNELS, type Channel } from "../../core/types.ts";
 import { changeSettings, getSettings } from "../../flows/change-settings.ts";
 import { createStaffUser } from "../../flows/staff-login.ts";
+import { viewServiceCategories, viewStaffUsers } from "../../flows/view-settings.ts";
 import type { App } from "../../http/app.ts";
-import { serviceCategories } from "../../store/dashboard.ts";
-import { listStaffUsers } from "../../store/staff.ts";
 import { html } from "../html.ts";
 import { csrfField, errorSummary, fieldError, options } from "./layout.ts";
 import { formOf, one, seeOther, staffOf, statusOf, type Form, type FormErrors, type Kit } from "./kit.ts";
@@ -88,10 +87,10 @@ async function render(
   const staff = staffOf(request);
   const current = await getSettings(kit.deps, staff.caller);
   if (!current.ok) return kit.notFound(request, reply);
-  const categories = policyCategories(current.value, await serviceCategories(kit.deps.db, staff.caller.clinicId));
+  const categories = policyCategories(current.value, await viewServiceCategories(kit.deps, staff.caller.clinicId));
   const v = state.values ?? { ...valuesOf(current.value), ...lifecycleValues(current.value, categories) };
   const errs = state.failed?.errors;
-  const users = await listStaffUsers(kit.deps.db, staff.caller.clinicId);
+  const users = await viewStaffUsers(kit.deps, staff.caller.clinicId);
   const order = v.channelOrder as string[];
   const channelChoices = ORDERABLE.map((c) => ({ id: c, name: c }));
   const body = html`<form method="post" action="/settings" class="card">${csrfField(staff.csrf)}
@@ -140,7 +139,7 @@ export function settingsRoutes(app: App, kit: Kit) {
     if (!current.ok) return kit.notFound(request, reply);
     const form = formOf(request);
     const main = parse(form);
-    const life = parseLifecycle(form, policyCategories(current.value, await serviceCategories(kit.deps.db, staff.caller.clinicId)), current.value);
+    const life = parseLifecycle(form, policyCategories(current.value, await viewServiceCategories(kit.deps, staff.caller.clinicId)), current.value);
     const values = { ...main.values, ...life.values };
     const patch = { ...main.patch, ...life.patch };
     const errors = [...main.errors, ...life.errors];

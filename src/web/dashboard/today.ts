@@ -2,13 +2,9 @@
 // countdowns and who is next in line, and the bookings the waitlist made today. The panel is also
 // served alone (GET /today/panel) so the page can refresh it when /events says something changed.
 import { DateTime } from "luxon";
-import { settingsIn } from "../../flows/change-settings.ts";
-import { matchOpening } from "../../flows/match-opening.ts";
-import { notificationViews, type NotificationView } from "../../flows/view-notifications.ts";
+import type { NotificationView } from "../../flows/view-notifications.ts";
+import { viewToday } from "../../flows/view-today.ts";
 import type { App } from "../../http/app.ts";
-import { getAppointment } from "../../store/appointments.ts";
-import { boardOpenings, directory, openClaimsOf, patientNames } from "../../store/dashboard.ts";
-import { offersOfOpening } from "../../store/offers.ts";
 import { html, type Html } from "../html.ts";
 import { countdown, money, nameOf, span, timeOnly, when } from "./format.ts";
 import { NAV, statusBadge } from "./layout.ts";
@@ -22,32 +18,15 @@ async function panel(kit: Kit, staff: Staff): Promise<Html> {
   const zone = staff.timezone;
   const now = deps.clock.now();
   const startOfDay = DateTime.fromJSDate(now, { zone }).startOf("day").toJSDate();
-  const [openings, dir, settings] = await Promise.all([
-    boardOpenings(deps.db, clinicId, now, startOfDay),
-    directory(deps.db, clinicId),
-    settingsIn(deps.db, clinicId),
-  ]);
-  const open = openings.filter((o) => o.status === "OPEN");
-  const filled = openings.filter((o) => o.status === "FILLED");
   const canMatch = staff.caller.permissions.includes("booking:manage_waitlist");
+  const board = await viewToday(deps, clinicId, now, startOfDay, canMatch);
+  const { dir, names } = board;
+  const open = board.open.map((c) => c.opening);
+  const filled = board.filled.map((b) => b.opening);
 
-  const claims = await openClaimsOf(
-    deps.db,
-    clinicId,
-    open.map((o) => o.id),
-  );
   const cards: Html[] = [];
-  for (const o of open) {
-    const offers = await notificationViews(deps.db, clinicId, await offersOfOpening(deps.db, clinicId, o.id));
-    const next = canMatch ? (await matchOpening(deps.db, o, settings, now)).slice(0, 3) : [];
-    // A patient who owes a deposit accepted and is paying: the slot is held for them (90 s).
-    const claim = claims.get(o.id);
-    const paying = claim && claim.expiresAt > now ? claim : null;
-    const names = await patientNames(deps.db, clinicId, [
-      ...offers.map((v) => v.offer.patientId),
-      ...next.map((m) => m.candidate.patientId),
-      ...(paying ? [paying.patientId] : []),
-    ]);
+  // A patient who owes a deposit accepted and is paying (`paying`): the slot is held for them (90 s).
+  for (const { opening: o, offers, next, paying } of board.open) {
     const live = offers.filter((v) => LIVE.has(v.offer.status));
     const past = offers.filter((v) => !LIVE.has(v.offer.status));
     cards.push(html`<article class="card opening" data-opening="${o.id}">
@@ -76,9 +55,7 @@ ${
   }
 
   const booked: Html[] = [];
-  for (const o of filled) {
-    const appt = o.filledAppointmentId ? await getAppointment(deps.db, clinicId, o.filledAppointmentId) : null;
-    const names = await patientNames(deps.db, clinicId, appt ? [appt.patientId] : []);
+  for (const { opening: o, appointment: appt } of board.filled) {
     booked.push(html`<li class="booking" data-opening="${o.id}"><strong>${appt ? names.get(appt.patientId) : "Booked"}</strong>
 ${span(o.start, o.end, zone)} · ${nameOf(dir.providers, o.providerId)}${appt ? html` · ${nameOf(dir.services, appt.serviceId)}` : ""}
 ${statusBadge("BOOKED")} <span class="muted small">${appt?.source === "WAITLIST" ? "from the waitlist" : "by staff"}${o.filledAt ? ` at ${timeOnly(o.filledAt, zone)}` : ""}</span></li>`);

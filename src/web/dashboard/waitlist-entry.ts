@@ -6,8 +6,8 @@ import { checkPreferences } from "../../core/waitlist.ts";
 import { PRIORITIES, type Priority, type WaitlistEntry } from "../../core/types.ts";
 import { editWaitlistEntry, type EntryInput } from "../../flows/add-to-waitlist.ts";
 import { findEntry } from "../../flows/look-up.ts";
+import { viewDirectory, viewPatientNames, type Directory, type Named } from "../../flows/view-directory.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientNames, type Directory, type Named } from "../../store/dashboard.ts";
 import { html, type Html } from "../html.ts";
 import { WEEKDAYS } from "./format.ts";
 import { csrfField, errorSummary, fieldError, options, statusBadge } from "./layout.ts";
@@ -186,8 +186,11 @@ async function editPage(
   status?: number,
 ) {
   const staff = staffOf(request);
-  const dir = await directory(kit.deps.db, staff.caller.clinicId);
-  const name = (await patientNames(kit.deps.db, staff.caller.clinicId, [entry.patientId])).get(entry.patientId) ?? "patient";
+  const [dir, names] = await Promise.all([
+    viewDirectory(kit.deps, staff.caller.clinicId),
+    viewPatientNames(kit.deps, staff.caller.clinicId, [entry.patientId]),
+  ]);
+  const name = names.get(entry.patientId) ?? "patient";
   const body = html`<p><a href="/waitlist">← Waitlist</a></p><p><strong>${name}</strong> ${statusBadge(entry.status)}
 <span class="muted small">${entry.notificationCount} notification(s) so far</span></p>
 ${entryForm({ action: `/waitlist/${entry.id}`, submit: "Save", csrf: staff.csrf, values, failed, dir })}`;

@@ -3,8 +3,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ENTRY_STATUSES, type EntryStatus } from "../../core/types.ts";
 import { addToWaitlist, removeFromWaitlist } from "../../flows/add-to-waitlist.ts";
+import { viewWaitlist } from "../../flows/view-waitlist.ts";
 import type { App } from "../../http/app.ts";
-import { directory, patientChoices, patientStanding, searchEntries } from "../../store/dashboard.ts";
 import { html } from "../html.ts";
 import { nameOf, standingBadges, windowText } from "./format.ts";
 import { csrfField, options, statusBadge } from "./layout.ts";
@@ -30,20 +30,14 @@ async function render(
   add: { values: EntryValues; failed?: FormErrors; status?: number } = { values: emptyValues() },
 ) {
   const staff = staffOf(request);
-  const { db } = kit.deps;
   const clinicId = staff.caller.clinicId;
   const f = filtersOf(request);
   const status = f.status === "open" || (ENTRY_STATUSES as readonly string[]).includes(f.status) ? (f.status as EntryStatus | "open") : undefined;
-  const [rows, dir, patients] = await Promise.all([
-    searchEntries(db, clinicId, { status, serviceId: isId(f.serviceId) ? f.serviceId : undefined, search: f.q || undefined }),
-    directory(db, clinicId),
-    patientChoices(db, clinicId),
-  ]);
-  const standing = await patientStanding(
-    db,
-    clinicId,
-    rows.map((r) => r.entry.patientId),
-  );
+  const { rows, dir, patients, standing } = await viewWaitlist(kit.deps, clinicId, {
+    status,
+    serviceId: isId(f.serviceId) ? f.serviceId : undefined,
+    search: f.q || undefined,
+  });
   const statusChoices = [{ id: "open", name: "Open (not booked or removed)" }, { id: "all", name: "All" }, ...ENTRY_STATUSES.map((s) => ({ id: s, name: s }))];
   const body = html`<form method="get" action="/waitlist" class="card row filters" role="search">
 <div><label for="q">Search</label><input type="search" id="q" name="q" value="${f.q}" placeholder="Name, phone or email"></div>
