@@ -78,3 +78,28 @@ test("without a debounce (the default 0) a new entry is offered an idle opening 
   await drain();
   assert.deepEqual(await offersOf(opening.id), [[entry.id, "PENDING"]]);
 });
+
+test("an offer staff made by hand during the debounce, declined: the opening's first wave still waits for its end", async () => {
+  const s = await debouncedClinic(20);
+  const other = await aPatient(ctx, s.clinic, { phone: "+16175550203" });
+  const first = await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
+  const second = await anEntry(ctx, s.clinic, { patientId: other.id, serviceId: s.service.id });
+  const opening = await anOpening(ctx, s.clinic, { providerId: s.provider.id, start: inHours(38), end: inHours(39) });
+  const notified = await call(ctx, "POST", `/api/booking/waitlist/${first.id}/notify`, { key: s.clinic.key, body: { slotId: opening.id } });
+  assert.equal(notified.status, 201);
+  await drain();
+  minutesAfter(T0, 5);
+  const declined = await call(ctx, "PUT", `/api/booking/waitlist/notifications/${notified.body.id}/response`, {
+    key: s.clinic.key,
+    body: { response: "DECLINED" },
+  });
+  assert.equal(declined.status, 200);
+  await drain(); // the decline wakes the opening
+  assert.deepEqual(await offersOf(opening.id), [[first.id, "DECLINED"]]);
+  minutesAfter(T0, 20);
+  await drain();
+  assert.deepEqual(await offersOf(opening.id), [
+    [first.id, "DECLINED"],
+    [second.id, "PENDING"],
+  ]);
+});
