@@ -6,7 +6,7 @@ import { removeSubscription, subscriptionsOf } from "../store/push-subscriptions
 import type { Channels } from "./channel.ts";
 import { smtpEmail } from "./email.ts";
 import { outboxChannel } from "./outbox.ts";
-import { webPush } from "./push.ts";
+import { type WebPushOptions, webPush } from "./push.ts";
 import { twilioSms } from "./twilio-sms.ts";
 import { twilioVoice } from "./twilio-voice.ts";
 
@@ -17,8 +17,11 @@ export interface ConfiguredChannels {
   close(): Promise<void>;
 }
 
-/** `push`: VAPID keys from the environment or generated at first start (null: push goes to the outbox). */
-export function configureChannels(config: Config, db: Pool, push: PushConfig | null): ConfiguredChannels {
+/**
+ * `push`: VAPID keys from the environment or generated at first start (null: push goes to the outbox).
+ * `pushOptions`: how to reach push services (tests pass an agent trusting their local one).
+ */
+export function configureChannels(config: Config, db: Pool, push: PushConfig | null, pushOptions: WebPushOptions = {}): ConfiguredChannels {
   const outbox = outboxChannel(db);
   const { twilio, smtp } = config.channels;
   const email = smtp ? smtpEmail(smtp) : null;
@@ -27,10 +30,14 @@ export function configureChannels(config: Config, db: Pool, push: PushConfig | n
     VOICE: twilio?.from ? twilioVoice(twilio, config.publicUrl) : outbox,
     EMAIL: email ?? outbox,
     PUSH: push
-      ? webPush(push, {
-          forPatient: (clinicId, patientId) => subscriptionsOf(db, clinicId, patientId),
-          remove: (id) => removeSubscription(db, id),
-        })
+      ? webPush(
+          push,
+          {
+            forPatient: (clinicId, patientId) => subscriptionsOf(db, clinicId, patientId),
+            remove: (id, reason, now) => removeSubscription(db, id, reason, now),
+          },
+          pushOptions,
+        )
       : outbox,
     MANUAL: outbox,
   };

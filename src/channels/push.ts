@@ -14,21 +14,14 @@ import { createHash } from "node:crypto";
 import type { Agent } from "node:https";
 import webpush from "web-push";
 import type { PushConfig } from "../config.ts";
+import type { PushSubscriptionRow } from "../store/push-subscriptions.ts";
 import type { ChannelAdapter, OutgoingMessage, SendResult } from "./channel.ts";
 
-export interface PushSubscriptionRow {
-  id: string;
-  endpoint: string;
-  /** The browser's P-256 public key, base64url (65 bytes uncompressed). */
-  p256dh: string;
-  /** The 16-byte auth secret, base64url. */
-  auth: string;
-}
-
-/** What the adapter needs of the push_subscriptions table (the lead wires it to the store). */
+/** What the adapter needs of the push_subscriptions table (configure.ts wires it to the store). */
 export interface PushSubscriptionStore {
   forPatient(clinicId: string, patientId: string): Promise<PushSubscriptionRow[]>;
-  remove(id: string): Promise<void>;
+  /** The push service said this subscription is gone: forget it (and record the revoked consent). */
+  remove(id: string, reason: string, now: Date): Promise<void>;
 }
 
 export interface WebPushOptions {
@@ -122,7 +115,7 @@ export function webPush(cfg: PushConfig, subscriptions: PushSubscriptionStore, o
       for (const [i, o] of outcomes.entries()) {
         // Best effort: failing to forget a dead subscription must not turn a sent message into an error;
         // it is tried again (and removed) on the next send.
-        if (o.kind === "gone") await subscriptions.remove(subs[i]!.id).catch(() => undefined);
+        if (o.kind === "gone") await subscriptions.remove(subs[i]!.id, o.reason.slice(0, 300), now).catch(() => undefined);
       }
 
       const sent = outcomes.find((o) => o.kind === "sent");

@@ -33,16 +33,23 @@ export function canUse(channel: Channel, p: Reach): boolean {
 /**
  * The clinic's channel order filtered by what this patient can receive, with their preferred
  * channel moved first when it is usable. Empty means no automated channel reaches them.
+ *
+ * Web push is the patient's own opt-in on one of their devices (API.md's default order does not list
+ * it): a subscribed patient is tried by push first — free and instant — unless the clinic's order
+ * places PUSH itself, whose place is then kept. Push is no proof the patient saw it, so after a push
+ * is handed over the next channel follows after fallbackDelayMinutes unless they answered
+ * (flows/follow-up-push.ts).
  */
 export function channelPlan(order: readonly Channel[], p: Reach, requested?: Channel): Channel[] {
-  const usable = order.filter((c) => canUse(c, p));
+  const implicitPush = !order.includes("PUSH");
+  const usable = (implicitPush ? ["PUSH" as const, ...order] : order).filter((c) => canUse(c, p));
   // Staff may ask for any channel the patient can receive. A patient's preference reorders the
-  // clinic's channels (one the clinic switched off stays off), except web push: the patient turned it
-  // on themselves on an offer page, so it is honoured even when the clinic's order does not list it.
+  // clinic's channels (one the clinic switched off stays off); web push is always the patient's own choice.
   if (requested) return canUse(requested, p) ? [requested, ...usable.filter((c) => c !== requested)] : [];
   const preferred = p.preferredChannel;
-  if (preferred && canUse(preferred, p) && (usable.includes(preferred) || preferred === "PUSH")) {
-    return [preferred, ...usable.filter((c) => c !== preferred)];
-  }
-  return usable;
+  if (!preferred || !usable.includes(preferred)) return usable;
+  const rest = usable.filter((c) => c !== preferred);
+  // An implicit push stays ahead of a stated preference: it costs nothing, and the preferred channel follows it.
+  if (implicitPush && rest[0] === "PUSH") return ["PUSH", preferred, ...rest.slice(1)];
+  return [preferred, ...rest];
 }

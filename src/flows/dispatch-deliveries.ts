@@ -22,6 +22,7 @@ import { getOpening, lockOpening } from "../store/openings.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Deps } from "./deps.ts";
 import { failAndFallBack } from "./fall-back.ts";
+import { followUpPush } from "./follow-up-push.ts";
 import { prepareDelivery } from "./prepare-delivery.ts";
 import { hashSecret } from "./secrets.ts";
 
@@ -68,7 +69,11 @@ async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
     const sent = await markDeliverySent(tx, d.id, { providerMessageId: result.providerMessageId, at: now });
     // What the offer said is kept without the link's token: tokens are stored hashed only (API.md).
     const said = prepared.message.links.reduce((b, link) => b.replaceAll(link, link.replace(/\/o\/[^/]*$/, "/o/…")), prepared.message.body);
-    if (sent && d.kind === "OFFER" && d.offerId) await startHold(deps, tx, d, said, now);
+    if (sent && d.kind === "OFFER" && d.offerId) {
+      await startHold(deps, tx, d, said, now);
+      // A push is no proof of reading: the offer's next channel follows unless the patient answers.
+      if (d.channel === "PUSH") await followUpPush(tx, d, now);
+    }
   });
 }
 

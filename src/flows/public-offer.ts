@@ -1,5 +1,5 @@
 // The patient's side: the booking link's token is the credential. Opening the link only reads.
-import { invalid, notFound, ok, type Result } from "../core/result.ts";
+import { notFound, ok, type Result } from "../core/result.ts";
 import { patientZone } from "../core/quiet-hours.ts";
 import type { Offer, Opening, WaitlistEntry } from "../core/types.ts";
 import { getClinic } from "../store/clinics.ts";
@@ -8,7 +8,6 @@ import { getOffer } from "../store/offers.ts";
 import { getOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
 import { getResource } from "../store/providers.ts";
-import { saveSubscription } from "../store/push-subscriptions.ts";
 import { getService } from "../store/services.ts";
 import { getEntry } from "../store/waitlist.ts";
 import { acceptAlternative } from "./book-from-waitlist.ts";
@@ -93,27 +92,5 @@ export async function acceptAlternativeByToken(deps: Deps, token: string, slotId
   return ok("claim" in answer.value ? claimed(deps, answer.value) : { status: "ACCEPTED", appointmentId: answer.value.id });
 }
 
-/**
- * The patient opts in to web push for future openings from an offer page. Only https endpoints on a
- * public host are kept (we must never be made to post to an address inside the clinic's network).
- */
-export async function subscribeToPush(
-  deps: Deps,
-  token: string,
-  sub: { endpoint: string; p256dh: string; auth: string },
-): Promise<Result<{ subscribed: true }>> {
-  const ref = await resolve(deps, token);
-  if (!ref) return notFound("offer");
-  let url: URL;
-  try {
-    url = new URL(sub.endpoint);
-  } catch {
-    return invalid([{ path: "/endpoint", message: "must be a URL" }]);
-  }
-  const host = url.hostname;
-  const privateHost = /^(localhost|.*\.local|.*\.internal|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|\[?::1\]?$|\[?f[cd])/i.test(host);
-  if (url.protocol !== "https:" || privateHost) return invalid([{ path: "/endpoint", message: "must be an https address of a public push service" }]);
-  const offer = (await getOffer(deps.db, ref.caller.clinicId, ref.offerId))!;
-  await saveSubscription(deps.db, { clinicId: ref.caller.clinicId, patientId: offer.patientId, ...sub, at: deps.clock.now() });
-  return ok({ subscribed: true });
-}
+// The push opt-in has its own flow; the public routes find it here with the page's other actions.
+export { subscribeToPush } from "./subscribe-to-push.ts";

@@ -2,6 +2,7 @@
 // without script; the script (offer-script.ts) only adds the countdown, live status and push opt-in.
 import type { Alternative } from "../core/alternatives.ts";
 import { appointmentTitle, googleCalendarLink } from "../core/calendar.ts";
+import { PUSH_OPT_IN_WORDING } from "../core/push-opt-in.ts";
 import type { OfferPage } from "../flows/view-offer-page.ts";
 import { html, type Html } from "./html.ts";
 import { duration, phoneForPeople, remaining, timeOrWhen, when } from "./offer-format.ts";
@@ -185,7 +186,7 @@ function pushOptIn(v: ViewInput): Html | null {
   if (!v.pushEnabled) return null;
   return html`<section class="push" id="push" hidden aria-labelledby="push-h">
 <h2 id="push-h">Hear about openings first</h2>
-<p>Get a notification on this device when a time opens up.</p>
+<p>${PUSH_OPT_IN_WORDING}</p>
 <button class="btn secondary" id="push-button" type="button">Turn on notifications</button>
 <p id="push-status" role="status"></p>
 </section>`;

@@ -8,7 +8,8 @@ import net, { type AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import selfsigned from "selfsigned";
 import type { OutgoingMessage } from "../../src/channels/channel.ts";
-import { generateVapidKeys, pushTtl, webPush, type PushSubscriptionRow } from "../../src/channels/push.ts";
+import { generateVapidKeys, pushTtl, webPush } from "../../src/channels/push.ts";
+import type { PushSubscriptionRow } from "../../src/store/push-subscriptions.ts";
 
 const NOW = new Date("2026-06-08T15:00:00.000Z");
 const LINK = "https://backfill.example.com/o/o_abc";

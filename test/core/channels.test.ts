@@ -88,6 +88,18 @@ const plans: [string, Channel[], Partial<Reach>, Channel | undefined, Channel[]]
     ["PUSH", "SMS", "EMAIL", "VOICE"],
   ],
   ["PUSH in the order, subscribed", ["PUSH", "SMS"], { pushSubscribed: true }, undefined, ["PUSH", "SMS"]],
+  ["subscribed, PUSH not in the clinic's order: push first, then the order", ORDER, { pushSubscribed: true }, undefined, ["PUSH", "SMS", "EMAIL", "VOICE"]],
+  [
+    "subscribed with a preferred channel: push, then the preferred one",
+    ORDER,
+    { pushSubscribed: true, preferredChannel: "VOICE" },
+    undefined,
+    ["PUSH", "VOICE", "SMS", "EMAIL"],
+  ],
+  ["subscribed, the clinic placed PUSH last: its place is kept", ["SMS", "EMAIL", "PUSH"], { pushSubscribed: true }, undefined, ["SMS", "EMAIL", "PUSH"]],
+  ["subscribed, PUSH placed, preferred first", ["SMS", "PUSH"], { pushSubscribed: true, preferredChannel: "PUSH" }, undefined, ["PUSH", "SMS"]],
+  ["subscribed, no other channel: push alone", ORDER, { pushSubscribed: true, phone: null, email: null }, undefined, ["PUSH"]],
+  ["not subscribed: push is never in the plan", ORDER, { preferredChannel: "PUSH" }, undefined, ["SMS", "EMAIL", "VOICE"]],
   ["nothing usable: empty", ORDER, { phone: null, email: null }, undefined, []],
   ["an empty order and no preference: empty", [], {}, undefined, []],
   ["requested channel first, then the rest in order", ORDER, {}, "EMAIL", ["EMAIL", "SMS", "VOICE"]],
@@ -97,6 +109,7 @@ const plans: [string, Channel[], Partial<Reach>, Channel | undefined, Channel[]]
   ["requested MANUAL: nothing", ORDER, {}, "MANUAL", []],
   ["requested PUSH, subscribed", ORDER, { pushSubscribed: true }, "PUSH", ["PUSH", "SMS", "EMAIL", "VOICE"]],
   ["requested PUSH, not subscribed", ORDER, {}, "PUSH", []],
+  ["requested EMAIL, subscribed: email, then push and the rest", ORDER, { pushSubscribed: true }, "EMAIL", ["EMAIL", "PUSH", "SMS", "VOICE"]],
 ];
 for (const [why, order, reach, requested, expected] of plans) {
   test(`channelPlan: ${why} → [${expected.join(", ")}]`, () => {
@@ -109,9 +122,11 @@ test("channelPlan never repeats a channel and lists only usable ones", () => {
     for (const requested of [undefined, ...CHANNELS]) {
       for (const pushSubscribed of [true, false]) {
         const reach = aReach({ preferredChannel, pushSubscribed, email: null });
-        const plan = channelPlan(["SMS", "EMAIL", "VOICE", "PUSH"], reach, requested);
-        assert.equal(new Set(plan).size, plan.length);
-        for (const c of plan) assert.ok(canUse(c, reach), `${c} in the plan but unusable`);
+        for (const order of [["SMS", "EMAIL", "VOICE", "PUSH"], ORDER] as Channel[][]) {
+          const plan = channelPlan(order, reach, requested);
+          assert.equal(new Set(plan).size, plan.length);
+          for (const c of plan) assert.ok(canUse(c, reach), `${c} in the plan but unusable`);
+        }
       }
     }
   }

@@ -345,10 +345,10 @@ test("reach: one usable channel in the clinic's order is enough", () => {
   assert.equal(misfit(anOpening(), anInput({ reach: noEmail }), aContext()), "no_reachable_channel");
 });
 
-test("reach: web push counts only through the patient's preferred channel when the clinic's order lacks it", () => {
+test("reach: a live web push subscription is enough even when the clinic's order lacks PUSH (the patient opted in)", () => {
   const pushOnly = aReach({ phone: null, email: null, pushSubscribed: true });
-  assert.equal(misfit(anOpening(), anInput({ reach: pushOnly }), aContext()), "no_reachable_channel");
-  assert.equal(misfit(anOpening(), anInput({ reach: { ...pushOnly, preferredChannel: "PUSH" } }), aContext()), null);
+  assert.equal(misfit(anOpening(), anInput({ reach: pushOnly }), aContext()), null);
+  assert.equal(misfit(anOpening(), anInput({ reach: { ...pushOnly, pushSubscribed: false } }), aContext()), "no_reachable_channel");
 });
 
 test("caps at the defaults: 2 notifications, 0 today and 2 this week still fit", () => {
