@@ -5,7 +5,7 @@
 import { DateTime } from "luxon";
 import type { ManualClock } from "../clock.ts";
 import { runDue } from "../jobs/runner.ts";
-import { listOutbox } from "../store/outbox.ts";
+import { listOutbox, type OutboxMessage } from "../store/outbox.ts";
 import { addToWaitlist } from "./add-to-waitlist.ts";
 import { bookAppointment } from "./book-appointment.ts";
 import { cancelAppointment, checkIn } from "./cancel-appointment.ts";
@@ -13,8 +13,9 @@ import type { Caller, Deps } from "./deps.ts";
 import { recordDeliveryStatus } from "./delivery-status.ts";
 import { handleInboundSms } from "./inbound-sms.ts";
 import { listAppointmentsOf } from "./look-up.ts";
+import { acceptByToken, declineByToken } from "./public-offer.ts";
 import type { SampleClinic } from "./seed-demo.ts";
-import { openingWithOffers } from "./view-notifications.ts";
+import { openingWithOffers, type NotificationView } from "./view-notifications.ts";
 
 export const PAST_DAYS = 30;
 
@@ -46,7 +47,7 @@ export async function simulatePastMonth(
   const today = DateTime.fromJSDate(until, { zone: timezone }).startOf("day");
   const first = today.minus({ days: PAST_DAYS });
   const at = (day: DateTime, hour: number, minute = 0) => day.set({ hour, minute }).toJSDate();
-  const seen = new Set<string>();
+  const sent = new Map<string, OutboxMessage>(); // delivery id → what the patient received
 
   // Every piece of work due at `now`, as the worker would have done it then; then the provider says
   // each new message was delivered, and staff check in whoever has arrived.
@@ -58,22 +59,21 @@ export async function simulatePastMonth(
     }
     await runDue(deps, now);
     for (const m of await listOutbox(deps.db, caller.clinicId)) {
-      if (seen.has(m.id)) continue;
-      seen.add(m.id);
+      if (sent.has(m.deliveryId)) continue;
+      sent.set(m.deliveryId, m);
       await recordDeliveryStatus(deps, caller.clinicId, m.deliveryId, "DELIVERED", null);
     }
   };
 
-  // Waitlist patients are the ones who take texts, in the clinic's zone and by SMS first, so their
-  // YES and NO go through the inbound-SMS flow like any patient's.
-  const texting = patients.filter((_, i) => i % 5 !== 4 && i % 4 !== 1 && i % 7 !== 3);
-  const regulars = patients.filter((p) => !texting.includes(p));
-  const phoneOfEntry = new Map<string, string>();
+  // Waitlist patients are the ones in the clinic's zone (no quiet-hours surprises in the plan); they
+  // answer on the channel that reached them: a YES or NO text, or the email's link.
+  const waiting = patients.filter((_, i) => i % 7 !== 3);
+  const regulars = patients.filter((p) => !waiting.includes(p));
   const fitting = services.filter((s) => s.durationMinutes <= 60);
   const addEntries = async (day: DateTime, shift: number) => {
     clock.set(at(day, 8));
-    for (const [i, p] of texting.entries()) {
-      const entry = must(
+    for (const [i, p] of waiting.entries()) {
+      must(
         await addToWaitlist(deps, caller, {
           patientId: p.id,
           serviceId: fitting[(i + shift) % fitting.length]!.id,
@@ -82,7 +82,6 @@ export async function simulatePastMonth(
         }),
         "waitlist",
       );
-      if (p.phone) phoneOfEntry.set(entry.id, p.phone);
     }
   };
 
@@ -123,12 +122,33 @@ export async function simulatePastMonth(
   }
   await addEntries(first, 0);
 
+  // The patient's answer on the channel that reached them: a text back, or the link in the email.
+  const reply = async (view: NotificationView, yes: boolean): Promise<boolean> => {
+    const reached = view.deliveries
+      .map((d) => sent.get(d.id))
+      .reverse()
+      .find((m) => m !== undefined);
+    if (reached?.channel === "SMS") {
+      must(await handleInboundSms(deps, { clinicId: caller.clinicId, from: reached.to, body: yes ? "YES" : "NO", providerMessageId: null }), "text reply");
+      return true;
+    }
+    const token = reached?.links.map((l) => /\/o\/([^/?#]+)/.exec(l)?.[1]).find((t) => t !== undefined);
+    if (!token) return false;
+    if (yes) must(await acceptByToken(deps, token), "link accept");
+    else must(await declineByToken(deps, token), "link decline");
+    return true;
+  };
+
   const month: PastMonth = { openings: 0, accepted: 0, declined: 0, unanswered: 0 };
   let answer = 0;
+  let refilled = false;
   for (let day = first.plus({ days: 1 }); day < today; day = day.plus({ days: 1 })) {
     // Nobody works at weekends (Monday's reminders go out on Friday evening's run: bounded work).
     if (day.weekday > 5) continue;
-    if (day.diff(first, "days").days === 15) await addEntries(day, 1); // a fresh batch half way
+    if (!refilled && day.diff(first, "days").days >= 14) {
+      refilled = true; // a fresh batch of waitlist entries half way through
+      await addEntries(day, 1);
+    }
     const next = day.plus({ days: day.weekday === 5 ? 3 : 1 });
     const visit = next < today ? toCancel.get(next.toISODate()!) : undefined;
     if (visit) {
@@ -141,22 +161,19 @@ export async function simulatePastMonth(
       for (let round = 0; opening && round < 3; round++) {
         const { offers } = must(await openingWithOffers(deps, caller, opening.id), "offers");
         const live = offers.find((o) => o.offer.status === "PENDING");
-        const phone = live ? phoneOfEntry.get(live.offer.entryId) : undefined;
-        if (!live || !phone) break;
+        if (!live) break;
         if (round === 0) month.openings++;
         const choice = answer++ % 7;
         if (choice <= 3) {
           now = new Date(now.getTime() + (6 + choice * 9) * 60_000);
           clock.set(now);
-          must(await handleInboundSms(deps, { clinicId: caller.clinicId, from: phone, body: "YES", providerMessageId: null }), "yes");
-          month.accepted++; // its confirmation goes out with the evening's run
+          if (await reply(live, true)) month.accepted++; // its confirmation goes out with the evening's run
           break;
         }
         if (choice === 4) {
           now = new Date(now.getTime() + 25 * 60_000);
           clock.set(now);
-          must(await handleInboundSms(deps, { clinicId: caller.clinicId, from: phone, body: "NO", providerMessageId: null }), "no");
-          month.declined++;
+          if (await reply(live, false)) month.declined++;
         } else {
           now = new Date((live.offer.holdExpiresAt ?? now).getTime() + 60_000);
           month.unanswered++;
