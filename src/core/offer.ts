@@ -3,7 +3,7 @@
 //   SCHEDULED ──send──▶ PENDING ──accept──▶ ACCEPTED
 //       │                  ├──decline──▶ DECLINED
 //       │                  ├──expire───▶ EXPIRED   (the hold ran out)
-//       └──────────────────┴──withdraw─▶ WITHDRAWN (opening filled elsewhere, closed, entry removed)
+//       └──────────────────┴──withdraw─▶ WITHDRAWN (why: one of WITHDRAW_REASONS, carried on the event)
 //
 // A SCHEDULED offer (waiting for quiet hours to end) can also be accepted or declined by staff on
 // the patient's behalf (they reached them by phone). `now` is always part of the command.
@@ -11,7 +11,26 @@ import { fail, ok, type Result } from "./result.ts";
 import type { OfferStatus } from "./types.ts";
 
 export type OfferResponse = "ACCEPTED" | "DECLINED" | "NO_RESPONSE" | "EXPIRED";
-export type WithdrawReason = "filled" | "closed" | "expired" | "entry_removed";
+
+/**
+ * Why a live offer was withdrawn: the one list, written to offers.withdraw_reason and shown to staff.
+ * The words are the ones already stored in landed databases.
+ */
+export const WITHDRAW_REASONS = [
+  "filled", // the opening was booked by someone else (a claim, staff, the host system)
+  "closed", // the opening was closed: by staff, a closure, or a booking of another provider on its chair
+  "expired", // the opening got too close to its start to offer (its cut-off passed)
+  "entry_removed", // the waitlist entry was removed
+  "booked_elsewhere", // the patient was booked for this service another way (this or another entry of theirs)
+  "unreachable", // every channel failed and nobody could call the patient in time
+  "cap", // at send time the patient had reached the daily or weekly offer-message cap
+  "too_late", // at send time no useful hold was left before the opening's cut-off
+] as const;
+export type WithdrawReason = (typeof WITHDRAW_REASONS)[number];
+
+export function isWithdrawReason(x: unknown): x is WithdrawReason {
+  return (WITHDRAW_REASONS as readonly unknown[]).includes(x);
+}
 
 export interface OfferState {
   status: OfferStatus;
@@ -20,6 +39,8 @@ export interface OfferState {
   respondedAt: Date | null;
   response: OfferResponse | null;
   holdReleased: boolean;
+  /** Set when (and only when) the offer was withdrawn. */
+  withdrawReason: WithdrawReason | null;
 }
 
 export type OfferCommand =
@@ -106,7 +127,7 @@ export function evolve(state: OfferState, event: OfferEvent): OfferState {
     case "expired":
       return { ...state, status: "EXPIRED", response: "NO_RESPONSE", holdReleased: true };
     case "withdrawn":
-      return { ...state, status: "WITHDRAWN", holdReleased: true };
+      return { ...state, status: "WITHDRAWN", holdReleased: true, withdrawReason: event.reason };
     default:
       return assertNever(event);
   }

@@ -11,6 +11,8 @@
 // Delivery     one attempt to reach a patient about an offer on one channel.
 // Claim        the atomic act of turning an offer into an appointment; one claim per opening wins.
 
+import type { WithdrawReason } from "./offer.ts";
+
 export type Id = string;
 
 export const CHANNELS = ["SMS", "EMAIL", "VOICE", "PUSH", "MANUAL"] as const;
@@ -188,7 +190,7 @@ export interface Offer {
   respondedAt: Date | null;
   response: OfferResponseValue | null;
   bookedAppointmentId: Id | null;
-  withdrawReason: string | null;
+  withdrawReason: WithdrawReason | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -3,11 +3,12 @@ import { invalid, notFound, ok, type Result } from "../core/result.ts";
 import type { EntryStatus, Priority, TimeWindow, WaitlistEntry } from "../core/types.ts";
 import { checkPreferences, decideEdit, decideRemove } from "../core/waitlist.ts";
 import { inTransaction } from "../store/db.ts";
-import { liveOfferOfPatient, withdrawLiveOffers } from "../store/offers.ts";
+import { liveOfferOfPatient } from "../store/offers.ts";
 import { lockOpening, wakeIdleOpenings } from "../store/openings.ts";
 import { getEntry, insertEntry, setEntryStatus, updateEntry, type EntryFields } from "../store/waitlist.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 export interface EntryInput {
   patientId: string;
@@ -83,7 +84,7 @@ export async function removeFromWaitlist(deps: Deps, caller: Caller, id: string)
     const before = (await getEntry(tx, caller.clinicId, id, true))!;
     const decision = decideRemove(before.status);
     if (!decision.ok) return decision;
-    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, at);
+    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { entryId: id }, at, "entry_removed");
     const entry = await setEntryStatus(tx, caller.clinicId, id, decision.value, at);
     await audit(tx, caller, at, {
       action: "waitlist_entry.removed",

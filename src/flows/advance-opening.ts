@@ -5,7 +5,7 @@ import { nextWave } from "../core/strategy.ts";
 import { addMinutes } from "../core/time.ts";
 import type { Opening } from "../core/types.ts";
 import type { Tx } from "../store/db.ts";
-import { liveOffersOfOpening, withdrawLiveOffers } from "../store/offers.ts";
+import { liveOffersOfOpening } from "../store/offers.ts";
 import { expireOpening, setNextWave } from "../store/openings.ts";
 import { markPassedOver } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
@@ -13,6 +13,7 @@ import { closeForClosure, closureOf } from "./closures.ts";
 import { audit, type Caller } from "./deps.ts";
 import { offerToMatch } from "./make-offer.ts";
 import { matchOpening } from "./match-opening.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 // With nobody to offer to, look again this often (new entries, caps that reset) until the cut-off.
 const RECHECK_MINUTES = 30;

@@ -6,7 +6,6 @@ import type { Appointment, AppointmentSource } from "../core/types.ts";
 import { insertAppointment } from "../store/appointments.ts";
 import { waivePendingCancellationFees } from "../store/charges.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
-import { withdrawLiveOffers } from "../store/offers.ts";
 import { openClaimOfOpening } from "../store/claims.ts";
 import { lockForBooking } from "../store/providers.ts";
 import { resolveEntriesOfBooking } from "../store/waitlist.ts";
@@ -16,6 +15,7 @@ import { endClaim } from "./hold-for-payment.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { dueAtBooking } from "./schedule-reminders.ts";
 import { isFailure, resolveRefs } from "./references.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 export interface BookingInput {
   patientId: string;

@@ -15,7 +15,7 @@ import { getAppointment } from "../store/appointments.ts";
 import { openClaimOfOffer } from "../store/claims.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import { deliveriesOfOffers, insertDelivery } from "../store/deliveries.ts";
-import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
+import { getOffer, saveOfferState } from "../store/offers.ts";
 import { getOpening, lockOpening } from "../store/openings.ts";
 import { getEntry, markEntryBooked } from "../store/waitlist.ts";
 import { attachAlternatives } from "./alternatives.ts";
@@ -23,6 +23,7 @@ import { bookIn } from "./book-appointment.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { endClaim, heldForPayment, heldView, liveClaimOn, openClaim, owedFor, paymentRequired, type Held, type MintToken } from "./hold-for-payment.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 export interface Claimed {
   appointment: Appointment;

@@ -5,11 +5,11 @@ import { fail, invalid, notFound, ok, type Result } from "../core/result.ts";
 import type { Appointment, Opening } from "../core/types.ts";
 import { appointmentsIn, closureCovering, insertClosure, listClosures, lockOpenOpeningsIn, softDeleteClosure, type Closure } from "../store/closures.ts";
 import { inTransaction, type Queryable, type Tx } from "../store/db.ts";
-import { withdrawLiveOffers } from "../store/offers.ts";
 import { closeOpeningIfOpen } from "../store/openings.ts";
 import type { Page, PageRequest } from "../store/page.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 /** A closure as the flows hand it to the shells (they never import store/, not even for a type). */
 export type { Closure };

@@ -1,7 +1,7 @@
 // Staff worked an outreach task: they booked the patient, the patient declined, or nobody answered.
 import { notFound, ok, type Result } from "../core/result.ts";
 import { inTransaction } from "../store/db.ts";
-import { getOffer, withdrawLiveOffers } from "../store/offers.ts";
+import { getOffer } from "../store/offers.ts";
 import { wakeOpening } from "../store/openings.ts";
 import { listInbound } from "../store/inbound.ts";
 import { completeOutreachTask, getOutreachTask, listOutreachTasks, listStaffAlerts, type OutreachTask } from "../store/outreach.ts";
@@ -10,6 +10,7 @@ import { setEntryStatus } from "../store/waitlist.ts";
 import { acceptOffer } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { declineOffer } from "./respond-to-offer.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 /** An outreach task as the flows hand it to the shells (they never import store/, not even for a type). */
 export type { OutreachTask };

@@ -9,7 +9,7 @@ import { addMinutes } from "../core/time.ts";
 import type { Channel, Delivery, Offer } from "../core/types.ts";
 import type { Tx } from "../store/db.ts";
 import { deliveriesOfOffers, insertDelivery, markDeliveryFailed } from "../store/deliveries.ts";
-import { getOffer, saveOfferState, withdrawLiveOffers } from "../store/offers.ts";
+import { getOffer, saveOfferState } from "../store/offers.ts";
 import { getOpening, wakeOpening } from "../store/openings.ts";
 import { insertStaffAlert, openOutreachTask } from "../store/outreach.ts";
 import { getPatient } from "../store/patients.ts";
@@ -18,6 +18,7 @@ import { settingsIn } from "./change-settings.ts";
 import { audit } from "./deps.ts";
 import { fallBackReminder } from "./fall-back-reminder.ts";
 import { reachFor } from "./reach.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 export type FallBack = "next_channel" | "unreachable" | "outreach" | "nothing";
 

@@ -13,7 +13,7 @@ import { sentOfferCounts } from "../store/candidates.ts";
 import { getClinic } from "../store/clinics.ts";
 import type { Tx } from "../store/db.ts";
 import { markDeliveryFailed, requeueDelivery } from "../store/deliveries.ts";
-import { getOffer, withdrawLiveOffers } from "../store/offers.ts";
+import { getOffer } from "../store/offers.ts";
 import { getOpening, wakeOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
 import { releaseEntry } from "../store/waitlist.ts";
@@ -24,6 +24,7 @@ import { fillLink } from "./move-links.ts";
 import { reachFor } from "./reach.ts";
 import { prepareReminder } from "./send-reminders.ts";
 import { hashSecret, newSecret } from "./secrets.ts";
+import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 export interface Prepared {
   message: OutgoingMessage;

@@ -12,6 +12,7 @@ import {
   type OfferCommand,
   type OfferEvent,
   type OfferState,
+  WITHDRAW_REASONS,
   type WithdrawReason,
 } from "../../src/core/offer.ts";
 import type { ErrorCode } from "../../src/core/errors.ts";
@@ -31,9 +32,10 @@ const scheduled = (): OfferState => ({
   respondedAt: null,
   response: null,
   holdReleased: false,
+  withdrawReason: null,
 });
 const pending = (): OfferState => ({ ...scheduled(), status: "PENDING", sentAt: SENT, holdExpiresAt: HOLD });
-const closed = (status: OfferStatus): OfferState => ({ ...pending(), status, holdReleased: true });
+const closed = (status: OfferStatus): OfferState => ({ ...pending(), status, holdReleased: true, withdrawReason: status === "WITHDRAWN" ? "filled" : null });
 
 type CommandType = OfferCommand["type"];
 const COMMANDS: CommandType[] = ["send", "accept", "decline", "expire", "withdraw"];
@@ -202,13 +204,45 @@ test("withdrawnBecause only matters for a WITHDRAWN offer", () => {
   }
 });
 
-test("given SCHEDULED, when withdraw for each reason, then the reason is carried on the event", () => {
-  for (const reason of ["filled", "closed", "expired", "entry_removed"] as const) {
-    assert.deepEqual(decide({ type: "withdraw", now: DURING, reason }, scheduled()), {
-      ok: true,
-      value: [{ type: "withdrawn", at: DURING, reason }],
-    });
+test("given a live offer (SCHEDULED, PENDING in or past its hold), when withdraw for each reason, then withdrawn carrying it, and evolve records it", () => {
+  const live: [string, OfferState, Date][] = [
+    ["SCHEDULED", scheduled(), DURING],
+    ["PENDING, hold running", pending(), DURING],
+    ["PENDING, hold run out", pending(), AFTER],
+  ];
+  for (const [name, state, now] of live) {
+    for (const reason of WITHDRAW_REASONS) {
+      const r = decide({ type: "withdraw", now, reason }, state);
+      assert.deepEqual(r, { ok: true, value: [{ type: "withdrawn", at: now, reason }] }, `${name}/${reason}`);
+      assert.deepEqual(
+        evolveAll(state, r.ok ? r.value : []),
+        { ...state, status: "WITHDRAWN", holdReleased: true, withdrawReason: reason },
+        `${name}/${reason}`,
+      );
+    }
   }
+});
+
+test("given an offer that is over, when withdraw (any reason), then refused and nothing changes", () => {
+  const over: [OfferState, ErrorCode, "filled" | "other" | undefined][] = [
+    [closed("ACCEPTED"), "offer_closed", undefined],
+    [closed("DECLINED"), "offer_closed", undefined],
+    [closed("EXPIRED"), "offer_expired", undefined],
+    [closed("WITHDRAWN"), "slot_filled", "filled"],
+    [closed("WITHDRAWN"), "offer_closed", "other"],
+  ];
+  for (const [state, code, because] of over) {
+    for (const reason of WITHDRAW_REASONS) {
+      const r = decide({ type: "withdraw", now: DURING, reason }, state, because);
+      assert.equal(r.ok, false, `${state.status}/${reason}`);
+      if (!r.ok) assert.equal(r.code, code, `${state.status}/${reason}`);
+    }
+  }
+});
+
+test("WITHDRAW_REASONS: the one list of reasons, no duplicates", () => {
+  assert.equal(new Set(WITHDRAW_REASONS).size, WITHDRAW_REASONS.length);
+  assert.deepEqual([...WITHDRAW_REASONS].sort(), ["booked_elsewhere", "cap", "closed", "entry_removed", "expired", "filled", "too_late", "unreachable"]);
 });
 
 test("given SCHEDULED, when send with a hold that is already over (or ends now), then offer_expired", () => {
@@ -294,6 +328,7 @@ test("evolve sent: SCHEDULED → PENDING with sentAt and the hold", () => {
     respondedAt: null,
     response: null,
     holdReleased: false,
+    withdrawReason: null,
   });
 });
 
@@ -305,6 +340,7 @@ test("evolve accepted: ACCEPTED, answered at, hold released", () => {
     respondedAt: DURING,
     response: "ACCEPTED",
     holdReleased: true,
+    withdrawReason: null,
   });
 });
 
@@ -316,6 +352,7 @@ test("evolve declined: DECLINED, answered at, hold released", () => {
     respondedAt: DURING,
     response: "DECLINED",
     holdReleased: true,
+    withdrawReason: null,
   });
 });
 
@@ -327,6 +364,7 @@ test("evolve expired: EXPIRED, response NO_RESPONSE, no respondedAt (the patient
     respondedAt: null,
     response: "NO_RESPONSE",
     holdReleased: true,
+    withdrawReason: null,
   });
 });
 
@@ -338,11 +376,13 @@ test("evolve withdrawn: WITHDRAWN, hold released, no response", () => {
     respondedAt: null,
     response: null,
     holdReleased: true,
+    withdrawReason: "filled",
   });
   assert.deepEqual(evolve(scheduled(), { type: "withdrawn", at: DURING, reason: "closed" }), {
     ...scheduled(),
     status: "WITHDRAWN",
     holdReleased: true,
+    withdrawReason: "closed",
   });
 });
 
@@ -367,6 +407,7 @@ test("evolveAll: no events leave the state as it is; events apply in order", () 
       respondedAt: DURING,
       response: "ACCEPTED",
       holdReleased: true,
+      withdrawReason: null,
     },
   );
 });
@@ -403,7 +444,7 @@ const arbCommand: fc.Arbitrary<OfferCommand> = fc.oneof(
   fc
     .record({
       at: fc.integer({ min: -300, max: 600 }),
-      reason: fc.constantFrom<WithdrawReason>("filled", "closed", "expired", "entry_removed"),
+      reason: fc.constantFrom<WithdrawReason>(...WITHDRAW_REASONS),
     })
     .map(({ at, reason }) => ({ type: "withdraw" as const, now: new Date(BASE + at * MINUTE), reason })),
 );
