@@ -352,7 +352,12 @@ test("CLI: first start prints the admin token once; SIGTERM exits 0; a restart k
     const tokens = first.match(/bfadmin_[A-Za-z0-9_-]{20,}/g) ?? [];
     assert.equal(tokens.length, 1, `the admin token is printed exactly once:\n${first}`);
     const token = tokens[0]!;
-    assert.match(first, /Admin token \(shown once/);
+    // No clinic yet: the one start-up line is the setup link, and the token travels in it.
+    assert.match(first, new RegExp(`^Set up your clinic: http://localhost:${port}/setup\\?token=${token}$`, "m"), first);
+    const root = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
+    assert.deepEqual([root.status, root.headers.get("location")], [303, "/setup"], "an empty database leads to the setup page");
+    const form = await fetch(`http://127.0.0.1:${port}/setup?token=${token}`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(form.status, 200, "the printed link opens the setup form");
 
     const clinic = await post(port, "/api/admin/clinics", token, { name: "CLI Clinic", timezone: "America/New_York" });
     assert.equal(clinic.status, 201);
