@@ -1,66 +1,32 @@
-// The web-push channel against an HTTPS fake push service (a self-signed certificate trusted through an
-// https.Agent, never NODE_TLS_REJECT_UNAUTHORIZED). The fake checks the VAPID JWT (signature included) and
-// decrypts the aes128gcm body with the subscription's private key, as a browser would.
+// The web-push channel against the local push service (test/fakes/push-service.ts: HTTPS with a
+// self-signed certificate trusted through an https.Agent, never NODE_TLS_REJECT_UNAUTHORIZED). The
+// fake's browser side checks the VAPID JWT (signature included) and decrypts the aes128gcm body with
+// the subscription's private key, as a browser would.
 import assert from "node:assert/strict";
-import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes, verify, type ECDH } from "node:crypto";
-import https from "node:https";
 import net, { type AddressInfo } from "node:net";
 import { after, test } from "node:test";
-import selfsigned from "selfsigned";
 import type { OutgoingMessage } from "../../src/channels/channel.ts";
 import { generateVapidKeys, pushTtl, webPush } from "../../src/channels/push.ts";
 import type { PushSubscriptionRow } from "../../src/store/push-subscriptions.ts";
+import { aBrowser as aBrowserAt, checkVapid as checkVapidFor, decrypt, startPushService, type Browser as FakeBrowser } from "../fakes/push-service.ts";
 
 const NOW = new Date("2026-06-08T15:00:00.000Z");
 const LINK = "https://backfill.example.com/o/o_abc";
 const VAPID = { ...generateVapidKeys(), subject: "mailto:ops@backfill.example.com" };
 
-// ---- the fake push service ----
-const pems = await selfsigned.generate([{ name: "commonName", value: "127.0.0.1" }], {
-  keyType: "ec",
-  algorithm: "sha256",
-  extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
-});
-interface Received {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-const received: Received[] = [];
-const STATUS: Record<string, number> = { ok: 201, gone: 410, notfound: 404, fail: 500, busy: 429, bad: 400 };
-const service = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-  const chunks: Buffer[] = [];
-  req.on("data", (c: Buffer) => chunks.push(c));
-  req.on("end", () => {
-    received.push({ path: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
-    const behaviour = req.url!.split("/")[2]!;
-    if (behaviour === "hang") return; // never answers
-    const status = STATUS[behaviour] ?? 400;
-    res.writeHead(status, status === 201 ? { location: `${origin}/m/${received.length}` } : {}).end();
-  });
-});
-await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
-const origin = `https://127.0.0.1:${(service.address() as AddressInfo).port}`;
-const agent = new https.Agent({ ca: pems.cert, keepAlive: false });
-after(async () => {
-  service.closeAllConnections();
-  await new Promise<void>((resolve) => service.close(() => resolve()));
-  agent.destroy();
-});
+const service = await startPushService();
+const origin = `https://127.0.0.1:${service.port}`;
+const { agent, received } = service;
+after(() => service.close());
 
 // ---- browsers' subscriptions, with real keys ----
-interface Browser {
+interface Browser extends FakeBrowser {
   row: PushSubscriptionRow;
-  ecdh: ECDH;
-  auth: Buffer;
 }
 let seq = 0;
 function aBrowser(behaviour: string, endpoint = `${origin}/push/${behaviour}/${++seq}`): Browser {
-  const ecdh = createECDH("prime256v1");
-  ecdh.generateKeys();
-  const auth = randomBytes(16);
-  const row = { id: `sub-${++seq}`, endpoint, p256dh: ecdh.getPublicKey().toString("base64url"), auth: auth.toString("base64url") };
-  return { row, ecdh, auth };
+  const b = aBrowserAt(endpoint);
+  return { ...b, row: { id: `sub-${++seq}`, endpoint, p256dh: b.p256dh, auth: b.auth.toString("base64url") } };
 }
 
 function aStore(browsers: Browser[]) {
@@ -73,7 +39,9 @@ function aStore(browsers: Browser[]) {
       asked.push([clinicId, patientId]);
       return [...rows.values()];
     },
-    async remove(id: string) {
+    removed: [] as [string, string, Date][],
+    async remove(id: string, reason: string, now: Date) {
+      this.removed.push([id, reason, now]);
       rows.delete(id);
     },
   };
@@ -93,47 +61,8 @@ function aMessage(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   };
 }
 
-/** RFC 8291 / 8188: what the browser does with the body. */
-function decrypt(body: Buffer, b: Browser): string {
-  const salt = body.subarray(0, 16);
-  const idlen = body[20]!;
-  const serverKey = body.subarray(21, 21 + idlen);
-  const data = body.subarray(21 + idlen);
-  const hmac = (key: Buffer, input: Buffer) => createHmac("sha256", key).update(input).digest();
-  const prkKey = hmac(b.auth, b.ecdh.computeSecret(serverKey));
-  const ikm = hmac(prkKey, Buffer.concat([Buffer.from("WebPush: info\0"), b.ecdh.getPublicKey(), serverKey, Buffer.from([1])]));
-  const prk = hmac(salt, ikm);
-  const cek = hmac(prk, Buffer.from("Content-Encoding: aes128gcm\0\x01", "latin1")).subarray(0, 16);
-  const nonce = hmac(prk, Buffer.from("Content-Encoding: nonce\0\x01", "latin1")).subarray(0, 12);
-  const decipher = createDecipheriv("aes-128-gcm", cek, nonce);
-  decipher.setAuthTag(data.subarray(data.length - 16));
-  const plain = Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]);
-  let end = plain.length - 1;
-  while (end > 0 && plain[end] === 0) end--;
-  assert.equal(plain[end], 2, "last-record padding delimiter");
-  return plain.subarray(0, end).toString("utf8");
-}
-
-/** The Authorization header: "vapid t=<JWT>, k=<our public key>", ES256-signed for this origin. */
-function checkVapid(header: string | string[] | undefined): void {
-  const m = /^vapid t=([\w-]+\.[\w-]+\.[\w-]+), k=([\w-]+)$/.exec(String(header));
-  assert.ok(m, `Authorization: ${header}`);
-  assert.equal(m[2], VAPID.publicKey);
-  const [h, p, s] = m[1]!.split(".") as [string, string, string];
-  assert.deepEqual(JSON.parse(Buffer.from(h, "base64url").toString()), { typ: "JWT", alg: "ES256" });
-  const claims = JSON.parse(Buffer.from(p, "base64url").toString());
-  assert.equal(claims.aud, origin);
-  assert.equal(claims.sub, VAPID.subject);
-  assert.ok(claims.exp > Date.now() / 1000 && claims.exp <= Date.now() / 1000 + 24 * 3600);
-  const point = Buffer.from(VAPID.publicKey, "base64url");
-  const key = createPublicKey({
-    key: { kty: "EC", crv: "P-256", x: point.subarray(1, 33).toString("base64url"), y: point.subarray(33).toString("base64url") },
-    format: "jwk",
-  });
-  assert.ok(verify("sha256", Buffer.from(`${h}.${p}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(s, "base64url")), "JWT signature");
-}
-
-const requestsTo = (b: Browser) => received.filter((r) => r.path === new URL(b.row.endpoint).pathname);
+const checkVapid = (header: string | string[] | undefined) => checkVapidFor(header, VAPID, origin);
+const requestsTo = (b: Browser) => service.requestsTo(b.row.endpoint);
 
 test("201: sent; VAPID checked; the encrypted body decrypts to { title, body, url }; TTL, urgency and topic set", async () => {
   const browser = aBrowser("ok");
@@ -173,6 +102,11 @@ test("410 Gone: the subscription is removed; none left → permanent failure", a
   assert.equal(!result.ok && result.permanent, true);
   assert.match(!result.ok ? result.reason : "", /no push subscription left.*410/);
   assert.equal(store.rows.size, 0);
+  // The store is told why and when (it records the revoked consent with them).
+  assert.deepEqual(
+    store.removed.map(([id, reason, at]) => [id, /answered 410/.test(reason), at]),
+    [[browser.row.id, true, NOW]],
+  );
 });
 
 test("404 on one browser, 201 on another: sent, and only the dead subscription is removed", async () => {
