@@ -9,8 +9,9 @@
 import { decide, evolveAll } from "../core/offer.ts";
 import { fail, notFound, ok, type Result } from "../core/result.ts";
 import type { Settings } from "../core/settings.ts";
-import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
+import type { Appointment, Channel, Offer, Opening, WaitlistEntry } from "../core/types.ts";
 import { claimLive } from "../core/payment.ts";
+import { recordAcceptedVia } from "../store/analytics.ts";
 import { getAppointment } from "../store/appointments.ts";
 import { openClaimOfOffer } from "../store/claims.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
@@ -38,19 +39,28 @@ export interface Claimed {
  */
 export type PaymentStep = "at_desk" | "refuse" | { mint: MintToken };
 
-/** Accept an offer (SMS reply, keypad, or staff on the patient's behalf). Repeatable. */
-export async function acceptOffer(deps: Deps, caller: Caller, offerId: string, payment: "at_desk" | "refuse" = "refuse"): Promise<Result<Claimed>> {
-  const result = await accept(deps, caller, offerId, payment);
+/**
+ * Accept an offer (SMS reply, keypad, or staff on the patient's behalf). Repeatable. `via`: the channel
+ * the patient's yes came through (analytics credit it); staff leave it out.
+ */
+export async function acceptOffer(
+  deps: Deps,
+  caller: Caller,
+  offerId: string,
+  payment: "at_desk" | "refuse" = "refuse",
+  via: Channel | null = null,
+): Promise<Result<Claimed>> {
+  const result = await accept(deps, caller, offerId, payment, via);
   if (result.ok && "claim" in result.value) throw new Error("a claim was made without a payment step");
   return result as Result<Claimed>;
 }
 
 /** Accept an offer by link or text: booked, or held for payment when the patient owes one. Repeatable. */
-export function acceptOrHold(deps: Deps, caller: Caller, offerId: string, mint: MintToken): Promise<Result<Claimed | Held>> {
-  return accept(deps, caller, offerId, { mint });
+export function acceptOrHold(deps: Deps, caller: Caller, offerId: string, mint: MintToken, via: Channel | null = null): Promise<Result<Claimed | Held>> {
+  return accept(deps, caller, offerId, { mint }, via);
 }
 
-async function accept(deps: Deps, caller: Caller, offerId: string, payment: PaymentStep): Promise<Result<Claimed | Held>> {
+async function accept(deps: Deps, caller: Caller, offerId: string, payment: PaymentStep, via: Channel | null): Promise<Result<Claimed | Held>> {
   const now = deps.clock.now();
   const result = await inTransaction(deps.db, async (tx): Promise<Result<Claimed | Held>> => {
     const found = await getOffer(tx, caller.clinicId, offerId);
@@ -77,6 +87,9 @@ async function accept(deps: Deps, caller: Caller, offerId: string, payment: Paym
     if (!decision.ok) return decision;
     if (opening.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
     if (claim && !mine) return heldForPayment(claim);
+    // The patient's yes is recorded with its channel before any payment step, so a booking completed
+    // by paying (pay-claim.ts) or at the desk is still credited to the text, call or link that won it.
+    if (via) await recordAcceptedVia(tx, caller.clinicId, offer.id, via);
     const entry = (await getEntry(tx, caller.clinicId, offer.entryId, true))!;
     if (payment !== "at_desk") {
       if (mine) return payment === "refuse" ? paymentRequired(mine) : ok(heldView(mine, payment.mint));

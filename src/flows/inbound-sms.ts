@@ -88,7 +88,7 @@ export async function handleInboundSms(deps: Deps, input: Inbound): Promise<Resu
       replyKind = "not_understood";
     } else {
       const caller = { clinicId: live.clinicId, actor: `patient:sms:${live.offerId}` };
-      const answered = kind === "yes" ? await acceptOrHold(deps, caller, live.offerId, randomToken) : await declineOffer(deps, caller, live.offerId);
+      const answered = kind === "yes" ? await acceptOrHold(deps, caller, live.offerId, randomToken, "SMS") : await declineOffer(deps, caller, live.offerId);
       held = answered.ok && "claim" in answered.value ? answered.value : null;
       action = answered.ok
         ? kind === "yes"

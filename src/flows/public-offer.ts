@@ -1,7 +1,7 @@
 // The patient's side: the booking link's token is the credential. Opening the link only reads.
 import { notFound, ok, type Result } from "../core/result.ts";
 import { patientZone } from "../core/quiet-hours.ts";
-import type { Offer, Opening, WaitlistEntry } from "../core/types.ts";
+import type { Channel, Offer, Opening, WaitlistEntry } from "../core/types.ts";
 import { getClinic } from "../store/clinics.ts";
 import { findDeliveryByTokenHash } from "../store/deliveries.ts";
 import { getOffer } from "../store/offers.ts";
@@ -29,11 +29,12 @@ export interface PublicOffer {
   entry: WaitlistEntry;
 }
 
-async function resolve(deps: Deps, token: string): Promise<{ caller: Caller; offerId: string } | null> {
+// `via`: the channel of the delivery whose link this is (links are per delivery), for analytics.
+async function resolve(deps: Deps, token: string): Promise<{ caller: Caller; offerId: string; via: Channel } | null> {
   if (!/^o_[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const delivery = await findDeliveryByTokenHash(deps.db, hashSecret(token));
   if (!delivery?.offerId) return null;
-  return { caller: { clinicId: delivery.clinicId, actor: `patient:offer:${delivery.offerId}` }, offerId: delivery.offerId };
+  return { caller: { clinicId: delivery.clinicId, actor: `patient:offer:${delivery.offerId}` }, offerId: delivery.offerId, via: delivery.channel };
 }
 
 export async function viewOffer(deps: Deps, token: string): Promise<Result<PublicOffer>> {
@@ -73,7 +74,7 @@ function claimed(deps: Deps, held: Held): LinkAccept {
 export async function acceptByToken(deps: Deps, token: string): Promise<Result<LinkAccept>> {
   const ref = await resolve(deps, token);
   if (!ref) return notFound("offer");
-  const answer = await acceptOrHold(deps, ref.caller, ref.offerId, tokenFromLink(token));
+  const answer = await acceptOrHold(deps, ref.caller, ref.offerId, tokenFromLink(token), ref.via);
   if (!answer.ok) return answer;
   return ok("claim" in answer.value ? claimed(deps, answer.value) : { status: "ACCEPTED", appointmentId: answer.value.appointment.id });
 }

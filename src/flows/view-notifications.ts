@@ -1,4 +1,5 @@
 // Offers as the API's notifications: each with its opening's time and its delivery trail.
+import { reachedBy } from "../core/analytics.ts";
 import { notFound, ok, type Result } from "../core/result.ts";
 import type { Delivery, Offer, OfferStatus, Opening } from "../core/types.ts";
 import { openingsByIds } from "../store/dashboard.ts";
@@ -29,11 +30,12 @@ export async function notificationViews(q: Queryable, clinicId: string, offers: 
       offers.map((o) => o.openingId),
     ),
   ]);
-  return offers.map((offer) => ({
-    offer,
-    opening: openings.get(offer.openingId)!,
-    deliveries: deliveries.filter((d) => d.offerId === offer.id && d.kind === "OFFER"),
-  }));
+  return offers.map((offer) => {
+    const trail = deliveries.filter((d) => d.offerId === offer.id && d.kind === "OFFER");
+    // API.md: a notification's channel is the one that reached the patient (the last offer message
+    // that got through, e.g. the fallback email), not the first planned; the planned one until then.
+    return { offer: { ...offer, channel: reachedBy(trail) ?? offer.channel }, opening: openings.get(offer.openingId)!, deliveries: trail };
+  });
 }
 
 export async function listNotifications(

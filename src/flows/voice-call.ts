@@ -35,7 +35,7 @@ export async function voiceTwiml(
   if (call.step === "gather") {
     const choice = digitChoice(call.digits ?? undefined);
     if (choice === "accept") {
-      const claimed = await acceptOffer(deps, caller, offer.id);
+      const claimed = await acceptOffer(deps, caller, offer.id, "refuse", "VOICE");
       if (claimed.ok) return sayTwiml(`You're booked. We'll see you then. Goodbye.`);
       // A deposit or prepayment is owed: no card by keypad. Nothing is held; the offer stays open.
       if (claimed.extra?.paymentRequired) {

@@ -701,8 +701,8 @@ test("conversion analytics for a known scenario, from/to filtering, and 403 with
   assert.equal(s.conversionRate, 0.3333);
   assert.equal(s.medianResponseMinutes, 22.5, "p1 answered after 10 min, p2 after 35");
   assert.deepEqual(s.byChannel, [
-    { channel: "EMAIL", sent: 1, delivered: 0, accepted: 0, conversionRate: 0 },
-    { channel: "SMS", sent: 2, delivered: 1, accepted: 1, conversionRate: 0.5 },
+    { channel: "EMAIL", sent: 1, delivered: 0, offersReached: 1, accepted: 0, conversionRate: 0 },
+    { channel: "SMS", sent: 2, delivered: 1, offersReached: 2, accepted: 1, conversionRate: 0.5 },
   ]);
   assert.equal(s.openings, 2);
   assert.equal(s.filled, 1);
