@@ -12,8 +12,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "../flows/deps.ts";
 import { bearer } from "./auth.ts";
 import { errorHandler, sendProblem } from "./problem.ts";
+import { finishDocument } from "./openapi.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { appointmentRoutes } from "./routes/appointments.ts";
+import { auditLogRoutes } from "./routes/audit-log.ts";
 import { chargeRoutes } from "./routes/charges.ts";
 import { closureRoutes } from "./routes/closures.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -32,6 +34,23 @@ import { dashboardRoutes } from "./routes/dashboard.ts";
 import { setupRoutes } from "./routes/setup.ts";
 import { outreachRoutes } from "./routes/outreach.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+
+// Every operation carries one of these tags (test/http/openapi.test.ts); the order is the document's.
+const API_TAGS = [
+  { name: "running", description: "Health of the service" },
+  { name: "bootstrap", description: "Clinics, API keys, staff logins and settings" },
+  { name: "schedule", description: "Providers, chairs and services" },
+  { name: "patients", description: "Patients and their charges" },
+  { name: "appointments", description: "Booking, cancelling and checking in" },
+  { name: "openings", description: "Free time that can be offered (API: slots)" },
+  { name: "closures", description: "Times the clinic or a provider is closed" },
+  { name: "waitlist", description: "Patients' standing requests" },
+  { name: "notifications", description: "Offers of an opening to a waitlist entry, matching and analytics" },
+  { name: "outreach", description: "Staff tasks when no channel reached a patient" },
+  { name: "patient", description: "The patient's side: the token in the link is the credential" },
+  { name: "webhooks", description: "Provider callbacks, verified by their signatures" },
+  { name: "development", description: "Dev outbox and test clock; never registered with NODE_ENV=production" },
+];
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -57,6 +76,8 @@ function compilers() {
 export interface AppOptions {
   /** The process logger (pino); tests leave it out and log nothing. */
   logger?: FastifyBaseLogger;
+  /** Told of every route as it is registered (the OpenAPI test compares them with the document). */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
@@ -73,6 +94,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     frameworkErrors: (_err, _request, reply) => sendProblem(reply, { ok: false, code: "not_found", detail: "not found" }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (options.onRoute) app.addHook("onRoute", options.onRoute);
   const ajv = compilers();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? ajv.body : ajv.query).compile(schema));
   app.decorateRequest("caller", null);
@@ -105,10 +127,21 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",
-      info: { title: "Backfill", version: "1", description: "Fills cancelled, missed and new clinic openings from the waitlist." },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      info: {
+        title: "Backfill",
+        version: "1",
+        description: "Fills cancelled, missed and new clinic openings from the waitlist. The contract in prose: API.md.",
+        license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
+      },
+      // Where this instance answers: the links in patients' messages use the same base.
+      servers: [{ url: deps.config.publicUrl }],
+      tags: API_TAGS,
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A clinic API key, or BACKFILL_ADMIN_TOKEN where noted" } },
+      },
       security: [{ bearer: [] }],
     },
+    transformObject: (document) => ("openapiObject" in document ? finishDocument(document.openapiObject) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   // The offer page's forms post without script too.
@@ -130,6 +163,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   paymentRoutes(app, deps);
   rescheduleRoutes(app, deps);
   outreachRoutes(app, deps);
+  auditLogRoutes(app, deps);
   webhookRoutes(app, deps);
   devRoutes(app, deps);
   setupRoutes(app, deps); // before the dashboard: its hook sends / and /login to /setup while no clinic exists

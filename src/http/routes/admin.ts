@@ -14,8 +14,11 @@ export function adminRoutes(app: App, deps: Deps) {
     {
       onRequest: requireAdmin(deps),
       schema: {
+        operationId: "createClinic",
         tags: ["bootstrap"],
-        summary: "Create a clinic and its first API key (admin token)",
+        summary: "Create a clinic and its first API key",
+        description: "Authorised by `Bearer $BACKFILL_ADMIN_TOKEN`. The API key answered has every permission for the new clinic.",
+
         body: Type.Object({ name: Name, timezone: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
         response: { 201: Type.Object({ clinic: ClinicJson, apiKey: Type.String() }), ...problems() },
       },

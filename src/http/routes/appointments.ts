@@ -24,8 +24,12 @@ export function appointmentRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "createAppointment",
+        summary: "Book an appointment",
+        description:
+          "`end` defaults to start + the service's duration. Overlapping an active appointment of the same provider or chair is a 409 `conflict`; " +
+          "booking over an open opening fills it and withdraws its offers.",
         tags,
-        summary: "Book an appointment (409 conflict on any overlap; fills an open opening it covers)",
         body: Type.Object(
           {
             patientId: Id,
@@ -52,6 +56,8 @@ export function appointmentRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "listAppointments",
+        summary: "List appointments, by time, status or patient",
         tags,
         querystring: Type.Object({
           from: Type.Optional(Instant),
@@ -72,7 +78,10 @@ export function appointmentRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/appointments/:id",
-    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404) } } },
+    {
+      onRequest: guard,
+      schema: { operationId: "getAppointment", summary: "Read an appointment", tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404) } },
+    },
     async (request, reply) => sendResult(reply, await findAppointment(deps, callerOf(request), request.params.id), 200, appointmentJson),
   );
 
@@ -81,10 +90,12 @@ export function appointmentRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "cancelAppointment",
+        summary: "Cancel an appointment",
+        description:
+          "The freed time becomes an OPEN opening and the waitlist flow starts on its own. " +
+          "A patient cancellation with a fee answers a quote (`cancelled: false`) and changes nothing unless `confirm: true`.",
         tags,
-        summary:
-          "Cancel; the freed time becomes an OPEN opening and the waitlist flow starts on its own. " +
-          "A patient cancellation with a fee answers a quote (cancelled: false) unless confirm: true",
         params: IdParams,
         body: Type.Object(
           {
@@ -132,7 +143,17 @@ export function appointmentRoutes(app: App, deps: Deps) {
 
   app.post(
     "/api/booking/appointments/:id/check-in",
-    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: AppointmentJson, ...problems(404, 409) } } },
+    {
+      onRequest: guard,
+      schema: {
+        operationId: "checkInAppointment",
+        summary: "Check a patient in for an appointment",
+        tags,
+        params: IdParams,
+        response: { 200: AppointmentJson, ...problems(404, 409) },
+      },
+    },
+
     async (request, reply) => sendResult(reply, await checkIn(deps, callerOf(request), request.params.id), 200, appointmentJson),
   );
 }

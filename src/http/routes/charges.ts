@@ -45,9 +45,12 @@ export function chargeRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "listPatientCharges",
+        summary: "List a patient's fees and deposits",
+        description:
+          "Cancellation fees (PENDING until the slot starts, then CHARGED; WAIVED when the time is refilled), deposits (AUTHORIZED) and prepayments (CHARGED).",
         tags: ["patients"],
-        summary:
-          "A patient's charges: cancellation fees (PENDING until the slot starts, then CHARGED; WAIVED when the time is refilled), deposits (AUTHORIZED) and prepayments (CHARGED)",
+
         params: IdParams,
         response: { 200: Type.Object({ items: Type.Array(ChargeJson) }), ...problems(404) },
       },

@@ -43,8 +43,10 @@ export function closureRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "createClosure",
+        summary: "Close the clinic or one provider for a time",
+        description: "Open openings inside it are closed, and the appointments inside it are listed. Openings inside a closure are never offered.",
         tags,
-        summary: "Close the clinic (or one provider) for a time; open openings inside it are closed, and the appointments inside it are listed",
         body: Type.Object({ start: Instant, end: Instant, reason: Text(500), providerId: Type.Optional(Nullable(Id)) }, { additionalProperties: false }),
         response: { 201: Type.Object({ closure: ClosureJson, affectedAppointments: Type.Array(AppointmentJson) }), ...problems(404) },
       },
@@ -61,6 +63,8 @@ export function closureRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "listClosures",
+        summary: "List closures, by time",
         tags,
         querystring: Type.Object({ from: Type.Optional(Instant), to: Type.Optional(Instant), ...ListQuery }),
         response: { 200: ListOf(ClosureJson), ...problems() },
@@ -77,7 +81,13 @@ export function closureRoutes(app: App, deps: Deps) {
     "/api/booking/closures/:id",
     {
       onRequest: guard,
-      schema: { tags, summary: "Remove a closure (kept, marked deleted)", params: IdParams, response: { 200: ClosureJson, ...problems(404) } },
+      schema: {
+        operationId: "deleteClosure",
+        tags,
+        summary: "Remove a closure (kept, marked deleted)",
+        params: IdParams,
+        response: { 200: ClosureJson, ...problems(404) },
+      },
     },
     async (request, reply) => sendResult(reply, await removeClosure(deps, callerOf(request), request.params.id), 200, closureJson),
   );

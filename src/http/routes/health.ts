@@ -7,7 +7,16 @@ export function healthRoutes(app: App, deps: Deps) {
     "/healthz",
     {
       config: { rateLimit: false },
-      schema: { tags: ["running"], security: [], response: { 200: Type.Object({ ok: Type.Boolean() }), 503: Type.Object({ ok: Type.Boolean() }) } },
+      schema: {
+        operationId: "getHealth",
+        summary: "Whether the service is up and its database answers",
+        tags: ["running"],
+        security: [],
+        response: {
+          200: Type.Object({ ok: Type.Boolean() }),
+          503: Type.Object({ ok: Type.Boolean() }),
+        },
+      },
     },
     async (_request, reply) => {
       // The server listens only after migrations ran; this checks the database still answers.

@@ -26,8 +26,12 @@ export function notificationRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "notifyWaitlistEntry",
+        summary: "Offer a slot to a waitlist entry now",
+        description:
+          "Respects consent and quiet hours: made in the patient's quiet hours, the notification is queued (`status: SCHEDULED`). " +
+          "409 `max_notifications_reached` / `slot_filled`; 422 `no_reachable_channel`.",
         tags,
-        summary: "Offer a slot to this entry now (queued as SCHEDULED in the patient's quiet hours)",
         params: IdParams,
         body: Type.Object({ slotId: Id, channel: Type.Optional(Channel) }, { additionalProperties: false }),
         response: { 201: NotificationJson, ...problems(404, 409) },
@@ -47,8 +51,10 @@ export function notificationRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "matchWaitlistEntries",
+        summary: "List the entries that fit a slot, best first",
+        description: "Each match has its score and human-readable reasons (including learned preferences that moved it).",
         tags,
-        summary: "The entries that fit a slot, best first, with scores and reasons",
         params: Type.Object({ slotId: Id }),
         response: {
           200: Type.Object({
@@ -71,8 +77,10 @@ export function notificationRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "notifyMatches",
+        summary: "Offer each slot to its best matches now",
+        description: "One live offer per patient across all the slots; the entries passed over are listed in `skipped` with the reason.",
         tags,
-        summary: "Offer each slot to its best matches now (one live offer per patient across all slots)",
         body: Type.Object({ slotIds: Type.Array(Id, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false }),
         response: {
           200: Type.Object({
@@ -98,8 +106,10 @@ export function notificationRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "bookWaitlistEntry",
+        summary: "Book a waitlist entry into a slot",
+        description: "The same claim as an accepted offer; 409 `slot_filled` comes with `alternatives`.",
         tags,
-        summary: "Book this entry into a slot (the same claim as an accepted offer)",
         params: IdParams,
         body: Type.Object({ slotId: Id }, { additionalProperties: false }),
         response: { 201: Type.Object({ appointment: AppointmentJson }), ...problems(404, 409) },
@@ -116,6 +126,8 @@ export function notificationRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "listNotifications",
+        summary: "List notifications (offers), by status, entry or slot",
         tags,
         querystring: Type.Object({ status: Type.Optional(Enum(OFFER_STATUSES)), entryId: Type.Optional(Id), slotId: Type.Optional(Id), ...ListQuery }),
         response: { 200: ListOf(NotificationJson), ...problems() },
@@ -133,8 +145,10 @@ export function notificationRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "respondToNotification",
+        summary: "Record the patient's answer to a notification",
+        description: "`ACCEPTED` books atomically (409 `slot_filled` if the slot is gone).",
         tags,
-        summary: "Record the patient's answer; ACCEPTED books atomically (409 slot_filled if gone)",
         params: IdParams,
         body: Type.Object({ response: Type.Union([Type.Literal("ACCEPTED"), Type.Literal("DECLINED")]) }, { additionalProperties: false }),
         response: { 200: NotificationJson, ...problems(404, 409, 410) },
@@ -153,8 +167,11 @@ export function notificationRoutes(app: App, deps: Deps) {
     {
       onRequest: requireKey(deps, "booking:view_analytics"),
       schema: {
+        operationId: "getConversionAnalytics",
+        summary: "Read conversion analytics",
+        description: "Offers → bookings by channel, fill rate, time to fill and revenue recovered (default: the last 30 days).",
         tags,
-        summary: "Offers → bookings by channel, fill rate, time to fill, revenue recovered (default: the last 30 days)",
+
         querystring: Type.Object({ from: Type.Optional(Instant), to: Type.Optional(Instant) }),
         response: { 200: Type.Object({}, { additionalProperties: true }), ...problems() },
       },

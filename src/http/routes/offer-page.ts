@@ -112,9 +112,12 @@ export function offerPageRoutes(app: App, deps: Deps) {
     "/api/public/offers/:token/alternatives",
     {
       schema: {
+        operationId: "listPublicAlternatives",
         tags: ["patient"],
         security: [],
-        summary: "The page's state and, when the offered slot is gone, other openings bookable in one tap (reading changes nothing)",
+        summary: "Read the offer page's state and its alternatives",
+        description: "When the offered slot is gone, the other openings bookable in one tap. Reading changes nothing.",
+
         params: TokenParams,
         response: {
           200: Type.Object({

@@ -22,8 +22,10 @@ export function openingRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "createOpening",
+        summary: "Open a new slot",
+        description: "The opening has `source: NEW_SLOT`; the waitlist flow starts on its own.",
         tags,
-        summary: "Open a new slot (source NEW_SLOT); the waitlist flow starts on its own",
         body: Type.Object({ providerId: Id, chairId: Type.Optional(Nullable(Id)), start: Instant, end: Instant }, { additionalProperties: false }),
         response: { 201: OpeningJson, ...problems(404, 409) },
       },
@@ -40,6 +42,8 @@ export function openingRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "listOpenings",
+        summary: "List openings, by status or time",
         tags,
         querystring: Type.Object({
           status: Type.Optional(Enum(OPENING_STATUSES)),
@@ -66,8 +70,11 @@ export function openingRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "getOpening",
+        summary: "Read an opening with its offers",
+        description: "The offers (notifications) come with their delivery trails.",
         tags,
-        summary: "An opening with its offers (notifications) and their delivery trails",
+
         params: IdParams,
         response: { 200: Type.Object({ ...OpeningJson.properties, offers: Type.Array(NotificationJson) }, { additionalProperties: true }), ...problems(404) },
       },

@@ -46,6 +46,9 @@ export function outreachRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "listOutreachTasks",
+        summary: "List staff outreach tasks",
+        description: "A task is made (deadline 1 h, high priority) when every channel failed for an offer.",
         tags,
         querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal("OPEN"), Type.Literal("DONE")])), ...ListQuery }),
         response: { 200: ListOf(TaskJson), ...problems() },
@@ -59,8 +62,11 @@ export function outreachRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "completeOutreachTask",
+        summary: "Close an outreach task with its outcome",
+        description: "`BOOKED` books the offer (the same claim), `DECLINED` declines it, `NO_ANSWER` marks the entry UNREACHABLE.",
         tags,
-        summary: "Close a task: BOOKED books the offer (same claim), DECLINED declines it, NO_ANSWER marks the entry UNREACHABLE",
+
         params: IdParams,
         body: Type.Object(
           {

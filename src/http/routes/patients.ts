@@ -32,20 +32,46 @@ export function patientRoutes(app: App, deps: Deps) {
     "/api/booking/patients",
     {
       onRequest: guard,
-      schema: { tags, body: Type.Object(fields, { additionalProperties: false }), response: { 201: PatientJson, ...problems() } },
+      schema: {
+        operationId: "createPatient",
+        summary: "Register a patient",
+        description: "Phones are normalised to E.164; an invalid phone is a 422 `validation_failed`.",
+        tags,
+        body: Type.Object(fields, { additionalProperties: false }),
+        response: { 201: PatientJson, ...problems() },
+      },
     },
     async (request, reply) => sendResult(reply, await registerPatient(deps, callerOf(request), request.body as PatientInput), 201, patientJson),
   );
 
   app.get(
     "/api/booking/patients",
-    { onRequest: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(PatientJson), ...problems() } } },
+    {
+      onRequest: guard,
+      schema: {
+        operationId: "listPatients",
+        summary: "List the clinic's patients",
+        tags,
+        querystring: Type.Object(ListQuery),
+        response: { 200: ListOf(PatientJson), ...problems() },
+      },
+    },
     async (request) => listOf(await listPatientsOf(deps, callerOf(request), pageRequest(request.query)), patientJson),
   );
 
   app.get(
     "/api/booking/patients/:id",
-    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: PatientJson, ...problems(404) } } },
+    {
+      onRequest: guard,
+      schema: {
+        operationId: "getPatient",
+        summary: "Read a patient",
+        description: "Includes `learned` preferences once the patient has answered offers.",
+        tags,
+        params: IdParams,
+        response: { 200: PatientJson, ...problems(404) },
+      },
+    },
     async (request, reply) => sendResult(reply, await findPatient(deps, callerOf(request), request.params.id), 200, patientJson),
   );
 
@@ -54,6 +80,8 @@ export function patientRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "updatePatient",
+        summary: "Change a patient's details or consents",
         tags,
         params: IdParams,
         body: Type.Partial(Type.Object(fields), { additionalProperties: false }),

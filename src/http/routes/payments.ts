@@ -61,7 +61,9 @@ export function paymentRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         ...noAuth,
-        summary: "A claim held for payment: what is owed and until when (reading it changes nothing)",
+        operationId: "getPaymentHold",
+        summary: "Read a payment hold: what is owed and until when",
+        description: "The slot held for 90 s while the patient pays a deposit or prepayment. Reading it changes nothing.",
         params: TokenParams,
         response: {
           200: Type.Object({
@@ -97,9 +99,10 @@ export function paymentRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         ...noAuth,
-        summary: "Pay the deposit or prepayment of a claim and book the held slot (repeating it returns the same answer)",
+        operationId: "payPaymentHold",
+        summary: "Pay a deposit or prepayment and book the held slot",
         description:
-          "200 booked. 410 offer_expired: the 90 s ran out. 409 conflict with `paymentDeclined: true`: the gateway declined; the claim stays held " +
+          "Repeating it returns the same answer. 200 booked. 410 offer_expired: the 90 s ran out. 409 conflict with `paymentDeclined: true`: the gateway declined; the claim stays held " +
           "until `claimExpiresAt` so the patient can try again (API.md has no payment code; conflict is the closest). 409 slot_filled " +
           "(with alternatives) when the time went meanwhile: a payment already taken is refunded.",
         params: TokenParams,

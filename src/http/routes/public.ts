@@ -40,9 +40,11 @@ export function publicRoutes(app: App, deps: Deps) {
     "/api/public/offers/:token",
     {
       schema: {
+        operationId: "getPublicOffer",
         tags,
         ...noAuth,
-        summary: "What the booking link offers (reading it changes nothing)",
+        summary: "Read what a booking link offers",
+        description: "Reading it changes nothing (link scanners open links too).",
         params: TokenParams,
         response: {
           200: Type.Object({
@@ -75,9 +77,10 @@ export function publicRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         ...noAuth,
-        summary: "Book the offered slot (repeating it returns the same answer)",
+        operationId: "acceptPublicOffer",
+        summary: "Accept the offered slot",
         description:
-          "200 booked. 202 when the patient owes a deposit or prepayment: the slot is held for 90 s while they pay at `paymentUrl`. " +
+          "Repeating it returns the same answer. 409 `slot_filled` and 410 `offer_expired` carry `alternatives`. 200 booked. 202 when the patient owes a deposit or prepayment: the slot is held for 90 s while they pay at `paymentUrl`. " +
           "While another patient's payment holds it: 409 slot_filled with `claimExpiresAt` (their offer stays PENDING).",
         params: TokenParams,
         response: { 200: AcceptJson, 202: ClaimedJson, ...publicProblems, 409: WithAlternatives, 410: WithAlternatives },
@@ -88,7 +91,16 @@ export function publicRoutes(app: App, deps: Deps) {
 
   app.post(
     "/api/public/offers/:token/decline",
-    { schema: { tags, ...noAuth, params: TokenParams, response: { 200: Type.Object({ status: Type.String() }), ...publicProblems } } },
+    {
+      schema: {
+        operationId: "declinePublicOffer",
+        summary: "Decline the offered slot",
+        tags,
+        ...noAuth,
+        params: TokenParams,
+        response: { 200: Type.Object({ status: Type.String() }), ...publicProblems },
+      },
+    },
     async (request, reply) => {
       const result = await declineByToken(deps, request.params.token);
       return sendResult(reply, result, 200, (o) => ({ status: o.status }));
@@ -98,7 +110,14 @@ export function publicRoutes(app: App, deps: Deps) {
   app.get(
     "/api/public/push-key",
     {
-      schema: { tags, ...noAuth, summary: "The VAPID public key for web push opt-in", response: { 200: Type.Object({ publicKey: Nullable(Type.String()) }) } },
+      schema: {
+        operationId: "getPushKey",
+        tags,
+        ...noAuth,
+        summary: "Read the VAPID public key for web push opt-in",
+        description: "`publicKey` is null when web push is off.",
+        response: { 200: Type.Object({ publicKey: Nullable(Type.String()) }), 429: Problem },
+      },
     },
     async () => ({ publicKey: deps.pushPublicKey ?? null }),
   );
@@ -109,7 +128,9 @@ export function publicRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         ...noAuth,
-        summary: "Opt in to web push for future openings (a browser PushSubscription)",
+        operationId: "subscribeToPush",
+        summary: "Opt in to web push for future offers",
+        description: "The body is a browser `PushSubscription`.",
         params: TokenParams,
         body: Type.Object(
           {
@@ -138,7 +159,9 @@ export function publicRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         ...noAuth,
-        summary: "Book one of the alternatives shown when the offered slot was gone",
+        operationId: "acceptPublicAlternative",
+        summary: "Accept an alternative slot",
+        description: "Books one of the alternatives shown when the offered slot was gone; answers as accepting the offer does.",
         params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), slotId: Id }),
         response: { 200: AcceptJson, 202: ClaimedJson, ...publicProblems, 409: WithAlternatives },
       },

@@ -84,7 +84,9 @@ export function rescheduleRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         security: [],
-        summary: "What a reschedule / rebook link shows: the appointment and up to 5 other times (reading changes nothing)",
+        operationId: "getRescheduleLink",
+        summary: "Read what a reschedule or rebook link shows",
+        description: "The appointment and up to 5 other times. Reading it changes nothing.",
         params: TokenParams,
         response: {
           200: Type.Object({
@@ -134,8 +136,11 @@ export function rescheduleRoutes(app: App, deps: Deps) {
       schema: {
         tags,
         security: [],
-        summary:
-          "Book this opening instead (reschedule: the old time becomes a RESCHEDULE opening, free of charge; rebook: a new visit with the no-show discount). Repeating it returns the same answer",
+        operationId: "moveToOpening",
+        summary: "Move to (or rebook into) another opening",
+        description:
+          "Reschedule: the old time becomes a RESCHEDULE opening, free of charge; rebook: a new visit with the no-show discount. Repeating it returns the same answer.",
+
         params: OpeningParams,
         response: {
           200: Type.Object({ status: Type.Literal("BOOKED"), appointmentId: Id, start: Instant, end: Instant, discountPercent: Type.Integer() }),

@@ -16,11 +16,14 @@ export function scheduleRoutes(app: App, deps: Deps) {
   const tags = ["schedule"];
 
   for (const table of ["providers", "chairs"] as const) {
+    const noun = table === "providers" ? "Provider" : "Chair";
     app.post(
       `/api/booking/${table}`,
       {
         onRequest: guard,
         schema: {
+          operationId: `create${noun}`,
+          summary: `Add a ${noun.toLowerCase()}`,
           tags,
           body: Type.Object({ name: Name }, { additionalProperties: false }),
           response: { 201: ResourceJson, ...problems() },
@@ -30,7 +33,16 @@ export function scheduleRoutes(app: App, deps: Deps) {
     );
     app.get(
       `/api/booking/${table}`,
-      { onRequest: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ResourceJson), ...problems() } } },
+      {
+        onRequest: guard,
+        schema: {
+          operationId: `list${noun}s`,
+          summary: `List the clinic's ${table}`,
+          tags,
+          querystring: Type.Object(ListQuery),
+          response: { 200: ListOf(ResourceJson), ...problems() },
+        },
+      },
       async (request) => listOf(await listResourcesOf(deps, callerOf(request), table, pageRequest(request.query)), resourceJson),
     );
   }
@@ -40,6 +52,8 @@ export function scheduleRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "createService",
+        summary: "Add a service",
         tags,
         body: Type.Object(
           {
@@ -57,7 +71,17 @@ export function scheduleRoutes(app: App, deps: Deps) {
   );
   app.get(
     "/api/booking/services",
-    { onRequest: guard, schema: { tags, querystring: Type.Object(ListQuery), response: { 200: ListOf(ServiceJson), ...problems() } } },
+    {
+      onRequest: guard,
+      schema: {
+        operationId: "listServices",
+        summary: "List the clinic's services",
+        tags,
+        querystring: Type.Object(ListQuery),
+        response: { 200: ListOf(ServiceJson), ...problems() },
+      },
+    },
+
     async (request) => listOf(await listServicesOf(deps, callerOf(request), pageRequest(request.query)), serviceJson),
   );
 }

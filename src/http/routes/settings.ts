@@ -15,13 +15,24 @@ export function settingsRoutes(app: App, deps: Deps) {
   const admin = requireKey(deps, "clinic:admin");
   const tags = ["bootstrap"];
 
-  app.get("/api/booking/settings", { onRequest: admin, schema: { tags, response: { 200: SettingsJson, ...problems() } } }, async (request, reply) =>
-    sendResult(reply, await getSettings(deps, callerOf(request)), 200, settingsJson),
+  app.get(
+    "/api/booking/settings",
+    { onRequest: admin, schema: { operationId: "getSettings", summary: "Read the clinic's settings", tags, response: { 200: SettingsJson, ...problems() } } },
+    async (request, reply) => sendResult(reply, await getSettings(deps, callerOf(request)), 200, settingsJson),
   );
 
   app.patch(
     "/api/booking/settings",
-    { onRequest: admin, schema: { tags, body: SettingsPatch, response: { 200: SettingsJson, ...problems() } } },
+    {
+      onRequest: admin,
+      schema: {
+        operationId: "updateSettings",
+        summary: "Change some of the clinic's settings",
+        tags,
+        body: SettingsPatch,
+        response: { 200: SettingsJson, ...problems() },
+      },
+    },
     async (request, reply) => sendResult(reply, await changeSettings(deps, callerOf(request), request.body as never), 200, settingsJson),
   );
 
@@ -30,8 +41,10 @@ export function settingsRoutes(app: App, deps: Deps) {
     {
       onRequest: admin,
       schema: {
+        operationId: "createApiKey",
+        summary: "Create an API key",
+        description: "The key is shown only in this answer; it is stored hashed.",
         tags,
-        summary: "Create an API key (shown once, stored hashed)",
         body: Type.Object(
           { name: Name, permissions: Type.Array(Enum(PERMISSIONS), { minItems: 1, maxItems: PERMISSIONS.length }) },
           { additionalProperties: false },
@@ -48,13 +61,24 @@ export function settingsRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/api-keys",
-    { onRequest: admin, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKeyJson) }), ...problems() } } },
+    {
+      onRequest: admin,
+      schema: {
+        operationId: "listApiKeys",
+        summary: "List the clinic's API keys (never the keys themselves)",
+        tags,
+        response: { 200: Type.Object({ items: Type.Array(ApiKeyJson) }), ...problems() },
+      },
+    },
     async (request) => ({ items: (await listKeys(deps, callerOf(request))).map(apiKeyJson) }),
   );
 
   app.delete(
     "/api/booking/api-keys/:id",
-    { onRequest: admin, schema: { tags, params: IdParams, response: { 200: ApiKeyJson, ...problems(404) } } },
+    {
+      onRequest: admin,
+      schema: { operationId: "revokeApiKey", summary: "Revoke an API key", tags, params: IdParams, response: { 200: ApiKeyJson, ...problems(404) } },
+    },
     async (request, reply) => sendResult(reply, await revokeKey(deps, callerOf(request), request.params.id), 200, apiKeyJson),
   );
 
@@ -63,8 +87,11 @@ export function settingsRoutes(app: App, deps: Deps) {
     {
       onRequest: admin,
       schema: {
+        operationId: "createStaffUser",
+        summary: "Create a dashboard login",
+        description: "Roles: `admin` (all permissions), `front_desk`, `viewer`. The password is stored as scrypt.",
         tags,
-        summary: "Create a dashboard login (password stored as scrypt); roles: admin (all permissions), front_desk, viewer",
+
         body: Type.Object(
           {
             email: Type.String({ format: "email", maxLength: 320 }),

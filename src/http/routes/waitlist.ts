@@ -34,8 +34,10 @@ export function waitlistRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "createWaitlistEntry",
+        summary: "Put a patient on the waitlist",
+        description: "Windows and `preferredTime` are in the clinic's time zone; the first of `providerIds` is the preferred practitioner (empty = any).",
         tags,
-        summary: "Put a patient on the waitlist (windows and preferredTime in the clinic's zone)",
         body: Type.Object({ patientId: Id, ...preferences }, { additionalProperties: false }),
         response: { 201: EntryJson, ...problems(404) },
       },
@@ -48,6 +50,8 @@ export function waitlistRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "listWaitlistEntries",
+        summary: "List waitlist entries, by status, patient or service",
         tags,
         querystring: Type.Object({
           status: Type.Optional(Enum(ENTRY_STATUSES)),
@@ -67,7 +71,10 @@ export function waitlistRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/booking/waitlist/:id",
-    { onRequest: guard, schema: { tags, params: IdParams, response: { 200: EntryJson, ...problems(404) } } },
+    {
+      onRequest: guard,
+      schema: { operationId: "getWaitlistEntry", summary: "Read a waitlist entry", tags, params: IdParams, response: { 200: EntryJson, ...problems(404) } },
+    },
     async (request, reply) => sendResult(reply, await findEntry(deps, callerOf(request), request.params.id), 200, entryJson),
   );
 
@@ -76,11 +83,13 @@ export function waitlistRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "updateWaitlistEntry",
+        summary: "Change a waitlist entry's preferences",
+        description: "`status` may only be set to `ACTIVE` (to put the entry back on the list).",
         tags,
-        summary: "Change an entry's preferences; status may only be set to ACTIVE (to put it back on the list)",
         params: IdParams,
         // Type.Partial drops the object's options: additionalProperties goes on the Partial itself.
-        body: Type.Partial(Type.Object({ ...preferences, status: Type.Union([Type.Literal("ACTIVE")]) }), { additionalProperties: false }),
+        body: Type.Partial(Type.Object({ ...preferences, status: Type.Literal("ACTIVE") }), { additionalProperties: false }),
         response: { 200: EntryJson, ...problems(404, 409) },
       },
     },
@@ -93,8 +102,11 @@ export function waitlistRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
+        operationId: "deleteWaitlistEntry",
+        summary: "Remove an entry from the waitlist",
+        description: "The entry's status becomes REMOVED; its live offers are withdrawn.",
         tags,
-        summary: "Remove from the waitlist (status REMOVED; live offers are withdrawn)",
+
         params: IdParams,
         response: { 200: EntryJson, ...problems(404, 409) },
       },

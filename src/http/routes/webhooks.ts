@@ -12,6 +12,7 @@ import { handleInboundSms } from "../../flows/inbound-sms.ts";
 import { voiceTwiml } from "../../flows/voice-call.ts";
 import type { App } from "../app.ts";
 import { sendProblem } from "../problem.ts";
+import { Problem } from "../schemas.ts";
 
 type Params = Record<string, string>;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
@@ -35,6 +36,9 @@ function signed(deps: Deps, request: FastifyRequest, reply: FastifyReply, params
 
 export function webhookRoutes(app: App, deps: Deps) {
   const schema = { tags: ["webhooks"], security: [], hide: false, consumes: ["application/x-www-form-urlencoded"] };
+  // What Twilio is answered; a bad or missing X-Twilio-Signature is a 403 with no effect.
+  const refused = { 403: Problem };
+  const TwiML = { description: "TwiML", content: { "text/xml": { schema: Type.String() } } };
   const twiml = (reply: FastifyReply, xml: string) => reply.code(200).type("text/xml").send(xml);
 
   for (const [path, parse] of [
@@ -53,7 +57,10 @@ export function webhookRoutes(app: App, deps: Deps) {
       },
     ],
   ] as const) {
-    app.post(path, { config: { rateLimit: false }, schema: { ...schema, summary: "Twilio status callback (signed)" } }, async (request, reply) => {
+    const operationId = path.endsWith("sms-status") ? "receiveTwilioSmsStatus" : "receiveTwilioVoiceStatus";
+    const summary = `Twilio ${path.endsWith("sms-status") ? "SMS" : "call"} status callback (signed)`;
+    const response = { 204: { description: "Recorded (an unknown SID or a stale status changes nothing)", type: "null" }, ...refused };
+    app.post(path, { config: { rateLimit: false }, schema: { ...schema, operationId, summary, response } }, async (request, reply) => {
       const params = formParams(request.body);
       if (!signed(deps, request, reply, params)) return reply;
       const { sid, status, reason } = parse(params);
@@ -69,7 +76,10 @@ export function webhookRoutes(app: App, deps: Deps) {
 
   app.post(
     "/webhooks/twilio/inbound-sms",
-    { config: { rateLimit: false }, schema: { ...schema, summary: "A patient's text (signed)" } },
+    {
+      config: { rateLimit: false },
+      schema: { ...schema, operationId: "receiveTwilioInboundSms", summary: "A patient's text (signed)", response: { 200: TwiML, ...refused } },
+    },
     async (request, reply) => {
       const params = formParams(request.body);
       if (!signed(deps, request, reply, params)) return reply;
@@ -91,7 +101,10 @@ export function webhookRoutes(app: App, deps: Deps) {
       config: { rateLimit: false },
       schema: {
         ...schema,
+        operationId: "answerTwilioOfferCall",
         summary: "TwiML for an offer call: press 1 to book, 2 to decline (signed)",
+        response: { 200: TwiML, ...refused },
+
         params: Type.Object({ deliveryId: Type.String({ format: "uuid" }) }),
         querystring: Type.Object({ step: Type.Optional(Type.Union([Type.Literal("answer"), Type.Literal("gather")])) }),
       },
