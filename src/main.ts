@@ -7,7 +7,7 @@ import { ensureAdminToken } from "./flows/authenticate.ts";
 import { ensurePushKeys } from "./flows/push-keys.ts";
 import type { Deps, Logger } from "./flows/deps.ts";
 import { buildApp, type App } from "./http/app.ts";
-import { startWorker } from "./jobs/runner.ts";
+import { startDueWork } from "./jobs/runner.ts";
 import { createLogger } from "./log.ts";
 import { devGateway } from "./payments/dev-gateway.ts";
 import { createPool } from "./store/db.ts";
@@ -89,7 +89,8 @@ export async function startService(config: Config): Promise<Service> {
   const generatedAdminToken = await ensureAdminToken(deps);
   const app = await buildApp(deps, { logger });
   await app.listen({ port: config.port, host: config.host });
-  const worker = await startWorker(deps);
+  // No background worker on the test clock: POST /api/dev/clock is then the only driver (runner.ts).
+  const worker = await startDueWork(deps);
   logger.info({ database: database.kind, port: config.port, channels: configured.live }, "backfill is serving");
 
   let stopping: Promise<void> | null = null;
@@ -97,7 +98,7 @@ export async function startService(config: Config): Promise<Service> {
     (stopping ??= (async () => {
       await app.close();
       await live.stop();
-      await worker.stop();
+      await worker?.stop();
       await configured.close();
       await ledger.end();
       await db.end();

@@ -2,7 +2,8 @@
 // deliveries with a due time, appointments with a reminder due. Each sweep claims rows with FOR UPDATE
 // SKIP LOCKED, so any number of app instances can run it against one database. runDue(now) drains
 // everything due at `now`.
-import { advanceOpening } from "../flows/advance-opening.ts";
+import { ManualClock } from "../clock.ts";
+import { advanceDueOpenings } from "../flows/advance-openings.ts";
 import type { Deps } from "../flows/deps.ts";
 import { dispatchDue, reconcileStale } from "../flows/dispatch-deliveries.ts";
 import { expireDueEntries } from "../flows/expire-entries.ts";
@@ -11,8 +12,7 @@ import { clearStaleCancellerFlags } from "../flows/flag-cancellers.ts";
 import { markDueNoShows } from "../flows/mark-no-shows.ts";
 import { sweepPayments } from "./payments.ts";
 import { sendDueReminders } from "../flows/send-reminders.ts";
-import { inTransaction } from "../store/db.ts";
-import { lockDueOpenings } from "../store/openings.ts";
+import { alone, asWorkerRound } from "../flows/due-work-gate.ts";
 
 export interface Drained {
   waves: number;
@@ -20,22 +20,6 @@ export interface Drained {
   expired: number;
   noShows: number;
   reminders: number;
-}
-
-async function advanceDueOpenings(deps: Deps, now: Date, limit = 50): Promise<number> {
-  const backlog = { index: 0 };
-  let done = 0;
-  for (; done < limit; done++) {
-    // One opening per transaction: a slow wave never holds other openings' locks.
-    const advanced = await inTransaction(deps.db, async (tx) => {
-      const [opening] = await lockDueOpenings(tx, now, 1);
-      if (!opening) return false;
-      await advanceOpening(tx, opening, now, backlog);
-      return true;
-    });
-    if (!advanced) break;
-  }
-  return done;
 }
 
 /** Runs every piece of due work until nothing is due at `now` (bounded, in case of a bug). */
@@ -62,6 +46,14 @@ export async function runDue(deps: Deps, now: Date): Promise<Drained> {
   return total;
 }
 
+/**
+ * The test clock's drain: runDue once no other worker is mid-round, with other rounds kept out until it
+ * is done, so that when it returns nothing due at `now` is left, whoever had claimed it (API.md).
+ */
+export function drainDue(deps: Deps, now: Date): Promise<Drained> {
+  return alone(deps, () => runDue(deps, now));
+}
+
 export interface Worker {
   /** Runs due work now (and again if work arrives meanwhile); resolves when drained. */
   poke(): Promise<void>;
@@ -86,7 +78,7 @@ export async function startWorker(deps: Deps, intervalMs = 5_000): Promise<Worke
       do {
         again = false;
         try {
-          await runDue(deps, deps.clock.now());
+          await asWorkerRound(deps, () => runDue(deps, deps.clock.now()));
         } catch (e) {
           deps.log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, "due work failed");
         }
@@ -111,4 +103,14 @@ export async function startWorker(deps: Deps, intervalMs = 5_000): Promise<Worke
       await running;
     },
   };
+}
+
+/**
+ * What the service starts to run due work. On a clock that only moves when told (BACKFILL_TEST_CLOCK),
+ * nothing: whoever moves the clock drains (POST /api/dev/clock), and a worker woken by LISTEN or a timer
+ * would only claim rows under that request and make it answer before the work is done.
+ */
+export async function startDueWork(deps: Deps): Promise<Worker | null> {
+  if (deps.clock instanceof ManualClock) return null;
+  return startWorker(deps);
 }
