@@ -10,7 +10,22 @@ import { drainDue } from "../../jobs/runner.ts";
 import type { App } from "../app.ts";
 import { requireKeyOrAdmin } from "../auth.ts";
 import { sendProblem, sendResult } from "../problem.ts";
-import { IdParams, Instant, problems } from "../schemas.ts";
+import { Id, IdParams, Instant, Nullable, problems } from "../schemas.ts";
+
+// Open to more fields: the answer's schema documents the item, it must not drop what the outbox adds.
+const OutboxItem = Type.Object(
+  {
+    id: Id,
+    deliveryId: Id,
+    channel: Type.String({ description: "SMS | EMAIL | VOICE | PUSH" }),
+    to: Type.String(),
+    subject: Nullable(Type.String()),
+    body: Type.String(),
+    links: Type.Array(Type.String()),
+    sentAt: Instant,
+  },
+  { additionalProperties: true },
+);
 
 export function devRoutes(app: App, deps: Deps) {
   if (deps.config.production) return;
@@ -19,7 +34,17 @@ export function devRoutes(app: App, deps: Deps) {
 
   app.get(
     "/api/dev/outbox",
-    { onRequest: guard, schema: { tags, querystring: Type.Object({ to: Type.Optional(Type.String({ maxLength: 320 })) }), response: problems() } },
+    {
+      onRequest: guard,
+      schema: {
+        operationId: "listDevOutbox",
+        summary: "List the messages the dev outbox received, oldest first",
+        description: "`to` is the E.164 phone for SMS and VOICE, the address for EMAIL.",
+        tags,
+        querystring: Type.Object({ to: Type.Optional(Type.String({ maxLength: 320 })) }),
+        response: { 200: Type.Object({ items: Type.Array(OutboxItem) }), ...problems() },
+      },
+    },
     async (request) => {
       const items = await viewOutbox(deps, request.caller?.clinicId ?? null, request.query.to);
       return {
@@ -42,8 +67,9 @@ export function devRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
-        tags,
+        operationId: "setDevOutboxStatus",
         summary: "Act as the provider's status callback for an outbox message",
+        tags,
         params: IdParams,
         body: Type.Object(
           {
@@ -52,7 +78,7 @@ export function devRoutes(app: App, deps: Deps) {
           },
           { additionalProperties: false },
         ),
-        response: problems(404),
+        response: { 200: Type.Object({ deliveryId: Id, status: Type.String(), changed: Type.Boolean() }), ...problems(404) },
       },
     },
     async (request, reply) => {
@@ -68,10 +94,11 @@ export function devRoutes(app: App, deps: Deps) {
     {
       onRequest: guard,
       schema: {
-        tags,
+        operationId: "receiveDevInboundSms",
         summary: "Act as an inbound text from a patient",
+        tags,
         body: Type.Object({ from: Type.String({ minLength: 1, maxLength: 40 }), body: Type.String({ maxLength: 1600 }) }, { additionalProperties: false }),
-        response: problems(),
+        response: { 200: Type.Object({ action: Type.String(), reply: Nullable(Type.String()) }, { additionalProperties: true }), ...problems() },
       },
     },
     async (request, reply) => {
@@ -88,19 +115,33 @@ export function devRoutes(app: App, deps: Deps) {
   const clock = deps.clock;
   if (!deps.config.testClock || !(clock instanceof ManualClock)) return;
   const oneAtATime = serially();
-  app.get("/api/dev/clock", { onRequest: guard, schema: { tags, response: problems() } }, async () => ({ now: clock.now().toISOString() }));
+  const Now = Type.Object({ now: Instant });
+  // What the move's drain did, by kind of work (runner.ts Drained); open, as kinds are added.
+  const n = Type.Integer();
+  const Moved = Type.Object({
+    now: Instant,
+    drained: Type.Object({ waves: n, sent: n, expired: n, noShows: n, reminders: n }, { additionalProperties: true }),
+  });
+  app.get(
+    "/api/dev/clock",
+    { onRequest: guard, schema: { operationId: "getDevClock", summary: "Read the server's test clock", tags, response: { 200: Now, ...problems() } } },
+    async () => ({ now: clock.now().toISOString() }),
+  );
   app.post(
     "/api/dev/clock",
     {
       onRequest: guard,
       schema: {
+        operationId: "setDevClock",
+        summary: "Set the server's test clock and run all due work",
+        description:
+          "Only with BACKFILL_TEST_CLOCK=1. Answers when every piece of work due at the new time is done (dispatch, holds, waves, fallbacks, no-shows, reminders, fees).",
         tags,
-        summary: "Set the server's clock, then run all due work (dispatch, holds, waves) before answering",
         body: Type.Union([
           Type.Object({ now: Instant }, { additionalProperties: false }),
           Type.Object({ advanceMinutes: Type.Integer({ minimum: 0, maximum: 525_600 }) }, { additionalProperties: false }),
         ]),
-        response: problems(),
+        response: { 200: Moved, ...problems() },
       },
     },
     async (request, reply) =>
