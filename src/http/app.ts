@@ -15,7 +15,6 @@ import { errorHandler, sendProblem } from "./problem.ts";
 import { finishDocument } from "./openapi.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { appointmentRoutes } from "./routes/appointments.ts";
-import { auditLogRoutes } from "./routes/audit-log.ts";
 import { chargeRoutes } from "./routes/charges.ts";
 import { closureRoutes } from "./routes/closures.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -47,6 +46,7 @@ const API_TAGS = [
   { name: "waitlist", description: "Patients' standing requests" },
   { name: "notifications", description: "Offers of an opening to a waitlist entry, matching and analytics" },
   { name: "outreach", description: "Staff tasks when no channel reached a patient" },
+  { name: "audit", description: "Who changed what, when (no patient contact details)" },
   { name: "patient", description: "The patient's side: the token in the link is the credential" },
   { name: "webhooks", description: "Provider callbacks, verified by their signatures" },
   { name: "development", description: "Dev outbox and test clock; never registered with NODE_ENV=production" },
@@ -163,7 +163,6 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   paymentRoutes(app, deps);
   rescheduleRoutes(app, deps);
   outreachRoutes(app, deps);
-  auditLogRoutes(app, deps);
   webhookRoutes(app, deps);
   devRoutes(app, deps);
   setupRoutes(app, deps); // before the dashboard: its hook sends / and /login to /setup while no clinic exists
