@@ -55,7 +55,12 @@ export async function simulatePastMonth(
     clock.set(now);
     for (const status of ["BOOKED", "CONFIRMED"] as const) {
       const started = await listAppointmentsOf(deps, caller, { from: first.toJSDate(), to: now, status }, { limit: 200, after: null });
-      for (const a of started.items) if (a.start.getTime() <= now.getTime()) must(await checkIn(deps, caller, a.id), "check-in");
+      for (const a of started.items) {
+        if (a.start.getTime() > now.getTime()) continue;
+        clock.set(new Date(a.start.getTime() - 3 * 60_000)); // they arrived a little early, whenever this runs
+        must(await checkIn(deps, caller, a.id), "check-in");
+      }
+      clock.set(now);
     }
     await runDue(deps, now);
     for (const m of await listOutbox(deps.db, caller.clinicId)) {
@@ -143,7 +148,8 @@ export async function simulatePastMonth(
   let answer = 0;
   let refilled = false;
   for (let day = first.plus({ days: 1 }); day < today; day = day.plus({ days: 1 })) {
-    // Nobody works at weekends (Monday's reminders go out on Friday evening's run: bounded work).
+    // One run of due work at each answer, none in between (bounded work): reminders and confirmations
+    // due meanwhile go out at the next morning's run, and check-ins are dated at the visit's start.
     if (day.weekday > 5) continue;
     if (!refilled && day.diff(first, "days").days >= 14) {
       refilled = true; // a fresh batch of waitlist entries half way through
@@ -181,7 +187,7 @@ export async function simulatePastMonth(
         await step(now);
       }
     }
-    await step(at(day, 17, 30));
   }
+  await step(until); // everyone who came until now checked in, and the month's due work done
   return month;
 }
