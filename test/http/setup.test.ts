@@ -258,3 +258,23 @@ test("sample data: the demo clinic plus a past month made by the real flows, inv
     JSON.stringify(after),
   );
 });
+
+test("sample data is all or nothing: a failure half-way through the month leaves the clinic and its admin, signed in, with no sample rows", async () => {
+  const ctx = await testApp();
+  // Refuse the fifth check-in: the month is well under way by then.
+  await ctx.deps.db.query(`CREATE SEQUENCE checkins; CREATE FUNCTION refuse_checkin() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.status = 'CHECKED_IN' AND nextval('checkins') >= 5 THEN RAISE EXCEPTION 'check-in refused (test)'; END IF; RETURN NEW; END $$;
+    CREATE TRIGGER refuse_checkin BEFORE UPDATE ON appointments FOR EACH ROW EXECUTE FUNCTION refuse_checkin()`);
+  const agent = await atTheForm(ctx);
+  const res = await agent.post("/setup", { ...GOOD, token: ADMIN_TOKEN, sampleData: "on" });
+  assert.equal(res.status, 303, res.body);
+  assert.equal((await agent.get("/")).status, 200, "signed in all the same");
+  assert.equal(await count(ctx, "clinics"), 1);
+  assert.equal(await count(ctx, "staff_users"), 1);
+  for (const t of ["patients", "providers", "appointments", "waitlist_entries", "offers", "dev_outbox"])
+    assert.equal(await count(ctx, t), 0, `${t}: nothing of the sample`);
+  assert.ok(
+    ctx.logged.some((l) => l.includes("sample data failed")),
+    "the failure is logged",
+  );
+});
