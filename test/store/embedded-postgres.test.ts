@@ -376,6 +376,7 @@ test("CLI: first start prints the admin token once; SIGTERM exits 0; a restart k
       assert.ok(!log.toLowerCase().includes(value.toLowerCase()), `the server's output mentions ${value}`);
     }
     assert.match(log, /"statusCode":201/, "requests are logged (method, path, status)");
+    assert.equal(log.split(token).length - 1, 1, "the admin token is printed once, in the setup line, and never logged (GET /setup?token=… included)");
     assert.equal(await accepts(port), false);
     assert.equal(existsSync(path.join(dir, "pg", "postmaster.pid")), false, "postgres was stopped with the server");
 
