@@ -15,6 +15,7 @@ import { errorHandler, sendProblem } from "./problem.ts";
 import { finishDocument } from "./openapi.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { appointmentRoutes } from "./routes/appointments.ts";
+import { auditLogRoutes } from "./routes/audit-log.ts";
 import { chargeRoutes } from "./routes/charges.ts";
 import { closureRoutes } from "./routes/closures.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -163,6 +164,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   paymentRoutes(app, deps);
   rescheduleRoutes(app, deps);
   outreachRoutes(app, deps);
+  auditLogRoutes(app, deps);
   webhookRoutes(app, deps);
   devRoutes(app, deps);
   setupRoutes(app, deps); // before the dashboard: its hook sends / and /login to /setup while no clinic exists

@@ -100,6 +100,7 @@ const ROUTES: Route[] = [
   },
   { route: "GET /api/booking/waitlist/analytics/conversion", permission: "booking:view_analytics" },
   { route: "GET /api/booking/outreach-tasks", permission: "booking:manage_waitlist" },
+  { route: "GET /api/booking/audit-log", permission: "clinic:admin" },
   {
     route: "POST /api/booking/outreach-tasks/:id/complete",
     permission: "booking:manage_waitlist",

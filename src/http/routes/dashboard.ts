@@ -2,6 +2,7 @@
 // page). Every form posts to a route here that calls a flow — never the JSON API — with a CSRF token.
 import type { Deps } from "../../flows/deps.ts";
 import { analyticsRoutes } from "../../web/dashboard/analytics.ts";
+import { appointmentActivityRoutes } from "../../web/dashboard/activity.ts";
 import { appointmentRoutes } from "../../web/dashboard/appointments.ts";
 import { closureRoutes } from "../../web/dashboard/closures.ts";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "../../web/dashboard/assets.ts";
@@ -32,6 +33,7 @@ export function dashboardRoutes(app: App, deps: Deps) {
   eventRoutes(app, kit);
   todayRoutes(app, kit);
   appointmentRoutes(app, kit);
+  appointmentActivityRoutes(app, kit);
   waitlistRoutes(app, kit);
   waitlistEntryRoutes(app, kit);
   openingRoutes(app, kit);

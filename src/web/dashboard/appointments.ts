@@ -26,7 +26,7 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, fa
   for (const a of appointments) {
     const day = DateTime.fromJSDate(a.start, { zone }).setLocale("en-US").toFormat("cccc d LLLL");
     const rows = byDay.get(day) ?? [];
-    rows.push(html`<tr data-appointment="${a.id}"><td>${timeOnly(a.start, zone)}–${timeOnly(a.end, zone)}</td>
+    rows.push(html`<tr data-appointment="${a.id}"><td><a href="/appointments/${a.id}">${timeOnly(a.start, zone)}–${timeOnly(a.end, zone)}</a></td>
 <td>${names.get(a.patientId) ?? "—"}${standingBadges(standing.get(a.patientId))}</td><td>${nameOf(dir.services, a.serviceId)}</td>
 <td>${nameOf(dir.providers, a.providerId)}${a.chairId ? html`<br><span class="muted small">${nameOf(dir.chairs, a.chairId)}</span>` : ""}</td>
 <td>${statusBadge(a.status)}${a.source === "WAITLIST" ? html` <span class="muted small">from waitlist</span>` : ""}</td>

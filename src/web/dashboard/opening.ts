@@ -10,6 +10,7 @@ import { openingWithOffers } from "../../flows/view-notifications.ts";
 import { viewOpening } from "../../flows/view-opening.ts";
 import type { App } from "../../http/app.ts";
 import { html } from "../html.ts";
+import { activitySection } from "./activity.ts";
 import { countdown, nameOf, span, when } from "./format.ts";
 import { csrfField, errorSummary, statusBadge } from "./layout.ts";
 import { formOf, isId, one, seeOther, staffOf, statusOf, type FormErrors, type Kit } from "./kit.ts";
@@ -23,6 +24,7 @@ async function render(kit: Kit, request: FastifyRequest, reply: FastifyReply, id
   const found = await viewOpening(deps, staff.caller, id, canWaitlist, now);
   if (!found.ok) return kit.notFound(request, reply);
   const { opening: o, offers, matches, dir, names } = found.value;
+  const activity = await activitySection(kit, staff, "opening", o.id);
   const body = html`<p><a href="/openings">← Openings</a></p>
 <div class="card"><p><strong>${span(o.start, o.end, zone)}</strong> ${statusBadge(o.status)}</p>
 <p class="muted">${nameOf(dir.providers, o.providerId)}${o.chairId ? ` · ${nameOf(dir.chairs, o.chairId)}` : ""} · ${o.source.toLowerCase().replace("_", " ")}
@@ -66,7 +68,8 @@ ${matches.map(
     : html`<p class="muted">No waitlist entry fits this opening right now.</p>`
 }`
     : ""
-}`;
+}
+${activity}`;
   return kit.page(request, reply, { title: "Opening", active: "/openings", body, status: failed?.status });
 }
 

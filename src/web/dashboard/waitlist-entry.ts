@@ -9,6 +9,7 @@ import { findEntry } from "../../flows/look-up.ts";
 import { viewDirectory, viewPatientNames, type Directory, type Named } from "../../flows/view-directory.ts";
 import type { App } from "../../http/app.ts";
 import { html, type Html } from "../html.ts";
+import { activitySection } from "./activity.ts";
 import { WEEKDAYS } from "./format.ts";
 import { csrfField, errorSummary, fieldError, options, statusBadge } from "./layout.ts";
 import { formOf, isId, many, one, seeOther, staffOf, statusOf, type Form, type FormErrors, type Kit } from "./kit.ts";
@@ -193,7 +194,8 @@ async function editPage(
   const name = names.get(entry.patientId) ?? "patient";
   const body = html`<p><a href="/waitlist">← Waitlist</a></p><p><strong>${name}</strong> ${statusBadge(entry.status)}
 <span class="muted small">${entry.notificationCount} notification(s) so far</span></p>
-${entryForm({ action: `/waitlist/${entry.id}`, submit: "Save", csrf: staff.csrf, values, failed, dir })}`;
+${entryForm({ action: `/waitlist/${entry.id}`, submit: "Save", csrf: staff.csrf, values, failed, dir })}
+${await activitySection(kit, staff, "waitlist_entry", entry.id)}`;
   return kit.page(request, reply, { title: "Edit waitlist entry", active: "/waitlist", body, status });
 }
 
