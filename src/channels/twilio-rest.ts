@@ -14,9 +14,23 @@ export interface TwilioOptions {
 
 export const DEFAULTS = { timeoutMs: 10_000, pageSize: 1000, maxPages: 5 } as const;
 
+/** A JSON object in Twilio's answer (a Message, a Call, a list page, an error): fields are checked where read. */
+export type TwilioObject = Readonly<Record<string, unknown>>;
+
 export interface TwilioAnswer {
   status: number;
-  body: any;
+  /** null when the answer was not a JSON object (a gateway's HTML error page, an empty body). */
+  body: TwilioObject | null;
+}
+
+function asObject(x: unknown): TwilioObject | null {
+  return typeof x === "object" && x !== null && !Array.isArray(x) ? (x as TwilioObject) : null;
+}
+
+/** A string field of Twilio's JSON, or null when it is absent, empty or not a string. */
+export function stringField(o: TwilioObject | null, key: string): string | null {
+  const v = o?.[key];
+  return typeof v === "string" && v !== "" ? v : null;
 }
 
 export function accountPath(cfg: TwilioConfig, resource: string): string {
@@ -43,9 +57,9 @@ export async function twilioRequest(
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
-  let body: any = null;
+  let body: TwilioObject | null = null;
   try {
-    body = text ? JSON.parse(text) : null;
+    body = text ? asObject(JSON.parse(text)) : null;
   } catch {
     body = null; // a gateway's HTML error page
   }
@@ -71,11 +85,13 @@ export async function createResource(cfg: TwilioConfig, resource: string, form: 
   }
   const { status, body } = answer;
   if (status >= 200 && status < 300) {
-    if (typeof body?.sid === "string" && body.sid) return { ok: true, providerMessageId: body.sid };
+    const sid = stringField(body, "sid");
+    if (sid) return { ok: true, providerMessageId: sid };
     throw new Error(`twilio answered ${status} without a sid`);
   }
   if (status === 502 || status === 504) throw new Error(`twilio gateway error ${status}: outcome unknown`);
-  const code = typeof body?.code === "number" ? body.code : null;
+  const rawCode = body?.code;
+  const code = typeof rawCode === "number" ? rawCode : null;
   const reason = `twilio ${code ?? status}: ${REASONS.get(code ?? -1) ?? String(body?.message ?? `HTTP ${status}`)}`;
   return { ok: false, permanent: !isTransient(status, code), reason };
 }
@@ -115,16 +131,20 @@ export async function listAll(
   key: "messages" | "calls",
   query: URLSearchParams,
   opts: Required<TwilioOptions>,
-): Promise<any[] | null> {
+): Promise<TwilioObject[] | null> {
   query.set("PageSize", String(opts.pageSize));
   let uri: string | null = `${accountPath(cfg, resource)}?${query}`;
-  const items: any[] = [];
+  const items: TwilioObject[] = [];
   for (let page = 0; uri; page++) {
     if (page >= opts.maxPages) return null;
     const { status, body }: TwilioAnswer = await twilioRequest(cfg, "GET", uri, null, opts.timeoutMs);
-    if (status !== 200 || !Array.isArray(body?.[key])) return null;
-    items.push(...body[key]);
-    uri = typeof body.next_page_uri === "string" && body.next_page_uri ? body.next_page_uri : null;
+    const list = body?.[key];
+    if (status !== 200 || !Array.isArray(list)) return null;
+    for (const item of list) {
+      const o = asObject(item);
+      if (o) items.push(o);
+    }
+    uri = stringField(body, "next_page_uri");
   }
   return items;
 }

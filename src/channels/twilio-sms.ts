@@ -4,7 +4,18 @@ import { createHash } from "node:crypto";
 import type { TwilioConfig } from "../config.ts";
 import type { Delivery, DeliveryStatus } from "../core/types.ts";
 import type { ChannelAdapter, LookupResult, OutgoingMessage } from "./channel.ts";
-import { accountPath, createResource, DEFAULTS, isPermanentDeliveryError, listAll, twilioDate, twilioRequest, type TwilioOptions } from "./twilio-rest.ts";
+import {
+  accountPath,
+  createResource,
+  DEFAULTS,
+  isPermanentDeliveryError,
+  listAll,
+  stringField,
+  twilioDate,
+  twilioRequest,
+  type TwilioObject,
+  type TwilioOptions,
+} from "./twilio-rest.ts";
 
 /** Twilio accepts a ValidityPeriod of 1 to 36,000 seconds (10 hours, also its default). */
 export const MAX_VALIDITY_SECONDS = 36_000;
@@ -62,7 +73,8 @@ export function twilioSms(cfg: TwilioConfig, publicUrl: string, options: TwilioO
 async function lookupMessage(cfg: TwilioConfig, d: Delivery, opts: Required<TwilioOptions>): Promise<LookupResult> {
   if (d.providerMessageId && /^(SM|MM)[0-9a-f]{32}$/i.test(d.providerMessageId)) {
     const { status, body } = await twilioRequest(cfg, "GET", accountPath(cfg, `Messages/${d.providerMessageId}.json`), null, opts.timeoutMs);
-    return status === 200 && body?.sid ? { sent: true, providerMessageId: body.sid } : { sent: "unknown" };
+    const sid = stringField(body, "sid");
+    return status === 200 && sid ? { sent: true, providerMessageId: sid } : { sent: "unknown" };
   }
   // The dispatcher records to_address (and the link's token hash) before it calls Twilio: no address, no call.
   if (!d.toAddress) return { sent: false };
@@ -74,16 +86,16 @@ async function lookupMessage(cfg: TwilioConfig, d: Delivery, opts: Required<Twil
   if (tokenHash) {
     // Each attempt mints a new link token, so a message carrying this one is this attempt's, and no such
     // message means the attempt never reached Twilio.
-    const mine = messages.find((msg) => typeof msg?.body === "string" && tokensIn(msg.body).some((t) => sha256Hex(t) === tokenHash));
+    const mine = messages.find((msg) => tokensIn(stringField(msg, "body") ?? "").some((t) => sha256Hex(t) === tokenHash));
     return mine ? { sent: true, providerMessageId: String(mine.sid) } : { sent: false };
   }
-  const created = (msg: any) => twilioDate(msg?.date_created)?.getTime() ?? Infinity;
+  const created = (msg: TwilioObject) => twilioDate(msg.date_created)?.getTime() ?? Infinity;
   if (d.bodyHash) {
     // No link, but the exact text was recorded: one message with it, created since the attempt, is this
     // attempt's. Two are ambiguous (the same text twice); an earlier one is another delivery's.
     const attempt = d.updatedAt.getTime() - ATTEMPT_SKEW_MS;
-    const same = messages.filter((msg) => typeof msg?.body === "string" && sha256Hex(msg.body) === d.bodyHash && created(msg) >= attempt);
-    if (same.length === 1) return { sent: true, providerMessageId: String(same[0].sid) };
+    const same = messages.filter((msg) => typeof msg.body === "string" && sha256Hex(msg.body) === d.bodyHash && created(msg) >= attempt);
+    if (same.length === 1) return { sent: true, providerMessageId: String(same[0]!.sid) };
     if (same.length > 1) return { sent: "unknown" };
   }
   // Nothing to recognise it by (or a text Twilio may have altered: a trial prefix, smart encoding): any

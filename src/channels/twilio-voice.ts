@@ -4,7 +4,7 @@
 import type { TwilioConfig } from "../config.ts";
 import type { Delivery, DeliveryStatus } from "../core/types.ts";
 import type { ChannelAdapter, LookupResult, OutgoingMessage } from "./channel.ts";
-import { accountPath, createResource, DEFAULTS, listAll, twilioDate, twilioRequest, type TwilioOptions } from "./twilio-rest.ts";
+import { accountPath, createResource, DEFAULTS, listAll, stringField, twilioDate, twilioRequest, type TwilioOptions } from "./twilio-rest.ts";
 
 /** Seconds to ring before Twilio gives up (no-answer). Voicemail usually picks up after ~25 s. */
 export const RING_SECONDS = 30;
@@ -52,7 +52,8 @@ export function twilioVoice(cfg: TwilioConfig, publicUrl: string, options: Twili
 async function lookupCall(cfg: TwilioConfig, d: Delivery, opts: Required<TwilioOptions>): Promise<LookupResult> {
   if (d.providerMessageId && /^CA[0-9a-f]{32}$/i.test(d.providerMessageId)) {
     const { status, body } = await twilioRequest(cfg, "GET", accountPath(cfg, `Calls/${d.providerMessageId}.json`), null, opts.timeoutMs);
-    return status === 200 && body?.sid ? { sent: true, providerMessageId: body.sid } : { sent: "unknown" };
+    const sid = stringField(body, "sid");
+    return status === 200 && sid ? { sent: true, providerMessageId: sid } : { sent: "unknown" };
   }
   if (!d.toAddress) return { sent: false }; // the address is recorded before Twilio is called
   const calls = await listAll(cfg, "Calls.json", "calls", new URLSearchParams({ To: d.toAddress }), opts);
@@ -60,7 +61,7 @@ async function lookupCall(cfg: TwilioConfig, d: Delivery, opts: Required<TwilioO
   // Twilio's Call resource has no Url or other field of ours, so a call cannot be attributed to a delivery:
   // none since the attempt → not placed; any → unknown (never a second call on a guess).
   const since = d.updatedAt.getTime() - SKEW_MS;
-  const recent = calls.some((c) => (twilioDate(c?.date_created)?.getTime() ?? Infinity) >= since);
+  const recent = calls.some((c) => (twilioDate(c.date_created)?.getTime() ?? Infinity) >= since);
   return recent ? { sent: "unknown" } : { sent: false };
 }
 

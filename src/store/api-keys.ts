@@ -10,7 +10,17 @@ export interface ApiKey {
   revokedAt: Date | null;
 }
 
-function parse(r: any): ApiKey {
+/** An `api_keys` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+interface ApiKeyRow {
+  id: ApiKey["id"];
+  clinic_id: ApiKey["clinicId"];
+  name: ApiKey["name"];
+  permissions: ApiKey["permissions"];
+  created_at: ApiKey["createdAt"];
+  revoked_at: ApiKey["revokedAt"];
+}
+
+function parse(r: ApiKeyRow): ApiKey {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -22,26 +32,30 @@ function parse(r: any): ApiKey {
 }
 
 export async function insertApiKey(q: Queryable, k: { clinicId: string; name: string; keyHash: string; permissions: Permission[]; at: Date }): Promise<ApiKey> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ApiKeyRow>(
     `INSERT INTO api_keys (clinic_id, name, key_hash, permissions, created_at)
      VALUES ($1, $2, $3, $4, $5) RETURNING *`,
     [k.clinicId, k.name, k.keyHash, k.permissions, k.at],
   );
-  return parse(rows[0]);
+  return parse(rows[0]!);
 }
 
 export async function findActiveApiKeyByHash(q: Queryable, keyHash: string): Promise<ApiKey | null> {
-  const { rows } = await q.query("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", [keyHash]);
+  const { rows } = await q.query<ApiKeyRow>("SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", [keyHash]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
 export async function listApiKeys(q: Queryable, clinicId: string): Promise<ApiKey[]> {
-  const { rows } = await q.query("SELECT * FROM api_keys WHERE clinic_id = $1 ORDER BY created_at, id", [clinicId]);
+  const { rows } = await q.query<ApiKeyRow>("SELECT * FROM api_keys WHERE clinic_id = $1 ORDER BY created_at, id", [clinicId]);
   return rows.map(parse);
 }
 
 export async function revokeApiKey(q: Queryable, clinicId: string, id: string, at: Date): Promise<ApiKey | null> {
-  const { rows } = await q.query("UPDATE api_keys SET revoked_at = $3 WHERE clinic_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING *", [clinicId, id, at]);
+  const { rows } = await q.query<ApiKeyRow>("UPDATE api_keys SET revoked_at = $3 WHERE clinic_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING *", [
+    clinicId,
+    id,
+    at,
+  ]);
   return rows[0] ? parse(rows[0]) : null;
 }
 

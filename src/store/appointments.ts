@@ -2,7 +2,33 @@ import type { Appointment, AppointmentSource, AppointmentStatus, CancelledBy } f
 import type { Queryable } from "./db.ts";
 import { toPage, type Page, type PageRequest } from "./page.ts";
 
-export function parseAppointment(r: any): Appointment {
+/** An `appointments` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+export interface AppointmentRow {
+  id: Appointment["id"];
+  clinic_id: Appointment["clinicId"];
+  patient_id: Appointment["patientId"];
+  provider_id: Appointment["providerId"];
+  chair_id: Appointment["chairId"];
+  service_id: Appointment["serviceId"];
+  start_at: Appointment["start"];
+  end_at: Appointment["end"];
+  status: Appointment["status"];
+  source: Appointment["source"];
+  from_waitlist_entry_id: Appointment["fromWaitlistEntryId"];
+  booked_at: Appointment["bookedAt"];
+  checked_in_at: Appointment["checkedInAt"];
+  cancelled_at: Appointment["cancelledAt"];
+  cancelled_by: Appointment["cancelledBy"];
+  cancel_reason: Appointment["cancelReason"];
+  reminder_due_at?: Appointment["reminderDueAt"] | null;
+  reminded_at?: Appointment["remindedAt"] | null;
+  discount_percent?: Appointment["discountPercent"] | null;
+  rebooked_from_appointment_id?: Appointment["rebookedFromAppointmentId"] | null;
+  created_at: Appointment["createdAt"];
+  updated_at: Appointment["updatedAt"];
+}
+
+export function parseAppointment(r: AppointmentRow): Appointment {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -49,7 +75,7 @@ export interface NewAppointment {
 
 /** Inserts a BOOKED appointment. An overlap raises the exclusion constraint's 23P01. */
 export async function insertAppointment(q: Queryable, a: NewAppointment): Promise<Appointment> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `INSERT INTO appointments (clinic_id, patient_id, provider_id, chair_id, service_id, start_at, end_at,
        status, source, from_waitlist_entry_id, booked_at, created_at, updated_at,
        reminder_due_at, rebooked_from_appointment_id, discount_percent)
@@ -70,11 +96,14 @@ export async function insertAppointment(q: Queryable, a: NewAppointment): Promis
       a.discountPercent ?? 0,
     ],
   );
-  return parseAppointment(rows[0]);
+  return parseAppointment(rows[0]!);
 }
 
 export async function getAppointment(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Appointment | null> {
-  const { rows } = await q.query(`SELECT * FROM appointments WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
+  const { rows } = await q.query<AppointmentRow>(`SELECT * FROM appointments WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [
+    clinicId,
+    id,
+  ]);
   return rows[0] ? parseAppointment(rows[0]) : null;
 }
 
@@ -86,7 +115,7 @@ export async function setAppointmentStatus(
   from: AppointmentStatus[],
   change: { status: AppointmentStatus; at: Date; cancelledBy?: CancelledBy; cancelReason?: string | null },
 ): Promise<Appointment | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `UPDATE appointments SET status = $4, updated_at = $5,
        checked_in_at = CASE WHEN $4 = 'CHECKED_IN' THEN $5 ELSE checked_in_at END,
        cancelled_at = CASE WHEN $4 = 'CANCELLED' THEN $5 ELSE cancelled_at END,
@@ -105,7 +134,7 @@ export interface AppointmentFilter {
 }
 
 export async function listAppointments(q: Queryable, clinicId: string, f: AppointmentFilter, page: PageRequest): Promise<Page<Appointment>> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT * FROM appointments WHERE clinic_id = $1
        AND ($2::timestamptz IS NULL OR end_at > $2) AND ($3::timestamptz IS NULL OR start_at < $3)
        AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR patient_id = $5)
@@ -122,7 +151,7 @@ export async function overlappingAppointments(
   clinicId: string,
   r: { providerId: string; chairId: string | null; start: Date; end: Date },
 ): Promise<Appointment[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT * FROM appointments WHERE clinic_id = $1
        AND status IN ('BOOKED', 'CONFIRMED', 'CHECKED_IN', 'COMPLETED')
        AND (provider_id = $2 OR ($3::uuid IS NOT NULL AND chair_id = $3))

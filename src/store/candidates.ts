@@ -3,10 +3,9 @@
 // the core (src/core/matching.ts) applies every rule again, exactly, and ranks.
 import type { Reach } from "../core/channels.ts";
 import type { CapUsage } from "../core/caps.ts";
-import type { Opening, WaitlistEntry } from "../core/types.ts";
-import type { QueryResultRow } from "pg";
+import type { Channel, Opening, WaitlistEntry } from "../core/types.ts";
 import type { Queryable } from "./db.ts";
-import { parseEntry } from "./waitlist.ts";
+import { parseEntry, type WaitlistEntryRow } from "./waitlist.ts";
 
 export interface CandidateRow {
   entry: WaitlistEntry;
@@ -54,7 +53,7 @@ export function candidateParams(opening: Opening, now: Date, localDate: string, 
 }
 
 export async function candidateRows(q: Queryable, params: unknown[]): Promise<CandidateRow[]> {
-  const { rows } = await q.query(CANDIDATES_SQL, params);
+  const { rows } = await q.query<CandidateQueryRow>(CANDIDATES_SQL, params);
   return rows.map(toCandidateRow);
 }
 
@@ -100,12 +99,38 @@ export async function candidateRowsOfOpenings(q: Queryable, params: unknown[][])
     }
   }
   const column = (i: number) => params.map((p) => p[i]);
-  const { rows } = await q.query(CANDIDATES_OF_OPENINGS_SQL, [first[0], first[5], first[9], first[10], ...[1, 2, 3, 4, 6, 7, 8].map(column)]);
+  const { rows } = await q.query<CandidateQueryRow & { match_opening_id: string }>(CANDIDATES_OF_OPENINGS_SQL, [
+    first[0],
+    first[5],
+    first[9],
+    first[10],
+    ...[1, 2, 3, 4, 6, 7, 8].map(column),
+  ]);
   for (const r of rows) byOpening.get(r.match_opening_id)?.push(toCandidateRow(r));
   return byOpening;
 }
 
-function toCandidateRow(r: QueryResultRow): CandidateRow {
+/** A row of CANDIDATES_SQL: the entry's columns (e.*) and what it is joined with and counted against. */
+interface CandidateQueryRow extends WaitlistEntryRow {
+  duration_minutes: number;
+  service_active: boolean;
+  price_cents: number;
+  phone: string | null;
+  email: string | null;
+  patient_timezone: string | null;
+  preferred_channel: Channel | null;
+  sms_consent: boolean;
+  voice_consent: boolean;
+  email_consent: boolean;
+  already_offered: boolean;
+  push_subscribed: boolean;
+  patient_live: boolean;
+  last_day: number;
+  last_week: number;
+  busy: boolean;
+}
+
+function toCandidateRow(r: CandidateQueryRow): CandidateRow {
   return {
     entry: parseEntry(r),
     service: { durationMinutes: r.duration_minutes, active: r.service_active, priceCents: r.price_cents },

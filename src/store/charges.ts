@@ -25,7 +25,26 @@ export interface Charge {
   updatedAt: Date;
 }
 
-export function parseCharge(r: any): Charge {
+/** A `charges` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+export interface ChargeRow {
+  id: Charge["id"];
+  clinic_id: Charge["clinicId"];
+  patient_id: Charge["patientId"];
+  appointment_id: Charge["appointmentId"];
+  kind: Charge["kind"];
+  amount_cents: Charge["amountCents"];
+  status: Charge["status"];
+  reason: Charge["reason"];
+  due_at: Charge["dueAt"];
+  payment_reference: Charge["paymentReference"];
+  attempts: Charge["attempts"];
+  failure_note: Charge["failureNote"];
+  next_attempt_at: Charge["nextAttemptAt"];
+  created_at: Charge["createdAt"];
+  updated_at: Charge["updatedAt"];
+}
+
+export function parseCharge(r: ChargeRow): Charge {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -60,17 +79,17 @@ export async function insertCharge(
     paid?: { status: "CHARGED" | "AUTHORIZED"; paymentReference: string };
   },
 ): Promise<Charge> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow>(
     `INSERT INTO charges (clinic_id, patient_id, appointment_id, kind, amount_cents, status, reason, due_at, payment_reference, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *`,
     [c.clinicId, c.patientId, c.appointmentId, c.kind, c.amountCents, c.paid?.status ?? "PENDING", c.reason, c.dueAt, c.paid?.paymentReference ?? null, c.at],
   );
-  return parseCharge(rows[0]);
+  return parseCharge(rows[0]!);
 }
 
 /** PENDING cancellation fees of an appointment become WAIVED (its freed time was refilled). */
 export async function waivePendingCancellationFees(q: Queryable, clinicId: string, appointmentId: string, at: Date): Promise<Charge[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow>(
     `UPDATE charges SET status = 'WAIVED', updated_at = $3
      WHERE clinic_id = $1 AND appointment_id = $2 AND kind = 'CANCELLATION_FEE' AND status = 'PENDING' RETURNING *`,
     [clinicId, appointmentId, at],
@@ -79,13 +98,13 @@ export async function waivePendingCancellationFees(q: Queryable, clinicId: strin
 }
 
 export async function listChargesOfPatient(q: Queryable, clinicId: string, patientId: string): Promise<Charge[]> {
-  const { rows } = await q.query("SELECT * FROM charges WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, id", [clinicId, patientId]);
+  const { rows } = await q.query<ChargeRow>("SELECT * FROM charges WHERE clinic_id = $1 AND patient_id = $2 ORDER BY created_at, id", [clinicId, patientId]);
   return rows.map(parseCharge);
 }
 
 /** One PENDING cancellation fee due at `now` (and not waiting for a retry), locked for this runner only. */
 export async function lockDueFee(q: Queryable, now: Date): Promise<Charge | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow>(
     `SELECT * FROM charges WHERE kind = 'CANCELLATION_FEE' AND status = 'PENDING' AND due_at <= $1
        AND (attempts = 0 OR next_attempt_at <= $1)
      ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
@@ -95,7 +114,7 @@ export async function lockDueFee(q: Queryable, now: Date): Promise<Charge | null
 }
 
 export async function markCharged(q: Queryable, clinicId: string, id: string, paymentReference: string, at: Date): Promise<Charge | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow>(
     `UPDATE charges SET status = 'CHARGED', payment_reference = $3, next_attempt_at = NULL, updated_at = $4
      WHERE clinic_id = $1 AND id = $2 AND status = 'PENDING' RETURNING *`,
     [clinicId, id, paymentReference, at],
@@ -116,7 +135,7 @@ export async function noteDecline(
   retryAt: Date | null,
   at: Date,
 ): Promise<Charge | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow>(
     `UPDATE charges SET attempts = attempts + 1, failure_note = $4, next_attempt_at = $5, updated_at = $6
      WHERE clinic_id = $1 AND id = $2 AND status = $3 RETURNING *`,
     [clinicId, id, status, note.slice(0, 200), retryAt, at],
@@ -150,7 +169,7 @@ export async function settleDeposit(
   reference: string,
   at: Date,
 ): Promise<Charge | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow>(
     `UPDATE charges SET status = $3, payment_reference = $4, next_attempt_at = NULL, failure_note = NULL, updated_at = $5
      WHERE clinic_id = $1 AND id = $2 AND status = 'AUTHORIZED' RETURNING *`,
     [clinicId, id, to, reference, at],
@@ -160,7 +179,7 @@ export async function settleDeposit(
 
 /** A moved appointment keeps its held deposit: the charge now names the new appointment (not due to settle). */
 export async function moveHeldDeposit(q: Queryable, clinicId: string, fromAppointmentId: string, toAppointmentId: string, at: Date): Promise<Charge[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow>(
     `UPDATE charges SET appointment_id = $3, next_attempt_at = NULL, updated_at = $4
      WHERE clinic_id = $1 AND appointment_id = $2 AND kind = 'DEPOSIT' AND status = 'AUTHORIZED' AND attempts = 0 RETURNING *`,
     [clinicId, fromAppointmentId, toAppointmentId, at],

@@ -17,7 +17,19 @@ export interface Closure {
   deletedAt: Date | null;
 }
 
-export function parseClosure(r: any): Closure {
+/** A `closures` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+export interface ClosureRow {
+  id: Closure["id"];
+  clinic_id: Closure["clinicId"];
+  provider_id: Closure["providerId"];
+  start_at: Closure["start"];
+  end_at: Closure["end"];
+  reason: Closure["reason"];
+  created_at: Closure["createdAt"];
+  deleted_at: Closure["deletedAt"];
+}
+
+export function parseClosure(r: ClosureRow): Closure {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -40,22 +52,26 @@ export interface NewClosure {
 }
 
 export async function insertClosure(q: Queryable, c: NewClosure): Promise<Closure> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ClosureRow>(
     `INSERT INTO closures (clinic_id, provider_id, start_at, end_at, reason, created_at)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
     [c.clinicId, c.providerId, c.start, c.end, c.reason, c.at],
   );
-  return parseClosure(rows[0]);
+  return parseClosure(rows[0]!);
 }
 
 export async function softDeleteClosure(q: Queryable, clinicId: string, id: string, at: Date): Promise<Closure | null> {
-  const { rows } = await q.query(`UPDATE closures SET deleted_at = $3 WHERE clinic_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`, [clinicId, id, at]);
+  const { rows } = await q.query<ClosureRow>(`UPDATE closures SET deleted_at = $3 WHERE clinic_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`, [
+    clinicId,
+    id,
+    at,
+  ]);
   return rows[0] ? parseClosure(rows[0]) : null;
 }
 
 /** Active closures overlapping [from, to), by start. */
 export async function listClosures(q: Queryable, clinicId: string, f: { from?: Date; to?: Date }, page: PageRequest): Promise<Page<Closure>> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ClosureRow>(
     `SELECT * FROM closures WHERE clinic_id = $1 AND deleted_at IS NULL
        AND ($2::timestamptz IS NULL OR end_at > $2) AND ($3::timestamptz IS NULL OR start_at < $3)
        AND ($4::timestamptz IS NULL OR (start_at, id) > ($4::timestamptz, $5::uuid))
@@ -67,7 +83,7 @@ export async function listClosures(q: Queryable, clinicId: string, f: { from?: D
 
 /** An active closure (clinic-wide or the provider's) overlapping [start, end), if any. */
 export async function closureCovering(q: Queryable, clinicId: string, r: { providerId: string; start: Date; end: Date }): Promise<Closure | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ClosureRow>(
     `SELECT * FROM closures WHERE clinic_id = $1 AND deleted_at IS NULL
        AND (provider_id IS NULL OR provider_id = $2)
        AND tstzrange(start_at, end_at, '[)') && tstzrange($3, $4, '[)')

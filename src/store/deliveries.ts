@@ -3,7 +3,30 @@
 import type { Channel, Delivery, DeliveryKind, DeliveryStatus } from "../core/types.ts";
 import type { Queryable } from "./db.ts";
 
-export function parseDelivery(r: any): Delivery {
+/** A `deliveries` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+export interface DeliveryRow {
+  id: Delivery["id"];
+  clinic_id: Delivery["clinicId"];
+  offer_id: Delivery["offerId"];
+  patient_id: Delivery["patientId"];
+  kind: Delivery["kind"];
+  channel: Delivery["channel"];
+  status: Delivery["status"];
+  to_address: Delivery["toAddress"];
+  payload: Delivery["payload"];
+  provider_message_id: Delivery["providerMessageId"];
+  token_hash: Delivery["tokenHash"];
+  body_hash: Delivery["bodyHash"];
+  failure_reason: Delivery["failureReason"];
+  attempt_count: Delivery["attemptCount"];
+  due_at: Delivery["dueAt"];
+  sent_at: Delivery["sentAt"];
+  delivered_at: Delivery["deliveredAt"];
+  created_at: Delivery["createdAt"];
+  updated_at: Delivery["updatedAt"];
+}
+
+export function parseDelivery(r: DeliveryRow): Delivery {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -42,12 +65,12 @@ export async function insertDelivery(
     tokenHash?: string | null;
   },
 ): Promise<Delivery> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<DeliveryRow>(
     `INSERT INTO deliveries (clinic_id, offer_id, patient_id, kind, channel, status, payload, due_at, created_at, updated_at, token_hash)
      VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $8, $9) RETURNING *`,
     [d.clinicId, d.offerId, d.patientId, d.kind, d.channel, JSON.stringify(d.payload ?? {}), d.dueAt, d.at, d.tokenHash ?? null],
   );
-  return parseDelivery(rows[0]);
+  return parseDelivery(rows[0]!);
 }
 
 /**
@@ -55,7 +78,7 @@ export async function insertDelivery(
  * transaction, which commits before any provider is called. SKIP LOCKED lets runners share the queue.
  */
 export async function claimDueDeliveries(q: Queryable, now: Date, limit: number): Promise<Delivery[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<DeliveryRow>(
     `UPDATE deliveries SET status = 'SENDING', attempt_count = attempt_count + 1, updated_at = $1
      WHERE id IN (
        SELECT id FROM deliveries WHERE status = 'QUEUED' AND due_at <= $1
@@ -67,18 +90,18 @@ export async function claimDueDeliveries(q: Queryable, now: Date, limit: number)
 }
 
 export async function getDelivery(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Delivery | null> {
-  const { rows } = await q.query(`SELECT * FROM deliveries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
+  const { rows } = await q.query<DeliveryRow>(`SELECT * FROM deliveries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parseDelivery(rows[0]) : null;
 }
 
 export async function findDeliveryByTokenHash(q: Queryable, tokenHash: string): Promise<Delivery | null> {
-  const { rows } = await q.query("SELECT * FROM deliveries WHERE token_hash = $1", [tokenHash]);
+  const { rows } = await q.query<DeliveryRow>("SELECT * FROM deliveries WHERE token_hash = $1", [tokenHash]);
   return rows[0] ? parseDelivery(rows[0]) : null;
 }
 
 export async function deliveriesOfOffers(q: Queryable, clinicId: string, offerIds: string[]): Promise<Delivery[]> {
   if (offerIds.length === 0) return [];
-  const { rows } = await q.query("SELECT * FROM deliveries WHERE clinic_id = $1 AND offer_id = ANY($2::uuid[]) ORDER BY created_at, due_at, id", [
+  const { rows } = await q.query<DeliveryRow>("SELECT * FROM deliveries WHERE clinic_id = $1 AND offer_id = ANY($2::uuid[]) ORDER BY created_at, due_at, id", [
     clinicId,
     offerIds,
   ]);
@@ -136,7 +159,7 @@ export async function markDeliverySent(q: Queryable, id: string, s: { providerMe
 
 /** SENDING rows untouched since `before`: a runner died between claiming and recording them. */
 export async function lockStaleSending(q: Queryable, before: Date, limit: number): Promise<Delivery[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<DeliveryRow>(
     `SELECT * FROM deliveries WHERE status = 'SENDING' AND updated_at <= $1
      ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [before, limit],
@@ -174,7 +197,7 @@ export async function advanceDeliveryStatus(
   at: Date,
   reason: string | null,
 ): Promise<Delivery | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<DeliveryRow>(
     `UPDATE deliveries SET status = $3, updated_at = $4,
        delivered_at = CASE WHEN $3 = 'DELIVERED' THEN $4 ELSE delivered_at END,
        failure_reason = COALESCE($5, failure_reason)
@@ -188,7 +211,7 @@ export async function advanceDeliveryStatus(
 
 /** Claims one delivery if it is still queued and due (the same guard as the sweep). */
 export async function claimDelivery(q: Queryable, id: string, now: Date): Promise<Delivery | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<DeliveryRow>(
     `UPDATE deliveries SET status = 'SENDING', attempt_count = attempt_count + 1, updated_at = $2
      WHERE id = (SELECT id FROM deliveries WHERE id = $1 AND status = 'QUEUED' AND due_at <= $2 FOR UPDATE SKIP LOCKED)
      RETURNING *`,
@@ -199,12 +222,12 @@ export async function claimDelivery(q: Queryable, id: string, now: Date): Promis
 
 /** For provider callbacks (authenticated by signature): the delivery a provider id belongs to. */
 export async function findDeliveryByProviderId(q: Queryable, providerMessageId: string): Promise<Delivery | null> {
-  const { rows } = await q.query("SELECT * FROM deliveries WHERE provider_message_id = $1", [providerMessageId]);
+  const { rows } = await q.query<DeliveryRow>("SELECT * FROM deliveries WHERE provider_message_id = $1", [providerMessageId]);
   return rows[0] ? parseDelivery(rows[0]) : null;
 }
 
 /** For the voice webhook (authenticated by signature): the call's delivery, whichever clinic it is. */
 export async function findDeliveryById(q: Queryable, id: string): Promise<Delivery | null> {
-  const { rows } = await q.query("SELECT * FROM deliveries WHERE id = $1", [id]);
+  const { rows } = await q.query<DeliveryRow>("SELECT * FROM deliveries WHERE id = $1", [id]);
   return rows[0] ? parseDelivery(rows[0]) : null;
 }

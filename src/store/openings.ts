@@ -2,7 +2,28 @@ import type { Opening, OpeningSource, OpeningStatus } from "../core/types.ts";
 import type { Queryable } from "./db.ts";
 import { toPage, type Page, type PageRequest } from "./page.ts";
 
-export function parseOpening(r: any): Opening {
+/** An `openings` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+export interface OpeningRow {
+  id: Opening["id"];
+  clinic_id: Opening["clinicId"];
+  provider_id: Opening["providerId"];
+  chair_id: Opening["chairId"];
+  service_id: Opening["serviceId"];
+  start_at: Opening["start"];
+  end_at: Opening["end"];
+  status: Opening["status"];
+  source: Opening["source"];
+  source_appointment_id: Opening["sourceAppointmentId"];
+  filled_appointment_id: Opening["filledAppointmentId"];
+  filled_at: Opening["filledAt"];
+  closed_at: Opening["closedAt"];
+  next_wave_at: Opening["nextWaveAt"];
+  wave_count: Opening["waveCount"];
+  created_at: Opening["createdAt"];
+  updated_at: Opening["updatedAt"];
+}
+
+export function parseOpening(r: OpeningRow): Opening {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -40,17 +61,17 @@ export interface NewOpening {
 
 /** Inserts an OPEN opening. Overlapping another open opening of the provider raises 23P01. */
 export async function insertOpening(q: Queryable, o: NewOpening): Promise<Opening> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `INSERT INTO openings (clinic_id, provider_id, chair_id, service_id, start_at, end_at, status, source,
        source_appointment_id, next_wave_at, first_wave_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'OPEN', $7, $8, $9, $9, $10, $10) RETURNING *`,
     [o.clinicId, o.providerId, o.chairId, o.serviceId, o.start, o.end, o.source, o.sourceAppointmentId, o.nextWaveAt, o.at],
   );
-  return parseOpening(rows[0]);
+  return parseOpening(rows[0]!);
 }
 
 export async function getOpening(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Opening | null> {
-  const { rows } = await q.query(`SELECT * FROM openings WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
+  const { rows } = await q.query<OpeningRow>(`SELECT * FROM openings WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parseOpening(rows[0]) : null;
 }
 
@@ -60,7 +81,7 @@ export async function lockOpenOverlapping(
   clinicId: string,
   r: { providerId: string; chairId: string | null; start: Date; end: Date },
 ): Promise<Opening[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `SELECT * FROM openings WHERE clinic_id = $1 AND status = 'OPEN'
        AND (provider_id = $2 OR ($3::uuid IS NOT NULL AND chair_id = $3))
        AND tstzrange(start_at, end_at, '[)') && tstzrange($4, $5, '[)')
@@ -75,7 +96,7 @@ export async function lockOpenOverlapping(
  * racing fills change nothing (null). Proven by test/http/appointments.test.ts ("fills the opening").
  */
 export async function fillOpeningIfOpen(q: Queryable, clinicId: string, id: string, appointmentId: string, at: Date): Promise<Opening | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `UPDATE openings SET status = 'FILLED', filled_appointment_id = $3, filled_at = $4, next_wave_at = NULL, updated_at = $4
      WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
     [clinicId, id, appointmentId, at],
@@ -89,7 +110,7 @@ export async function listOpenings(
   f: { status?: OpeningStatus; from?: Date; to?: Date },
   page: PageRequest,
 ): Promise<Page<Opening>> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `SELECT * FROM openings WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2)
        AND ($3::timestamptz IS NULL OR end_at > $3) AND ($4::timestamptz IS NULL OR start_at < $4)
        AND ($5::timestamptz IS NULL OR (start_at, id) > ($5::timestamptz, $6::uuid))
@@ -105,7 +126,7 @@ export async function listOpenings(
  * offer ending), an opening is not due before its first_wave_at.
  */
 export async function lockDueOpenings(q: Queryable, now: Date, limit: number): Promise<Opening[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `SELECT * FROM openings WHERE status = 'OPEN' AND next_wave_at <= $1 AND (first_wave_at IS NULL OR first_wave_at <= $1)
      ORDER BY next_wave_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [now, limit],
@@ -115,7 +136,10 @@ export async function lockDueOpenings(q: Queryable, now: Date, limit: number): P
 
 /** Locks one opening, or returns null if another transaction holds it (when `skipLocked`). */
 export async function lockOpening(q: Queryable, clinicId: string, id: string, skipLocked = false): Promise<Opening | null> {
-  const { rows } = await q.query(`SELECT * FROM openings WHERE clinic_id = $1 AND id = $2 FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}`, [clinicId, id]);
+  const { rows } = await q.query<OpeningRow>(`SELECT * FROM openings WHERE clinic_id = $1 AND id = $2 FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}`, [
+    clinicId,
+    id,
+  ]);
   return rows[0] ? parseOpening(rows[0]) : null;
 }
 
@@ -138,7 +162,7 @@ export async function wakeOpening(q: Queryable, clinicId: string, id: string, no
 }
 
 export async function expireOpening(q: Queryable, clinicId: string, id: string, now: Date): Promise<Opening | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `UPDATE openings SET status = 'EXPIRED', next_wave_at = NULL, updated_at = $3
      WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
     [clinicId, id, now],
@@ -174,7 +198,7 @@ export async function wakeIdleOpenings(q: Queryable, clinicId: string, now: Date
 
 /** Closes an open opening that can no longer be offered (its chair was booked by another provider, staff closed it). */
 export async function closeOpeningIfOpen(q: Queryable, clinicId: string, id: string, at: Date): Promise<Opening | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `UPDATE openings SET status = 'CLOSED', closed_at = $3, next_wave_at = NULL, updated_at = $3
      WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
     [clinicId, id, at],

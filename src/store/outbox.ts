@@ -13,7 +13,20 @@ export interface OutboxMessage {
   sentAt: Date;
 }
 
-function parse(r: any): OutboxMessage {
+/** A `dev_outbox` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+interface OutboxMessageRow {
+  id: OutboxMessage["id"];
+  clinic_id: OutboxMessage["clinicId"];
+  delivery_id: OutboxMessage["deliveryId"];
+  channel: OutboxMessage["channel"];
+  to_address: OutboxMessage["to"];
+  subject: OutboxMessage["subject"];
+  body: OutboxMessage["body"];
+  links: OutboxMessage["links"];
+  sent_at: OutboxMessage["sentAt"];
+}
+
+function parse(r: OutboxMessageRow): OutboxMessage {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -28,12 +41,12 @@ function parse(r: any): OutboxMessage {
 }
 
 export async function insertOutbox(q: Queryable, m: Omit<OutboxMessage, "id">): Promise<OutboxMessage> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OutboxMessageRow>(
     `INSERT INTO dev_outbox (clinic_id, delivery_id, channel, to_address, subject, body, links, sent_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
     [m.clinicId, m.deliveryId, m.channel, m.to, m.subject, m.body, m.links, m.sentAt],
   );
-  return parse(rows[0]);
+  return parse(rows[0]!);
 }
 
 /**
@@ -41,7 +54,7 @@ export async function insertOutbox(q: Queryable, m: Omit<OutboxMessage, "id">): 
  * thousand). `clinicId` null lists every clinic's (the admin token's view).
  */
 export async function listOutbox(q: Queryable, clinicId: string | null, to?: string): Promise<OutboxMessage[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OutboxMessageRow>(
     `SELECT * FROM (SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND ($2::text IS NULL OR to_address = $2)
        ORDER BY sent_at DESC, seq DESC LIMIT 1000) newest
      ORDER BY sent_at, seq`,
@@ -51,11 +64,11 @@ export async function listOutbox(q: Queryable, clinicId: string | null, to?: str
 }
 
 export async function getOutbox(q: Queryable, clinicId: string | null, id: string): Promise<OutboxMessage | null> {
-  const { rows } = await q.query("SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND id = $2", [clinicId, id]);
+  const { rows } = await q.query<OutboxMessageRow>("SELECT * FROM dev_outbox WHERE ($1::uuid IS NULL OR clinic_id = $1) AND id = $2", [clinicId, id]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
 export async function findOutboxByDelivery(q: Queryable, deliveryId: string): Promise<OutboxMessage | null> {
-  const { rows } = await q.query("SELECT * FROM dev_outbox WHERE delivery_id = $1 ORDER BY seq LIMIT 1", [deliveryId]);
+  const { rows } = await q.query<OutboxMessageRow>("SELECT * FROM dev_outbox WHERE delivery_id = $1 ORDER BY seq LIMIT 1", [deliveryId]);
   return rows[0] ? parse(rows[0]) : null;
 }

@@ -16,7 +16,22 @@ export interface OutreachTask {
   completedAt: Date | null;
 }
 
-function parse(r: any): OutreachTask {
+/** An `outreach_tasks` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+interface OutreachTaskRow {
+  id: OutreachTask["id"];
+  clinic_id: OutreachTask["clinicId"];
+  offer_id: OutreachTask["notificationId"];
+  patient_id: OutreachTask["patientId"];
+  deadline: OutreachTask["deadline"];
+  priority: OutreachTask["priority"];
+  status: OutreachTask["status"];
+  outcome: OutreachTask["outcome"];
+  notes: OutreachTask["notes"];
+  created_at: OutreachTask["createdAt"];
+  completed_at: OutreachTask["completedAt"];
+}
+
+function parse(r: OutreachTaskRow): OutreachTask {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -37,7 +52,7 @@ export async function openOutreachTask(
   q: Queryable,
   t: { clinicId: string; offerId: string; patientId: string; deadline: Date; notes: string; at: Date },
 ): Promise<OutreachTask | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OutreachTaskRow>(
     `INSERT INTO outreach_tasks (clinic_id, offer_id, patient_id, deadline, priority, status, notes, created_at)
      VALUES ($1, $2, $3, $4, 'high', 'OPEN', $5, $6)
      ON CONFLICT (offer_id) WHERE status = 'OPEN' DO NOTHING RETURNING *`,
@@ -47,7 +62,10 @@ export async function openOutreachTask(
 }
 
 export async function getOutreachTask(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<OutreachTask | null> {
-  const { rows } = await q.query(`SELECT * FROM outreach_tasks WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
+  const { rows } = await q.query<OutreachTaskRow>(`SELECT * FROM outreach_tasks WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [
+    clinicId,
+    id,
+  ]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
@@ -57,7 +75,7 @@ export async function completeOutreachTask(
   id: string,
   c: { outcome: NonNullable<OutreachTask["outcome"]>; note: string | null; at: Date },
 ): Promise<OutreachTask | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OutreachTaskRow>(
     `UPDATE outreach_tasks SET status = 'DONE', outcome = $3, completed_at = $5,
        notes = CASE WHEN $4::text IS NULL THEN notes ELSE concat_ws(E'\\n', notes, $4::text) END
      WHERE clinic_id = $1 AND id = $2 AND status = 'OPEN' RETURNING *`,
@@ -67,7 +85,7 @@ export async function completeOutreachTask(
 }
 
 export async function listOutreachTasks(q: Queryable, clinicId: string, status: "OPEN" | "DONE" | undefined, page: PageRequest): Promise<Page<OutreachTask>> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OutreachTaskRow>(
     `SELECT * FROM outreach_tasks WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2)
        AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
      ORDER BY created_at, id LIMIT $5`,

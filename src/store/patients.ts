@@ -3,8 +3,35 @@ import type { ConsentChannel, Patient } from "../core/types.ts";
 import type { Queryable } from "./db.ts";
 import { toPage, type Page, type PageRequest } from "./page.ts";
 
-function parse(r: any): Patient {
-  const consent = (p: string) => ({ granted: r[`${p}_consent`], at: r[`${p}_consent_at`], source: r[`${p}_consent_source`] });
+/** A `patients` row as pg returns it (timestamptz → Date); the CHECK constraints stand behind the unions. */
+interface PatientRow {
+  id: string;
+  clinic_id: string;
+  first_name: string;
+  last_name: string;
+  phone: string | null;
+  email: string | null;
+  timezone: string | null;
+  preferred_channel: Patient["preferredChannel"];
+  sms_consent: boolean;
+  sms_consent_at: Date | null;
+  sms_consent_source: string | null;
+  voice_consent: boolean;
+  voice_consent_at: Date | null;
+  voice_consent_source: string | null;
+  email_consent: boolean;
+  email_consent_at: Date | null;
+  email_consent_source: string | null;
+  deposit_required_cents: number;
+  prepayment_required: boolean;
+  flags: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+function parse(r: PatientRow): Patient {
+  // One column triple per channel (sms_consent, sms_consent_at, sms_consent_source).
+  const consent = (granted: boolean, at: Date | null, source: string | null) => ({ granted, at, source });
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -14,7 +41,11 @@ function parse(r: any): Patient {
     email: r.email,
     timezone: r.timezone,
     preferredChannel: r.preferred_channel,
-    consent: { SMS: consent("sms"), EMAIL: consent("email"), VOICE: consent("voice") },
+    consent: {
+      SMS: consent(r.sms_consent, r.sms_consent_at, r.sms_consent_source),
+      EMAIL: consent(r.email_consent, r.email_consent_at, r.email_consent_source),
+      VOICE: consent(r.voice_consent, r.voice_consent_at, r.voice_consent_source),
+    },
     depositRequiredCents: r.deposit_required_cents,
     prepaymentRequired: r.prepayment_required,
     flags: r.flags,
@@ -45,18 +76,18 @@ function columns(p: PatientFields): unknown[] {
 }
 
 export async function insertPatient(q: Queryable, clinicId: string, p: PatientFields, at: Date): Promise<Patient> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<PatientRow>(
     `INSERT INTO patients (first_name, last_name, phone, email, timezone, preferred_channel,
        sms_consent, sms_consent_at, sms_consent_source, voice_consent, voice_consent_at, voice_consent_source,
        email_consent, email_consent_at, email_consent_source, clinic_id, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING *`,
     [...columns(p), clinicId, at],
   );
-  return parse(rows[0]);
+  return parse(rows[0]!);
 }
 
 export async function updatePatient(q: Queryable, clinicId: string, id: string, p: PatientFields, at: Date): Promise<Patient> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<PatientRow>(
     `UPDATE patients SET first_name = $1, last_name = $2, phone = $3, email = $4, timezone = $5, preferred_channel = $6,
        sms_consent = $7, sms_consent_at = $8, sms_consent_source = $9,
        voice_consent = $10, voice_consent_at = $11, voice_consent_source = $12,
@@ -64,16 +95,16 @@ export async function updatePatient(q: Queryable, clinicId: string, id: string, 
      WHERE clinic_id = $16 AND id = $17 RETURNING *`,
     [...columns(p), clinicId, id, at],
   );
-  return parse(rows[0]);
+  return parse(rows[0]!);
 }
 
 export async function getPatient(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Patient | null> {
-  const { rows } = await q.query(`SELECT * FROM patients WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
+  const { rows } = await q.query<PatientRow>(`SELECT * FROM patients WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
 export async function listPatients(q: Queryable, clinicId: string, page: PageRequest): Promise<Page<Patient>> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<PatientRow>(
     `SELECT * FROM patients WHERE clinic_id = $1
        AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
      ORDER BY created_at, id LIMIT $4`,
@@ -109,10 +140,10 @@ export async function noShowCount(q: Queryable, clinicId: string, patientId: str
 
 /** Every patient record with this phone (in one clinic, or in all when `clinicId` is null). */
 export async function patientsByPhone(q: Queryable, phone: string, clinicId: string | null): Promise<Patient[]> {
-  const { rows } = await q.query("SELECT * FROM patients WHERE phone = $1 AND ($2::uuid IS NULL OR clinic_id = $2) ORDER BY created_at, id FOR UPDATE", [
-    phone,
-    clinicId,
-  ]);
+  const { rows } = await q.query<PatientRow>(
+    "SELECT * FROM patients WHERE phone = $1 AND ($2::uuid IS NULL OR clinic_id = $2) ORDER BY created_at, id FOR UPDATE",
+    [phone, clinicId],
+  );
   return rows.map(parse);
 }
 

@@ -5,17 +5,26 @@ import { toPage, type Page, type PageRequest } from "./page.ts";
 
 export type ResourceTable = "providers" | "chairs";
 
-function parse(r: any): Provider {
+/** A `providers` (or `chairs`: the same columns) row as pg returns it (timestamptz → Date). */
+interface ProviderRow {
+  id: Provider["id"];
+  clinic_id: Provider["clinicId"];
+  name: Provider["name"];
+  active: Provider["active"];
+  created_at: Provider["createdAt"];
+}
+
+function parse(r: ProviderRow): Provider {
   return { id: r.id, clinicId: r.clinic_id, name: r.name, active: r.active, createdAt: r.created_at };
 }
 
 export async function insertResource(q: Queryable, table: ResourceTable, r: { clinicId: string; name: string; at: Date }): Promise<Provider | Chair> {
-  const { rows } = await q.query(`INSERT INTO ${table} (clinic_id, name, created_at) VALUES ($1, $2, $3) RETURNING *`, [r.clinicId, r.name, r.at]);
-  return parse(rows[0]);
+  const { rows } = await q.query<ProviderRow>(`INSERT INTO ${table} (clinic_id, name, created_at) VALUES ($1, $2, $3) RETURNING *`, [r.clinicId, r.name, r.at]);
+  return parse(rows[0]!);
 }
 
 export async function getResource(q: Queryable, table: ResourceTable, clinicId: string, id: string): Promise<Provider | null> {
-  const { rows } = await q.query(`SELECT * FROM ${table} WHERE clinic_id = $1 AND id = $2`, [clinicId, id]);
+  const { rows } = await q.query<ProviderRow>(`SELECT * FROM ${table} WHERE clinic_id = $1 AND id = $2`, [clinicId, id]);
   return rows[0] ? parse(rows[0]) : null;
 }
 
@@ -28,7 +37,7 @@ export async function missingResourceIds(q: Queryable, table: ResourceTable, cli
 }
 
 export async function listResources(q: Queryable, table: ResourceTable, clinicId: string, page: PageRequest): Promise<Page<Provider>> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ProviderRow>(
     `SELECT * FROM ${table} WHERE clinic_id = $1
        AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
      ORDER BY created_at, id LIMIT $4`,

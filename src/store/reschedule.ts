@@ -14,7 +14,17 @@ export interface AppointmentLink {
   createdAt: Date;
 }
 
-function parseLink(r: any): AppointmentLink {
+/** An `appointment_links` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+interface AppointmentLinkRow {
+  id: AppointmentLink["id"];
+  clinic_id: AppointmentLink["clinicId"];
+  appointment_id: AppointmentLink["appointmentId"];
+  purpose: AppointmentLink["purpose"];
+  expires_at: AppointmentLink["expiresAt"];
+  created_at: AppointmentLink["createdAt"];
+}
+
+function parseLink(r: AppointmentLinkRow): AppointmentLink {
   return { id: r.id, clinicId: r.clinic_id, appointmentId: r.appointment_id, purpose: r.purpose, expiresAt: r.expires_at, createdAt: r.created_at };
 }
 
@@ -22,16 +32,16 @@ export async function insertLink(
   q: Queryable,
   l: { clinicId: string; appointmentId: string; purpose: LinkPurpose; tokenHash: string; expiresAt: Date; at: Date },
 ): Promise<AppointmentLink> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentLinkRow>(
     `INSERT INTO appointment_links (clinic_id, appointment_id, purpose, token_hash, expires_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
     [l.clinicId, l.appointmentId, l.purpose, l.tokenHash, l.expiresAt, l.at],
   );
-  return parseLink(rows[0]);
+  return parseLink(rows[0]!);
 }
 
 export async function findLinkByHash(q: Queryable, tokenHash: string): Promise<AppointmentLink | null> {
-  const { rows } = await q.query("SELECT * FROM appointment_links WHERE token_hash = $1", [tokenHash]);
+  const { rows } = await q.query<AppointmentLinkRow>("SELECT * FROM appointment_links WHERE token_hash = $1", [tokenHash]);
   return rows[0] ? parseLink(rows[0]) : null;
 }
 

@@ -22,11 +22,35 @@ export interface StaffSession {
   revokedAt: Date | null;
 }
 
-function parseUser(r: any): StaffUser {
+/** A `staff_users` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+interface StaffUserRow {
+  id: StaffUser["id"];
+  clinic_id: StaffUser["clinicId"];
+  email: StaffUser["email"];
+  name: StaffUser["name"];
+  role: StaffUser["role"];
+  created_at: StaffUser["createdAt"];
+  disabled_at: StaffUser["disabledAt"];
+  /** Read only where a password is checked; never part of StaffUser. */
+  password_hash: string;
+}
+
+function parseUser(r: StaffUserRow): StaffUser {
   return { id: r.id, clinicId: r.clinic_id, email: r.email, name: r.name, role: r.role, createdAt: r.created_at, disabledAt: r.disabled_at };
 }
 
-function parseSession(r: any): StaffSession {
+/** A `staff_sessions` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+interface StaffSessionRow {
+  id: StaffSession["id"];
+  clinic_id: StaffSession["clinicId"];
+  staff_user_id: StaffSession["staffUserId"];
+  csrf_secret: StaffSession["csrfSecret"];
+  created_at: StaffSession["createdAt"];
+  expires_at: StaffSession["expiresAt"];
+  revoked_at: StaffSession["revokedAt"];
+}
+
+function parseSession(r: StaffSessionRow): StaffSession {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -43,7 +67,7 @@ export async function insertStaffUser(
   q: Queryable,
   u: { clinicId: string; email: string; name: string; passwordHash: string; role: StaffRole; at: Date },
 ): Promise<StaffUser | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<StaffUserRow>(
     `INSERT INTO staff_users (clinic_id, email, name, password_hash, role, created_at)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (clinic_id, email) DO NOTHING RETURNING *`,
     [u.clinicId, u.email, u.name, u.passwordHash, u.role, u.at],
@@ -53,12 +77,12 @@ export async function insertStaffUser(
 
 /** Active users with this (lowercased) email, in any clinic, with their password hashes. */
 export async function activeUsersByEmail(q: Queryable, email: string): Promise<(StaffUser & { passwordHash: string })[]> {
-  const { rows } = await q.query("SELECT * FROM staff_users WHERE email = $1 AND disabled_at IS NULL ORDER BY created_at, id LIMIT 10", [email]);
+  const { rows } = await q.query<StaffUserRow>("SELECT * FROM staff_users WHERE email = $1 AND disabled_at IS NULL ORDER BY created_at, id LIMIT 10", [email]);
   return rows.map((r) => ({ ...parseUser(r), passwordHash: r.password_hash }));
 }
 
 export async function listStaffUsers(q: Queryable, clinicId: string): Promise<StaffUser[]> {
-  const { rows } = await q.query("SELECT * FROM staff_users WHERE clinic_id = $1 ORDER BY created_at, id", [clinicId]);
+  const { rows } = await q.query<StaffUserRow>("SELECT * FROM staff_users WHERE clinic_id = $1 ORDER BY created_at, id", [clinicId]);
   return rows.map(parseUser);
 }
 
@@ -66,12 +90,12 @@ export async function insertSession(
   q: Queryable,
   s: { clinicId: string; staffUserId: string; tokenHash: string; csrfSecret: string; at: Date; expiresAt: Date },
 ): Promise<StaffSession> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<StaffSessionRow>(
     `INSERT INTO staff_sessions (clinic_id, staff_user_id, token_hash, csrf_secret, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
     [s.clinicId, s.staffUserId, s.tokenHash, s.csrfSecret, s.at, s.expiresAt],
   );
-  return parseSession(rows[0]);
+  return parseSession(rows[0]!);
 }
 
 /** A live session (not revoked, not expired at `now`) with its user, who must not be disabled. */

@@ -2,7 +2,30 @@ import type { EntryStatus, Priority, TimeWindow, WaitlistEntry } from "../core/t
 import type { Queryable } from "./db.ts";
 import { toPage, type Page, type PageRequest } from "./page.ts";
 
-export function parseEntry(r: any): WaitlistEntry {
+/** A `waitlist_entries` row as pg returns it (db.ts: timestamptz → Date, date → string, bigint → number); its CHECK constraints stand behind the unions. */
+export interface WaitlistEntryRow {
+  id: WaitlistEntry["id"];
+  clinic_id: WaitlistEntry["clinicId"];
+  patient_id: WaitlistEntry["patientId"];
+  service_id: WaitlistEntry["serviceId"];
+  provider_ids: WaitlistEntry["providerIds"];
+  chair_ids: WaitlistEntry["chairIds"];
+  windows: WaitlistEntry["windows"];
+  earliest_date: WaitlistEntry["earliestDate"];
+  latest_date: WaitlistEntry["latestDate"];
+  priority: WaitlistEntry["priority"];
+  min_notice_minutes: WaitlistEntry["minNoticeMinutes"];
+  preferred_time: WaitlistEntry["preferredTime"];
+  notes: WaitlistEntry["notes"];
+  status: WaitlistEntry["status"];
+  notification_count: WaitlistEntry["notificationCount"];
+  passed_over_count: WaitlistEntry["passedOverCount"];
+  booked_appointment_id: WaitlistEntry["bookedAppointmentId"];
+  created_at: WaitlistEntry["createdAt"];
+  updated_at: WaitlistEntry["updatedAt"];
+}
+
+export function parseEntry(r: WaitlistEntryRow): WaitlistEntry {
   return {
     id: r.id,
     clinicId: r.clinic_id,
@@ -57,13 +80,13 @@ function columns(e: EntryFields): unknown[] {
 }
 
 export async function insertEntry(q: Queryable, clinicId: string, e: EntryFields, at: Date): Promise<WaitlistEntry> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<WaitlistEntryRow>(
     `INSERT INTO waitlist_entries (patient_id, service_id, provider_ids, chair_ids, windows, earliest_date, latest_date,
        priority, min_notice_minutes, preferred_time, notes, clinic_id, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
     [...columns(e), clinicId, at],
   );
-  return parseEntry(rows[0]);
+  return parseEntry(rows[0]!);
 }
 
 export async function updateEntry(
@@ -73,28 +96,31 @@ export async function updateEntry(
   e: EntryFields & { status: EntryStatus; notificationCount: number },
   at: Date,
 ): Promise<WaitlistEntry> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<WaitlistEntryRow>(
     `UPDATE waitlist_entries SET patient_id = $1, service_id = $2, provider_ids = $3, chair_ids = $4, windows = $5,
        earliest_date = $6, latest_date = $7, priority = $8, min_notice_minutes = $9, preferred_time = $10, notes = $11,
        status = $14, notification_count = $15, updated_at = $16
      WHERE clinic_id = $12 AND id = $13 RETURNING *`,
     [...columns(e), clinicId, id, e.status, e.notificationCount, at],
   );
-  return parseEntry(rows[0]);
+  return parseEntry(rows[0]!);
 }
 
 export async function setEntryStatus(q: Queryable, clinicId: string, id: string, status: EntryStatus, at: Date): Promise<WaitlistEntry> {
-  const { rows } = await q.query("UPDATE waitlist_entries SET status = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2 RETURNING *", [
+  const { rows } = await q.query<WaitlistEntryRow>("UPDATE waitlist_entries SET status = $3, updated_at = $4 WHERE clinic_id = $1 AND id = $2 RETURNING *", [
     clinicId,
     id,
     status,
     at,
   ]);
-  return parseEntry(rows[0]);
+  return parseEntry(rows[0]!);
 }
 
 export async function getEntry(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<WaitlistEntry | null> {
-  const { rows } = await q.query(`SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [clinicId, id]);
+  const { rows } = await q.query<WaitlistEntryRow>(`SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [
+    clinicId,
+    id,
+  ]);
   return rows[0] ? parseEntry(rows[0]) : null;
 }
 
@@ -104,7 +130,7 @@ export async function listEntries(
   f: { status?: EntryStatus; patientId?: string; serviceId?: string },
   page: PageRequest,
 ): Promise<Page<WaitlistEntry>> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<WaitlistEntryRow>(
     `SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2)
        AND ($3::uuid IS NULL OR patient_id = $3) AND ($4::uuid IS NULL OR service_id = $4)
        AND ($5::timestamptz IS NULL OR (created_at, id) > ($5::timestamptz, $6::uuid))
@@ -187,7 +213,7 @@ export async function resolveEntriesOfBooking(
 
 /** A waitlist booking cancelled within its grace period: the entry is ACTIVE again, preferences untouched. */
 export async function returnEntryToWaitlist(q: Queryable, clinicId: string, id: string, appointmentId: string, at: Date): Promise<WaitlistEntry | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<WaitlistEntryRow>(
     `UPDATE waitlist_entries SET status = 'ACTIVE', booked_appointment_id = NULL, updated_at = $4
      WHERE clinic_id = $1 AND id = $2 AND status = 'BOOKED' AND booked_appointment_id = $3 RETURNING *`,
     [clinicId, id, appointmentId, at],
