@@ -3,7 +3,9 @@
 // its messages are not sent, the opening's flow moves on) happens whichever path it was.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { WITHDRAW_REASONS } from "../../src/core/offer.ts";
 import { runDue } from "../../src/jobs/runner.ts";
+import { pgCode } from "../../src/store/db.ts";
 import { aPatient, aStaffedClinic, anAppointment, anEntry, anOpening, call, inHours, T0, testApp } from "../harness/app.ts";
 
 const ctx = await testApp();
@@ -33,10 +35,14 @@ test("removing an entry withdraws its live offer for entry_removed (not 'filled'
   assert.deepEqual(await offerRows(opening.id), [[first.id, "WITHDRAWN", "entry_removed"]]);
   assert.equal(await entryStatus(s.clinic.key, first.id), "REMOVED");
   await drain();
-  assert.deepEqual(await offerRows(opening.id), [
-    [first.id, "WITHDRAWN", "entry_removed"],
-    [second.id, "PENDING", null],
-  ]);
+  // Both offers were made at T0 on the test clock: compare as a set.
+  assert.deepEqual(
+    (await offerRows(opening.id)).sort(),
+    [
+      [first.id, "WITHDRAWN", "entry_removed"],
+      [second.id, "PENDING", null],
+    ].sort(),
+  );
 });
 
 test("staff booking another patient into the opening withdraws its live offer for filled; the entry is ACTIVE again", async () => {
@@ -56,4 +62,22 @@ test("staff booking another patient into the opening withdraws its live offer fo
     opening.id,
   ]);
   assert.ok(rows.length > 0 && rows.every((r) => r.status !== "QUEUED"), JSON.stringify(rows));
+});
+
+test("the schema holds withdraw_reason to WITHDRAW_REASONS: the same list, and another word is refused (23514)", async () => {
+  const { rows } = await ctx.deps.db.query<{ def: string }>(
+    "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'offers'::regclass AND conname = 'offers_withdraw_reason'",
+  );
+  const listed = [...(rows[0]?.def ?? "").matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
+  assert.deepEqual(listed.sort(), [...WITHDRAW_REASONS].sort());
+  ctx.clock.set(T0);
+  const s = await aStaffedClinic(ctx);
+  await anEntry(ctx, s.clinic, { patientId: s.patient.id, serviceId: s.service.id });
+  const opening = await anOpening(ctx, s.clinic, { providerId: s.provider.id, start: inHours(24), end: inHours(25) });
+  await drain();
+  const update = ctx.deps.db.query("UPDATE offers SET status = 'WITHDRAWN', withdraw_reason = 'because' WHERE opening_id = $1 RETURNING id", [opening.id]);
+  await assert.rejects(update, (e: unknown) => {
+    assert.equal(pgCode(e), "23514");
+    return true;
+  });
 });
