@@ -149,7 +149,7 @@ export async function noteDecline(
  * retry — with that outcome; locked SKIP LOCKED.
  */
 export async function lockSettleableDeposit(q: Queryable, now: Date): Promise<{ charge: Charge; outcome: string } | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<ChargeRow & { appointment_status: string }>(
     `SELECT c.*, a.status AS appointment_status FROM charges c
        JOIN appointments a ON a.clinic_id = c.clinic_id AND a.id = c.appointment_id
      WHERE c.kind = 'DEPOSIT' AND c.status = 'AUTHORIZED' AND c.next_attempt_at <= $1

@@ -1,9 +1,9 @@
 // Closures: the whole clinic (providerId null) or one provider is closed in [start, end).
 // A removed closure keeps its row (deletedAt set) and no longer counts.
 import type { Appointment, Opening } from "../core/types.ts";
-import { parseAppointment } from "./appointments.ts";
+import { parseAppointment, type AppointmentRow } from "./appointments.ts";
 import type { Queryable } from "./db.ts";
-import { parseOpening } from "./openings.ts";
+import { parseOpening, type OpeningRow } from "./openings.ts";
 import { toPage, type Page, type PageRequest } from "./page.ts";
 
 export interface Closure {
@@ -95,7 +95,7 @@ export async function closureCovering(q: Queryable, clinicId: string, r: { provi
 
 /** Open openings inside a closure's time (all providers' when providerId is null), locked in id order. */
 export async function lockOpenOpeningsIn(q: Queryable, clinicId: string, r: { providerId: string | null; start: Date; end: Date }): Promise<Opening[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow>(
     `SELECT * FROM openings WHERE clinic_id = $1 AND status = 'OPEN'
        AND ($2::uuid IS NULL OR provider_id = $2)
        AND tstzrange(start_at, end_at, '[)') && tstzrange($3, $4, '[)')
@@ -107,7 +107,7 @@ export async function lockOpenOpeningsIn(q: Queryable, clinicId: string, r: { pr
 
 /** Active appointments inside a closure's time (all providers' when providerId is null), by start. */
 export async function appointmentsIn(q: Queryable, clinicId: string, r: { providerId: string | null; start: Date; end: Date }): Promise<Appointment[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT * FROM appointments WHERE clinic_id = $1
        AND status IN ('BOOKED', 'CONFIRMED', 'CHECKED_IN')
        AND ($2::uuid IS NULL OR provider_id = $2)

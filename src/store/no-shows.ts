@@ -1,12 +1,12 @@
 // No-shows: appointments still BOOKED/CONFIRMED once their clinic's grace after the start has passed.
 // The rows are the queue: each runner claims one with FOR UPDATE SKIP LOCKED, so instances share it.
 import type { Appointment } from "../core/types.ts";
-import { parseAppointment } from "./appointments.ts";
+import { parseAppointment, type AppointmentRow } from "./appointments.ts";
 import type { Queryable } from "./db.ts";
 
 /** Locks up to `limit` appointments due to be marked NO_SHOW at `now` (grace per clinic, default 5). */
 export async function lockDueNoShows(q: Queryable, now: Date, limit: number): Promise<Appointment[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT a.* FROM appointments a JOIN clinics c ON c.id = a.clinic_id
      WHERE a.status IN ('BOOKED', 'CONFIRMED') AND a.start_at <= $1
        AND a.start_at + make_interval(mins => COALESCE((c.settings->>'noShowGraceMinutes')::int, 5)) <= $1

@@ -189,7 +189,7 @@ export type LiveOffersOf = { openingId: string } | { entryId: string };
 export async function lockLiveOffers(q: Queryable, clinicId: string, of: LiveOffersOf): Promise<Offer[]> {
   const [column, id] = "openingId" in of ? ["opening_id", of.openingId] : ["entry_id", of.entryId];
   if ("entryId" in of) {
-    await q.query(
+    await q.query<OfferRow>(
       `SELECT id FROM openings WHERE clinic_id = $1 AND id IN (SELECT opening_id FROM offers WHERE clinic_id = $1 AND entry_id = $2
          AND status IN ('SCHEDULED', 'PENDING')) ORDER BY id FOR UPDATE`,
       [clinicId, of.entryId],

@@ -176,7 +176,7 @@ export async function alternativeOpenings(
   clinicId: string,
   f: { serviceId: string; durationMinutes: number; excludeId: string; from: Date; to: Date },
 ): Promise<(Opening & { providerName: string })[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow & { provider_name: string }>(
     `SELECT o.*, p.name AS provider_name FROM openings o JOIN providers p ON p.clinic_id = o.clinic_id AND p.id = o.provider_id
      WHERE o.clinic_id = $1 AND o.status = 'OPEN' AND o.id <> $2 AND o.start_at > $3 AND o.start_at <= $4
        AND (o.service_id = $5 OR (o.service_id IS NULL AND o.end_at - o.start_at >= make_interval(mins => $6)))

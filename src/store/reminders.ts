@@ -2,12 +2,12 @@
 // FOR UPDATE SKIP LOCKED; reminded_at is set in the same transaction as the REMINDER delivery, guarded by
 // `reminded_at IS NULL`, so any number of runners queue each reminder at most once.
 import type { Appointment } from "../core/types.ts";
-import { parseAppointment } from "./appointments.ts";
+import { parseAppointment, type AppointmentRow } from "./appointments.ts";
 import type { Queryable } from "./db.ts";
 
 /** Locks up to `limit` appointments whose reminder is due at `now` (others skip them). */
 export async function lockDueReminders(q: Queryable, now: Date, limit: number): Promise<Appointment[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT * FROM appointments
      WHERE reminded_at IS NULL AND reminder_due_at IS NOT NULL AND reminder_due_at <= $1 AND status IN ('BOOKED', 'CONFIRMED')
      ORDER BY reminder_due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -18,7 +18,7 @@ export async function lockDueReminders(q: Queryable, now: Date, limit: number): 
 
 /** Sets (or clears, with null) when the reminder is due; a reminder already queued is left alone. */
 export async function setReminderDue(q: Queryable, clinicId: string, id: string, due: Date | null, at: Date): Promise<Appointment | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `UPDATE appointments SET reminder_due_at = $3, updated_at = $4
      WHERE clinic_id = $1 AND id = $2 AND reminded_at IS NULL RETURNING *`,
     [clinicId, id, due, at],
@@ -28,7 +28,7 @@ export async function setReminderDue(q: Queryable, clinicId: string, id: string,
 
 /** The guard of "never twice": only the first caller gets the row back. */
 export async function markReminded(q: Queryable, clinicId: string, id: string, at: Date): Promise<Appointment | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `UPDATE appointments SET reminded_at = $3, updated_at = $3
      WHERE clinic_id = $1 AND id = $2 AND reminded_at IS NULL AND status IN ('BOOKED', 'CONFIRMED') RETURNING *`,
     [clinicId, id, at],
@@ -38,7 +38,7 @@ export async function markReminded(q: Queryable, clinicId: string, id: string, a
 
 /** Active future appointments whose reminder has not gone out (of one patient, or the whole clinic). */
 export async function unsentReminders(q: Queryable, clinicId: string, now: Date, patientId: string | null): Promise<Appointment[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT * FROM appointments
      WHERE clinic_id = $1 AND ($3::uuid IS NULL OR patient_id = $3) AND reminded_at IS NULL
        AND status IN ('BOOKED', 'CONFIRMED') AND start_at > $2
@@ -54,7 +54,7 @@ export async function unsentReminders(q: Queryable, clinicId: string, now: Date,
  * Locked for the reply's transaction.
  */
 export async function lockRemindedAppointment(q: Queryable, phone: string, clinicId: string | null, now: Date): Promise<Appointment | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT a.* FROM appointments a JOIN patients p ON p.clinic_id = a.clinic_id AND p.id = a.patient_id
      WHERE p.phone = $1 AND ($2::uuid IS NULL OR a.clinic_id = $2) AND a.reminded_at IS NOT NULL
        AND a.status IN ('BOOKED', 'CONFIRMED') AND a.start_at > $3
@@ -66,7 +66,7 @@ export async function lockRemindedAppointment(q: Queryable, phone: string, clini
 
 /** The sender's latest missed appointment since `since` that has not been rebooked (R after a no-show). */
 export async function latestNoShow(q: Queryable, phone: string, clinicId: string | null, since: Date): Promise<Appointment | null> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<AppointmentRow>(
     `SELECT a.* FROM appointments a JOIN patients p ON p.clinic_id = a.clinic_id AND p.id = a.patient_id
      WHERE p.phone = $1 AND ($2::uuid IS NULL OR a.clinic_id = $2) AND a.status = 'NO_SHOW' AND a.start_at >= $3
        AND NOT EXISTS (SELECT 1 FROM appointments n WHERE n.clinic_id = a.clinic_id AND n.rebooked_from_appointment_id = a.id)

@@ -1,9 +1,9 @@
 // Reschedule / rebook links (hashed tokens bound to one appointment) and the openings such a link may book.
 import type { LinkPurpose } from "../core/reschedule.ts";
 import type { Appointment, Opening } from "../core/types.ts";
-import { parseAppointment } from "./appointments.ts";
+import { parseAppointment, type AppointmentRow } from "./appointments.ts";
 import type { Queryable } from "./db.ts";
-import { parseOpening } from "./openings.ts";
+import { parseOpening, type OpeningRow } from "./openings.ts";
 
 export interface AppointmentLink {
   id: string;
@@ -47,7 +47,7 @@ export async function findLinkByHash(q: Queryable, tokenHash: string): Promise<A
 
 /** The appointment that replaced (or rebooked) `id`, if any. */
 export async function rebookingOf(q: Queryable, clinicId: string, id: string): Promise<Appointment | null> {
-  const { rows } = await q.query("SELECT * FROM appointments WHERE clinic_id = $1 AND rebooked_from_appointment_id = $2", [clinicId, id]);
+  const { rows } = await q.query<AppointmentRow>("SELECT * FROM appointments WHERE clinic_id = $1 AND rebooked_from_appointment_id = $2", [clinicId, id]);
   return rows[0] ? parseAppointment(rows[0]) : null;
 }
 
@@ -60,7 +60,7 @@ export async function bookableOpenings(
   clinicId: string,
   f: { serviceId: string; durationMinutes: number; from: Date; to: Date },
 ): Promise<(Opening & { providerName: string })[]> {
-  const { rows } = await q.query(
+  const { rows } = await q.query<OpeningRow & { provider_name: string }>(
     `SELECT o.*, p.name AS provider_name FROM openings o JOIN providers p ON p.clinic_id = o.clinic_id AND p.id = o.provider_id
      WHERE o.clinic_id = $1 AND o.status = 'OPEN' AND o.start_at > $2 AND o.start_at <= $3
        AND (o.service_id = $4 OR (o.service_id IS NULL AND o.end_at - o.start_at >= make_interval(mins => $5)))
