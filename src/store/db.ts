@@ -18,6 +18,29 @@ export function createPool(url: string, max = 20): Pool {
   return pool;
 }
 
+/**
+ * A client taken from the pool for a while (a transaction, a session lock). pg emits a connection lost
+ * while no query is in flight (terminated, the server restarted) as an "error" event on the client, and a
+ * checked-out client has no listener: the process would die of an uncaught exception. Here the loss is
+ * kept instead: the next query on the client rejects, and `release()` drops the broken connection (as does
+ * `release(error)`, for a connection the caller knows must not be reused).
+ */
+export async function lease(pool: Pool): Promise<{ client: Tx; release: (broken?: Error) => void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (e: Error) => {
+    lost = e;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release: (broken?: Error) => {
+      client.off("error", onError);
+      client.release(broken ?? lost);
+    },
+  };
+}
+
 const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadlock detected
 
 /**
@@ -27,7 +50,7 @@ const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadloc
  */
 export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+    const { client, release } = await lease(pool);
     try {
       await client.query("BEGIN");
       const result = await fn(client);
@@ -39,7 +62,7 @@ export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): 
       if (attempt < 5 && RETRYABLE.has(pgCode(e) ?? "")) continue;
       throw e;
     } finally {
-      client.release();
+      release();
     }
   }
 }

@@ -4,7 +4,7 @@
 // flight has committed or rolled back, and no round starts until it ends. That is what lets
 // POST /api/dev/clock promise "all work due at that time is done, whichever worker did it": a sweep
 // claims rows with SKIP LOCKED, and without the gate a drain would skip rows another worker holds.
-import type { Pool } from "./db.ts";
+import { lease, type Pool } from "./db.ts";
 
 const GATE_KEY = 7_242_015_002; // arbitrary, fixed: "backfill due work" (migrate.ts uses …001)
 
@@ -12,7 +12,7 @@ export type GateMode = "shared" | "exclusive";
 
 /** Waits for the gate in `mode`, runs `fn`, then lets go (also when `fn` throws). */
 export async function throughDueWorkGate<T>(pool: Pool, mode: GateMode, fn: () => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await lease(pool);
   let broken: Error | undefined;
   try {
     await client.query(mode === "shared" ? "SELECT pg_advisory_lock_shared($1)" : "SELECT pg_advisory_lock($1)", [GATE_KEY]);
@@ -26,6 +26,6 @@ export async function throughDueWorkGate<T>(pool: Pool, mode: GateMode, fn: () =
       });
     }
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }

@@ -6,7 +6,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
-import type { Pool } from "./db.ts";
+import { lease, type Pool } from "./db.ts";
 
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "migrations");
 const LOCK_KEY = 7_242_015_001; // arbitrary, fixed: "backfill migrations"
@@ -51,7 +51,7 @@ interface AppliedRow {
  */
 export async function migrate(pool: Pool, migrations?: Migration[]): Promise<number[]> {
   const all = migrations ?? (await loadMigrations());
-  const client = await pool.connect();
+  const { client, release } = await lease(pool);
   try {
     await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -88,7 +88,7 @@ export async function migrate(pool: Pool, migrations?: Migration[]): Promise<num
     return done;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
-    client.release();
+    release();
   }
 }
 

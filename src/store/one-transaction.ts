@@ -3,7 +3,7 @@
 // one `inTransaction` of its own) through it, so other sessions — the background worker with the real
 // clock among them — see none of it until all of it commits, and a failure leaves nothing behind.
 // Callers must use it sequentially (queries of one flow may overlap; two flows at once may not).
-import type { Pool, Tx } from "./db.ts";
+import { lease, type Pool, type Tx } from "./db.ts";
 
 function nestedPool(client: Tx): Pool {
   let depth = 0;
@@ -26,7 +26,7 @@ function nestedPool(client: Tx): Pool {
 
 /** Runs `fn` with a pool whose every transaction is part of one: all of it commits, or none of it. */
 export async function inOneTransaction<T>(pool: Pool, fn: (db: Pool) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await lease(pool);
   try {
     await client.query("BEGIN");
     const result = await fn(nestedPool(client));
@@ -36,6 +36,6 @@ export async function inOneTransaction<T>(pool: Pool, fn: (db: Pool) => Promise<
     await client.query("ROLLBACK").catch(() => {});
     throw e;
   } finally {
-    client.release();
+    release();
   }
 }
