@@ -4,7 +4,7 @@
 // clock, never sees a past appointment or hold half-way, and a failure leaves the clinic empty.
 import { outboxChannels } from "../channels/outbox.ts";
 import { ManualClock } from "../clock.ts";
-import { runDue } from "../jobs/runner.ts";
+import { runDue } from "./run-due.ts";
 import { devGateway } from "../payments/dev-gateway.ts";
 import { inOneTransaction } from "../store/one-transaction.ts";
 import type { Caller, Deps } from "./deps.ts";

@@ -4,7 +4,7 @@
 // as it would have then. Patients are fictional (555-01XX); messages go to the dev outbox.
 import { DateTime } from "luxon";
 import type { ManualClock } from "../clock.ts";
-import { runDue } from "../jobs/runner.ts";
+import { runDue } from "./run-due.ts";
 import { listOutbox, type OutboxMessage } from "../store/outbox.ts";
 import { addToWaitlist } from "./add-to-waitlist.ts";
 import { bookAppointment } from "./book-appointment.ts";

@@ -1,50 +1,13 @@
-// The due-work runner. The rows are the queue: openings with next_wave_at, offers with a hold end,
-// deliveries with a due time, appointments with a reminder due. Each sweep claims rows with FOR UPDATE
-// SKIP LOCKED, so any number of app instances can run it against one database. runDue(now) drains
-// everything due at `now`.
+// The due-work runner: when runDue (flows/run-due.ts) runs — woken by LISTEN/NOTIFY and a timer in the
+// background, or alone for the test clock. The rows are the queue and each sweep claims rows with FOR
+// UPDATE SKIP LOCKED, so any number of app instances can run it against one database.
 import { ManualClock } from "../clock.ts";
-import { advanceDueOpenings } from "../flows/advance-openings.ts";
 import type { Deps } from "../flows/deps.ts";
-import { dispatchDue, reconcileStale } from "../flows/dispatch-deliveries.ts";
-import { expireDueEntries } from "../flows/expire-entries.ts";
-import { expireDueHolds } from "../flows/expire-holds.ts";
-import { clearStaleCancellerFlags } from "../flows/flag-cancellers.ts";
-import { markDueNoShows } from "../flows/mark-no-shows.ts";
-import { sweepPayments } from "./payments.ts";
-import { sendDueReminders } from "../flows/send-reminders.ts";
 import { alone, asWorkerRound } from "../flows/due-work-gate.ts";
+import { type Drained, runDue } from "../flows/run-due.ts";
 
-export interface Drained {
-  waves: number;
-  sent: number;
-  expired: number;
-  noShows: number;
-  reminders: number;
-}
-
-/** Runs every piece of due work until nothing is due at `now` (bounded, in case of a bug). */
-export async function runDue(deps: Deps, now: Date): Promise<Drained> {
-  const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0, reminders: 0 };
-  await clearStaleCancellerFlags(deps, now);
-  for (let round = 0; round < 200; round++) {
-    await sweepPayments(deps, now); // first: a lapsed claim's offer and opening are then seen by the sweeps below
-    const noShows = await markDueNoShows(deps, now);
-    const expired = await expireDueHolds(deps, now);
-    // After hold expiry: an entry whose offer just ended and whose latest date has passed expires now.
-    const entriesExpired = await expireDueEntries(deps, now);
-    const waves = await advanceDueOpenings(deps, now);
-    // Before dispatch, so a reminder queued in this round goes out in the same round.
-    const reminders = await sendDueReminders(deps, now);
-    const sent = (await reconcileStale(deps, now)) + (await dispatchDue(deps, now));
-    total.expired += expired;
-    total.waves += waves;
-    total.sent += sent;
-    total.noShows += noShows;
-    total.reminders += reminders;
-    if (noShows + expired + entriesExpired + waves + reminders + sent === 0) break;
-  }
-  return total;
-}
+// The drain itself is a flow (flows/run-due.ts: it only calls flows); this file decides when it runs.
+export { type Drained, runDue };
 
 /**
  * The test clock's drain: runDue once no other worker is mid-round, with other rounds kept out until it

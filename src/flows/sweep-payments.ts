@@ -1,11 +1,11 @@
-// The payments' due work, for the runner: claims whose 90 s ran out, cancellation fees due at their
+// The payments' due work, for run-due.ts: claims whose 90 s ran out, cancellation fees due at their
 // slot's start, and held deposits whose appointment has an outcome. Each sweep claims its rows with
 // SKIP LOCKED (src/flows/lapse-claims.ts, charge-fees.ts, settle-deposits.ts), so any number of
 // instances can run it.
-import { chargeDueFees } from "../flows/charge-fees.ts";
-import type { Deps } from "../flows/deps.ts";
-import { lapseDueClaims } from "../flows/lapse-claims.ts";
-import { settleDueDeposits } from "../flows/settle-deposits.ts";
+import { chargeDueFees } from "./charge-fees.ts";
+import type { Deps } from "./deps.ts";
+import { lapseDueClaims } from "./lapse-claims.ts";
+import { settleDueDeposits } from "./settle-deposits.ts";
 
 export async function sweepPayments(deps: Deps, now: Date): Promise<number> {
   return (await lapseDueClaims(deps, now)) + (await chargeDueFees(deps, now)) + (await settleDueDeposits(deps, now));
