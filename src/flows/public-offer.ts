@@ -30,7 +30,7 @@ export interface PublicOffer {
 }
 
 // `via`: the channel of the delivery whose link this is (links are per delivery), for analytics.
-async function resolve(deps: Deps, token: string): Promise<{ caller: Caller; offerId: string; via: Channel } | null> {
+async function resolveOfferToken(deps: Deps, token: string): Promise<{ caller: Caller; offerId: string; via: Channel } | null> {
   if (!/^o_[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const delivery = await findDeliveryByTokenHash(deps.db, hashSecret(token));
   if (!delivery?.offerId) return null;
@@ -38,7 +38,7 @@ async function resolve(deps: Deps, token: string): Promise<{ caller: Caller; off
 }
 
 export async function viewOffer(deps: Deps, token: string): Promise<Result<PublicOffer>> {
-  const ref = await resolve(deps, token);
+  const ref = await resolveOfferToken(deps, token);
   if (!ref) return notFound("offer");
   const q = deps.db;
   const clinicId = ref.caller.clinicId;
@@ -72,7 +72,7 @@ function claimed(deps: Deps, held: Held): LinkAccept {
 }
 
 export async function acceptByToken(deps: Deps, token: string): Promise<Result<LinkAccept>> {
-  const ref = await resolve(deps, token);
+  const ref = await resolveOfferToken(deps, token);
   if (!ref) return notFound("offer");
   const answer = await acceptOrHold(deps, ref.caller, ref.offerId, tokenFromLink(token), ref.via);
   if (!answer.ok) return answer;
@@ -80,13 +80,13 @@ export async function acceptByToken(deps: Deps, token: string): Promise<Result<L
 }
 
 export async function declineByToken(deps: Deps, token: string): Promise<Result<Offer>> {
-  const ref = await resolve(deps, token);
+  const ref = await resolveOfferToken(deps, token);
   if (!ref) return notFound("offer");
   return declineOffer(deps, ref.caller, ref.offerId);
 }
 
 export async function acceptAlternativeByToken(deps: Deps, token: string, slotId: string): Promise<Result<LinkAccept>> {
-  const ref = await resolve(deps, token);
+  const ref = await resolveOfferToken(deps, token);
   if (!ref) return notFound("offer");
   const answer = await acceptAlternative(deps, ref.caller, ref.offerId, slotId, tokenFromLink(token));
   if (!answer.ok) return answer;
