@@ -19,9 +19,10 @@ function nestedPool(client: Tx): Pool {
     }
     return (client.query as (...args: unknown[]) => Promise<unknown>)(text, ...rest);
   };
-  const lease = { query, release: () => {} };
+  // A lost connection is watched for by the outer lease (inOneTransaction), so the inner ones ignore it.
+  const shared = { query, release: () => {}, on: () => shared, off: () => shared };
   // Only what the store and flows use of a pool: query, connect (→ a lease of the one connection), end.
-  return { query, connect: async () => lease, end: async () => {}, on: () => {} } as unknown as Pool;
+  return { query, connect: async () => shared, end: async () => {}, on: () => {} } as unknown as Pool;
 }
 
 /** Runs `fn` with a pool whose every transaction is part of one: all of it commits, or none of it. */
