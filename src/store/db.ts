@@ -22,10 +22,11 @@ export function createPool(url: string, max = 20): Pool {
  * A client taken from the pool for a while (a transaction, a session lock). pg emits a connection lost
  * while no query is in flight (terminated, the server restarted) as an "error" event on the client, and a
  * checked-out client has no listener: the process would die of an uncaught exception. Here the loss is
- * kept instead: the next query on the client rejects, and `release()` drops the broken connection (as does
- * `release(error)`, for a connection the caller knows must not be reused).
+ * kept instead, and `release(lastError)` drops the connection when it was lost, whether pg said so by that
+ * event or as the answer to the query in flight (the server's FATAL "terminating connection", SQLSTATE
+ * class 57P or 08, reads like any other query error and leaves the client looking usable).
  */
-export async function lease(pool: Pool): Promise<{ client: Tx; release: (broken?: Error) => void }> {
+export async function lease(pool: Pool): Promise<{ client: Tx; release: (lastError?: unknown) => void }> {
   const client = await pool.connect();
   let lost: Error | undefined;
   const onError = (e: Error) => {
@@ -34,11 +35,17 @@ export async function lease(pool: Pool): Promise<{ client: Tx; release: (broken?
   client.on("error", onError);
   return {
     client,
-    release: (broken?: Error) => {
+    release: (lastError?: unknown) => {
       client.off("error", onError);
-      client.release(broken ?? lost);
+      client.release(lost ?? (connectionLost(lastError) ? (lastError as Error) : undefined));
     },
   };
+}
+
+/** Whether an error means the server ended the session (admin/crash shutdown, connection exception). */
+export function connectionLost(e: unknown): boolean {
+  const code = pgCode(e) ?? "";
+  return e instanceof Error && (code.startsWith("57P") || code.startsWith("08"));
 }
 
 const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadlock detected
@@ -51,6 +58,7 @@ const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadloc
 export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const { client, release } = await lease(pool);
+    let failure: unknown;
     try {
       await client.query("BEGIN");
       const result = await fn(client);
@@ -58,11 +66,12 @@ export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): 
       await client.query(refused ? "ROLLBACK" : "COMMIT");
       return result;
     } catch (e) {
+      failure = e;
       await client.query("ROLLBACK").catch(() => {});
       if (attempt < 5 && RETRYABLE.has(pgCode(e) ?? "")) continue;
       throw e;
     } finally {
-      release();
+      release(failure);
     }
   }
 }

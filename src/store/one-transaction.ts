@@ -28,15 +28,17 @@ function nestedPool(client: Tx): Pool {
 /** Runs `fn` with a pool whose every transaction is part of one: all of it commits, or none of it. */
 export async function inOneTransaction<T>(pool: Pool, fn: (db: Pool) => Promise<T>): Promise<T> {
   const { client, release } = await lease(pool);
+  let failure: unknown;
   try {
     await client.query("BEGIN");
     const result = await fn(nestedPool(client));
     await client.query("COMMIT");
     return result;
   } catch (e) {
+    failure = e;
     await client.query("ROLLBACK").catch(() => {});
     throw e;
   } finally {
-    release();
+    release(failure);
   }
 }
