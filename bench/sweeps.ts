@@ -20,7 +20,7 @@ import type { Deps } from "../src/flows/deps.ts";
 import { runDue, type Drained } from "../src/jobs/runner.ts";
 import { devGateway } from "../src/payments/dev-gateway.ts";
 import { lockDueFee, lockSettleableDeposit } from "../src/store/charges.ts";
-import { dueClaims } from "../src/store/claims.ts";
+import { duePaymentHolds } from "../src/store/payment-holds.ts";
 import { createPool, type Pool, type Queryable } from "../src/store/db.ts";
 import { claimDueDeliveries, lockStaleSending } from "../src/store/deliveries.ts";
 import { expireEntriesPastLatestDate, lockStaleCancellerFlags } from "../src/store/housekeeping.ts";
@@ -238,7 +238,7 @@ WHERE o <= ${PAST_OPENINGS} OR j < 2`;
 
 // Claims: a PAID deposit on every other filled opening (its accepted offer), a LAPSED one on an expired one.
 const LOAD_CLAIMS = `
-INSERT INTO claims (id, clinic_id, opening_id, offer_id, entry_id, patient_id, kind, amount_cents, status, expires_at, token_hash,
+INSERT INTO payment_holds (id, clinic_id, opening_id, offer_id, entry_id, patient_id, kind, amount_cents, status, expires_at, token_hash,
   appointment_id, payment_reference, created_at, updated_at)
 SELECT bench_id('claim', c, o), bench_id('clinic', c, 0), bench_id('opening', c, o), bench_id('offer', c, o * 3),
   bench_id('entry', c, ek), bench_id('patient', c, 1 + (ek - 1) % $4::int), CASE WHEN o % 3 = 0 THEN 'PREPAYMENT' ELSE 'DEPOSIT' END, 5000,
@@ -360,7 +360,7 @@ interface Sweep extends Statement {
 async function sweepsAt(now: Date): Promise<Sweep[]> {
   const list: [string, (q: Queryable) => Promise<unknown>][] = [
     ["canceller flags  lockStaleCancellerFlags", (q) => lockStaleCancellerFlags(q, windowStart(now), FREQUENT_CANCELLER_COUNT, 100)],
-    ["claims           dueClaims", (q) => dueClaims(q, now, 50)],
+    ["claims           duePaymentHolds", (q) => duePaymentHolds(q, now, 50)],
     ["fees             lockDueFee", (q) => lockDueFee(q, now)],
     ["deposits         lockSettleableDeposit", (q) => lockSettleableDeposit(q, now)],
     ["no-shows         lockDueNoShows", (q) => lockDueNoShows(q, now, 1)],
@@ -448,7 +448,7 @@ async function main() {
         (SELECT count(*) FROM waitlist_entries WHERE latest_date IS NOT NULL AND status IN ('ACTIVE', 'EXHAUSTED', 'UNREACHABLE')) AS dated,
         (SELECT count(*) FROM charges) AS charges, (SELECT count(*) FROM charges WHERE status = 'PENDING') AS pending_fees,
         (SELECT count(*) FROM charges WHERE status = 'AUTHORIZED') AS held,
-        (SELECT count(*) FROM claims) AS claims, (SELECT count(*) FROM openings) AS openings,
+        (SELECT count(*) FROM payment_holds) AS claims, (SELECT count(*) FROM openings) AS openings,
         (SELECT count(*) FROM offers) AS offers, (SELECT count(*) FROM offers WHERE status = 'PENDING') AS live_offers,
         (SELECT count(*) FROM deliveries) AS deliveries, (SELECT count(*) FROM deliveries WHERE status = 'QUEUED') AS queued,
         pg_database_size(current_database()) AS db_size`,

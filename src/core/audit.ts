@@ -35,7 +35,7 @@ export interface ParsedActor {
   type: ActorType;
   id: string | null;
   via: string | null;
-  lookup: { table: "offers" | "claims" | "appointment_links" | "offer_or_patient"; id: string } | null;
+  lookup: { table: "offers" | "payment_holds" | "appointment_links" | "offer_or_patient"; id: string } | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -44,7 +44,7 @@ const PATIENT_VIA: Record<string, { via: string; table: NonNullable<ParsedActor[
   voice: { via: "voice", table: "offers" },
   // A YES/NO to an offer stores the offer's id; a reminder reply stores the patient's.
   sms: { via: "sms", table: "offer_or_patient" },
-  claim: { via: "payment", table: "claims" },
+  claim: { via: "payment", table: "payment_holds" },
   link: { via: "reschedule_link", table: "appointment_links" },
 };
 

@@ -1,18 +1,18 @@
 // Deposits, prepayments and fees as rules (API.md "Lifecycle"). Pure: every instant is an argument.
 //
-// Glossary: a **claim** holds an opening for CLAIM_SECONDS while the accepting patient pays what the
+// Glossary: a **payment hold** holds an opening for CLAIM_SECONDS while the accepting patient pays what the
 // no-show ladder asks of them (a DEPOSIT, authorized on their card, or a PREPAYMENT of the service's
-// price, charged). Paying books; otherwise the claim LAPSES and their offer is PENDING again.
+// price, charged). Paying books; otherwise the payment hold LAPSES and their offer is PENDING again.
 import { DateTime } from "luxon";
 
 /** API.md: "holds the slot for 90 s". */
 export const CLAIM_SECONDS = 90;
 
-export type ClaimKind = "DEPOSIT" | "PREPAYMENT";
-export type ClaimStatus = "OPEN" | "PAID" | "LAPSED" | "CANCELLED";
+export type PaymentHoldKind = "DEPOSIT" | "PREPAYMENT";
+export type PaymentHoldStatus = "OPEN" | "PAID" | "LAPSED" | "CANCELLED";
 
 export interface PaymentOwed {
-  kind: ClaimKind;
+  kind: PaymentHoldKind;
   amountCents: number;
 }
 
@@ -31,8 +31,8 @@ export function claimExpiresAt(now: Date): Date {
   return new Date(now.getTime() + CLAIM_SECONDS * 1000);
 }
 
-/** A claim is live while OPEN and before its end; an OPEN claim past its end only waits for the sweep. */
-export function claimLive(claim: { status: ClaimStatus; expiresAt: Date }, now: Date): boolean {
+/** A payment hold is live while OPEN and before its end; an OPEN payment hold past its end only waits for the sweep. */
+export function paymentHoldLive(claim: { status: PaymentHoldStatus; expiresAt: Date }, now: Date): boolean {
   return claim.status === "OPEN" && now.getTime() < claim.expiresAt.getTime();
 }
 
@@ -61,7 +61,7 @@ export function clockIn(at: Date, zone: string): string {
 }
 
 /** The one text answering a YES from a patient who owes a deposit or prepayment. Nothing clinical. */
-export function paymentLinkSms(t: { clinicName: string; kind: ClaimKind; amountCents: number; link: string; expiresAt: Date; zone: string }): string {
+export function paymentLinkSms(t: { clinicName: string; kind: PaymentHoldKind; amountCents: number; link: string; expiresAt: Date; zone: string }): string {
   const what = t.kind === "DEPOSIT" ? "deposit" : "prepayment";
   return `${t.clinicName}: to book this time, pay the ${dollars(t.amountCents)} ${what} by ${clockIn(t.expiresAt, t.zone)} (90 seconds): ${t.link}`;
 }

@@ -9,7 +9,7 @@
 // Offer        (API: notification) one opening offered to one entry, with a hold.
 // Wave         the offers sent together for one opening.
 // Delivery     one attempt to reach a patient about an offer on one channel.
-// Claim        the atomic act of turning an offer into an appointment; one claim per opening wins.
+// PaymentHold        the atomic act of turning an offer into an appointment; one claim per opening wins.
 
 import type { WithdrawReason } from "./offer.ts";
 

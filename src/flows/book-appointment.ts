@@ -6,12 +6,12 @@ import type { Appointment, AppointmentSource } from "../core/types.ts";
 import { insertAppointment } from "../store/appointments.ts";
 import { waivePendingCancellationFees } from "../store/charges.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
-import { openClaimOfOpening } from "../store/claims.ts";
+import { openPaymentHoldOfOpening } from "../store/payment-holds.ts";
 import { lockForBooking } from "../store/providers.ts";
 import { resolveEntriesOfBooking } from "../store/waitlist.ts";
 import { closeOpeningIfOpen, fillOpeningIfOpen, lockOpenOverlapping } from "../store/openings.ts";
 import { queueWaiverNotice } from "./charge-fees.ts";
-import { endClaim } from "./hold-for-payment.ts";
+import { endPaymentHold } from "./hold-for-payment.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { dueAtBooking } from "./schedule-reminders.ts";
 import { isFailure, resolveRefs } from "./references.ts";
@@ -87,9 +87,9 @@ export async function bookIn(
     const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { openingId: opening.id }, at, sameProvider ? "filled" : "closed");
     // Staff booking over a time another patient is paying for (API.md: booking over an open opening fills
     // it): their claim ends now rather than at its lapse; paying it then answers slot_filled. The payer's
-    // own booking (pay-claim, through their entry) keeps its claim.
-    const claim = await openClaimOfOpening(tx, caller.clinicId, opening.id);
-    if (claim && claim.entryId !== origin.fromWaitlistEntryId) await endClaim(tx, caller, claim, "CANCELLED", at);
+    // own booking (pay-for-hold, through their entry) keeps its claim.
+    const claim = await openPaymentHoldOfOpening(tx, caller.clinicId, opening.id);
+    if (claim && claim.entryId !== origin.fromWaitlistEntryId) await endPaymentHold(tx, caller, claim, "CANCELLED", at);
     await audit(tx, caller, at, {
       action: sameProvider ? "opening.filled" : "opening.closed",
       entity: "opening",

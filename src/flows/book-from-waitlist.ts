@@ -12,7 +12,7 @@ import { alternativesFor, attachAlternatives, withAlternatives } from "./alterna
 import { settingsIn } from "./change-settings.ts";
 import { bookEntryIn, queueConfirmation } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
-import { endClaim, heldForPayment, heldView, liveClaimOn, openClaim, owedFor, type Held, type MintToken } from "./hold-for-payment.ts";
+import { endPaymentHold, heldForPayment, heldView, livePaymentHoldOn, openPaymentHold, owedFor, type Held, type MintToken } from "./hold-for-payment.ts";
 
 /** Staff book an entry into a slot; a deposit or prepayment the patient owes is taken at the desk. */
 export async function bookFromWaitlist(deps: Deps, caller: Caller, entryId: string, slotId: string): Promise<Result<Appointment>> {
@@ -74,7 +74,7 @@ async function bookInto(
   }
   // A claim holds the slot for its patient's payment (hold-for-payment.ts); staff booking that very
   // patient end it (they pay at the desk), anyone else waits for it.
-  const claim = await liveClaimOn(tx, caller, opening.id, now);
+  const claim = await livePaymentHoldOn(tx, caller, opening.id, now);
   const mine = claim && claim.entryId === entry.id ? claim : null;
   if (claim && !mine) return heldForPayment(claim);
   if (payment !== "at_desk") {
@@ -83,10 +83,10 @@ async function bookInto(
     if (owed) {
       const onThis = await liveOfferOfPatient(tx, caller.clinicId, entry.patientId);
       const offerId = onThis && onThis.openingId === opening.id && onThis.entryId === entry.id ? onThis.id : payment.viaOfferId;
-      return ok(await openClaim(tx, caller, { opening, entry, offerId, owed, mint: payment.mint }, now));
+      return ok(await openPaymentHold(tx, caller, { opening, entry, offerId, owed, mint: payment.mint }, now));
     }
   } else if (mine) {
-    await endClaim(tx, caller, mine, "CANCELLED", now);
+    await endPaymentHold(tx, caller, mine, "CANCELLED", now);
   }
   // Staff may book a service longer than the opening when the time after it is free: the exclusion
   // constraint, not the opening's length, decides (a conflict comes back as slot_filled).

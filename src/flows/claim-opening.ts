@@ -10,10 +10,10 @@ import { decide, evolveAll } from "../core/offer.ts";
 import { fail, notFound, ok, type Result } from "../core/result.ts";
 import type { Settings } from "../core/settings.ts";
 import type { Appointment, Channel, Offer, Opening, WaitlistEntry } from "../core/types.ts";
-import { claimLive } from "../core/payment.ts";
+import { paymentHoldLive } from "../core/payment.ts";
 import { recordAcceptedVia } from "../store/analytics.ts";
 import { getAppointment } from "../store/appointments.ts";
-import { openClaimOfOffer } from "../store/claims.ts";
+import { openPaymentHoldOfOffer } from "../store/payment-holds.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import { deliveriesOfOffers, insertDelivery } from "../store/deliveries.ts";
 import { getOffer, saveOfferState } from "../store/offers.ts";
@@ -23,7 +23,17 @@ import { attachAlternatives } from "./alternatives.ts";
 import { bookIn } from "./book-appointment.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
-import { endClaim, heldForPayment, heldView, liveClaimOn, openClaim, owedFor, paymentRequired, type Held, type MintToken } from "./hold-for-payment.ts";
+import {
+  endPaymentHold,
+  heldForPayment,
+  heldView,
+  livePaymentHoldOn,
+  openPaymentHold,
+  owedFor,
+  paymentRequired,
+  type Held,
+  type MintToken,
+} from "./hold-for-payment.ts";
 import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 export interface Claimed {
@@ -68,11 +78,11 @@ async function accept(deps: Deps, caller: Caller, offerId: string, payment: Paym
     if (found.status === "ACCEPTED" && found.bookedAppointmentId)
       return ok({ appointment: (await getAppointment(tx, caller.clinicId, found.bookedAppointmentId))!, offer: found });
     // While the patient's own claim runs, their hold waits for it: the accept was decided when they claimed.
-    const own = await openClaimOfOffer(tx, caller.clinicId, offerId);
+    const own = await openPaymentHoldOfOffer(tx, caller.clinicId, offerId);
     // Refuse without queueing on the lock when the answer is already final: a FILLED, EXPIRED or
     // CLOSED opening never opens again, and neither does an offer that is no longer live.
     const peek = (await getOpening(tx, caller.clinicId, found.openingId))!;
-    const early = decide({ type: "accept", now: own && claimLive(own, now) ? own.createdAt : now }, found, peek.status === "FILLED" ? "filled" : "other");
+    const early = decide({ type: "accept", now: own && paymentHoldLive(own, now) ? own.createdAt : now }, found, peek.status === "FILLED" ? "filled" : "other");
     if (!early.ok) return early;
     if (peek.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
 
@@ -81,14 +91,14 @@ async function accept(deps: Deps, caller: Caller, offerId: string, payment: Paym
     if (offer.status === "ACCEPTED" && offer.bookedAppointmentId) {
       return ok({ appointment: (await getAppointment(tx, caller.clinicId, offer.bookedAppointmentId))!, offer });
     }
-    const claim = await liveClaimOn(tx, caller, opening.id, now);
+    const claim = await livePaymentHoldOn(tx, caller, opening.id, now);
     const mine = claim && claim.offerId === offer.id ? claim : null;
     const decision = decide({ type: "accept", now: mine ? mine.createdAt : now }, offer, opening.status === "FILLED" ? "filled" : "other");
     if (!decision.ok) return decision;
     if (opening.status !== "OPEN") return fail("slot_filled", "this opening has been filled");
     if (claim && !mine) return heldForPayment(claim);
     // The patient's yes is recorded with its channel before any payment step, so a booking completed
-    // by paying (pay-claim.ts) or at the desk is still credited to the text, call or link that won it.
+    // by paying (pay-for-hold.ts) or at the desk is still credited to the text, call or link that won it.
     if (via) await recordAcceptedVia(tx, caller.clinicId, offer.id, via);
     const entry = (await getEntry(tx, caller.clinicId, offer.entryId, true))!;
     if (payment !== "at_desk") {
@@ -97,9 +107,9 @@ async function accept(deps: Deps, caller: Caller, offerId: string, payment: Paym
       if (owed)
         return payment === "refuse"
           ? paymentRequired(owed)
-          : ok(await openClaim(tx, caller, { opening, entry, offerId: offer.id, owed, mint: payment.mint }, now));
+          : ok(await openPaymentHold(tx, caller, { opening, entry, offerId: offer.id, owed, mint: payment.mint }, now));
     } else if (mine) {
-      await endClaim(tx, caller, mine, "CANCELLED", now); // staff booked it; payment is taken at the desk
+      await endPaymentHold(tx, caller, mine, "CANCELLED", now); // staff booked it; payment is taken at the desk
     }
     const settings = await settingsIn(tx, caller.clinicId);
     const accepted = (await saveOfferState(tx, offer, evolveAll(offer, decision.value), now))!;

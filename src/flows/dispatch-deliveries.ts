@@ -11,7 +11,7 @@ import {
   claimDelivery,
   claimDueDeliveries,
   findDeliveryByProviderId,
-  lockOwnClaim,
+  lockOwnPaymentHold,
   lockStaleSending,
   markDeliverySent,
   recordSendAttempt,
@@ -42,7 +42,7 @@ export async function dispatchDelivery(deps: Deps, deliveryId: string, now: Date
 async function dispatchOne(deps: Deps, d: Delivery, now: Date): Promise<void> {
   const prepared = await inTransaction(deps.db, async (tx) => {
     // Taken back by another runner since the claim (stale to it): not ours to send any more.
-    if (!(await lockOwnClaim(tx, d.id, d.attemptCount))) return null;
+    if (!(await lockOwnPaymentHold(tx, d.id, d.attemptCount))) return null;
     const p = await prepareDelivery(deps, tx, d, now);
     // Stamped with the hand-over's own time, not the drain's start: the stale limit counts from here.
     const at = new Date(Math.max(now.getTime(), deps.clock.now().getTime()));

@@ -1,7 +1,7 @@
 // Holds that ran out: the offer EXPIRES, the entry goes back to the list (or is EXHAUSTED at its
 // cap), and the opening's flow runs again so the next wave goes out.
 import { decide, evolveAll } from "../core/offer.ts";
-import { openClaimOfOffer } from "../store/claims.ts";
+import { openPaymentHoldOfOffer } from "../store/payment-holds.ts";
 import { inTransaction } from "../store/db.ts";
 import { getOffer, lockExpiredHolds, saveOfferState } from "../store/offers.ts";
 import { lockOpening, wakeOpening } from "../store/openings.ts";
@@ -21,7 +21,7 @@ export async function expireDueHolds(deps: Deps, now: Date, limit = 50): Promise
       const offer = await getOffer(tx, found.clinicId, found.id, true);
       if (!offer) return false;
       // The patient is paying to claim it (hold-for-payment.ts): the hold waits for the claim's end.
-      if (await openClaimOfOffer(tx, found.clinicId, found.id)) return false;
+      if (await openPaymentHoldOfOffer(tx, found.clinicId, found.id)) return false;
       const decision = decide({ type: "expire", now }, offer);
       if (!decision.ok) return false;
       await saveOfferState(tx, offer, evolveAll(offer, decision.value), now);

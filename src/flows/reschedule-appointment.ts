@@ -32,7 +32,7 @@ import { bookIn } from "./book-appointment.ts";
 import { settingsIn } from "./change-settings.ts";
 import { queueConfirmation } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
-import { heldForPayment, liveClaimOn } from "./hold-for-payment.ts";
+import { heldForPayment, livePaymentHoldOn } from "./hold-for-payment.ts";
 import { resolveMoveLink } from "./move-links.ts";
 import { reachFor } from "./reach.ts";
 
@@ -155,7 +155,7 @@ async function moveIn(
   if (!fits || !inReach) return notFound("opening", "/openingId");
   if (opening.status !== "OPEN") return fail("slot_filled", "this time has just been taken");
   // Another patient paying to claim it holds it for 90 s (hold-for-payment.ts), as for every other booking path.
-  const claim = await liveClaimOn(tx, caller, opening.id, now);
+  const claim = await livePaymentHoldOn(tx, caller, opening.id, now);
   if (claim) return heldForPayment(claim);
   if (await closureCovering(tx, caller.clinicId, { providerId: opening.providerId, start: opening.start, end: opening.end })) {
     return fail("slot_filled", "the clinic is closed at that time");

@@ -3,7 +3,7 @@
 import { decide, evolveAll } from "../core/offer.ts";
 import { notFound, ok, type Result } from "../core/result.ts";
 import type { Offer } from "../core/types.ts";
-import { openClaimOfOffer } from "../store/claims.ts";
+import { openPaymentHoldOfOffer } from "../store/payment-holds.ts";
 import { inTransaction } from "../store/db.ts";
 import { getOffer, saveOfferState } from "../store/offers.ts";
 import { lockOpening, wakeOpening } from "../store/openings.ts";
@@ -11,7 +11,7 @@ import { releaseEntry } from "../store/waitlist.ts";
 import { settingsIn } from "./change-settings.ts";
 import { acceptOffer, type Claimed } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
-import { endClaim } from "./hold-for-payment.ts";
+import { endPaymentHold } from "./hold-for-payment.ts";
 
 export async function declineOffer(deps: Deps, caller: Caller, offerId: string): Promise<Result<Offer>> {
   const now = deps.clock.now();
@@ -25,8 +25,8 @@ export async function declineOffer(deps: Deps, caller: Caller, offerId: string):
     if (!decision.ok) return decision;
     const saved = (await saveOfferState(tx, offer, evolveAll(offer, decision.value), now))!;
     // Declining while paying to claim it ends the claim: the time is free for the others at once.
-    const claim = await openClaimOfOffer(tx, caller.clinicId, offer.id);
-    if (claim) await endClaim(tx, caller, claim, "CANCELLED", now);
+    const claim = await openPaymentHoldOfOffer(tx, caller.clinicId, offer.id);
+    if (claim) await endPaymentHold(tx, caller, claim, "CANCELLED", now);
     const settings = await settingsIn(tx, caller.clinicId);
     await releaseEntry(tx, caller.clinicId, offer.entryId, settings.maxNotificationsPerEntry, now);
     await wakeOpening(tx, caller.clinicId, offer.openingId, now);

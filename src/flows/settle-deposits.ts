@@ -1,5 +1,5 @@
 // Deposits settle with the visit. A deposit is held (AUTHORIZED) when a patient who owes one books by a
-// claim (pay-claim.ts). Its purpose is the no-show: when the appointment becomes NO_SHOW the deposit is
+// claim (pay-for-hold.ts). Its purpose is the no-show: when the appointment becomes NO_SHOW the deposit is
 // kept (captured through the port's `charge`, CHARGED); when the patient comes (CHECKED_IN, COMPLETED)
 // or the appointment is cancelled, it is released (the port's `refund` of the authorization, REFUNDED).
 // A late cancellation's fee is a charge of its own (cancel-appointment.ts), so the hold never doubles it.

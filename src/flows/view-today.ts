@@ -3,21 +3,21 @@
 // today. A fixed number of queries whatever the number of openings (test/http/dashboard-queries.test.ts):
 // every per-opening read is one `= ANY($ids)` query for all of them.
 import type { Appointment, Opening } from "../core/types.ts";
-import type { Claim } from "../store/claims.ts";
-import { appointmentsByIds, boardOpenings, directory, offersOfOpenings, openClaimsOf, patientNames, type Directory } from "../store/dashboard.ts";
+import type { PaymentHold } from "../store/payment-holds.ts";
+import { appointmentsByIds, boardOpenings, directory, offersOfOpenings, openPaymentHoldsOf, patientNames, type Directory } from "../store/dashboard.ts";
 import { settingsIn } from "./change-settings.ts";
 import type { Deps } from "./deps.ts";
 import { type Match, matchOpenings } from "./match-opening.ts";
 import { notificationViews, type NotificationView } from "./view-notifications.ts";
 
-export type { Claim };
+export type { PaymentHold };
 
 export interface OpeningCard {
   opening: Opening;
   /** Its offers, oldest first, each with its OFFER deliveries. */
   offers: NotificationView[];
   /** A patient paying a deposit or prepayment for it right now (the slot is held for them). */
-  paying: Claim | null;
+  paying: PaymentHold | null;
   /** The best three who fit (empty unless asked for). */
   next: Match[];
 }
@@ -41,7 +41,7 @@ export async function viewToday(deps: Deps, clinicId: string, now: Date, startOf
   const filled = openings.filter((o) => o.status === "FILLED");
   const openIds = open.map((o) => o.id);
   const [claims, offers, next, appointments] = await Promise.all([
-    openClaimsOf(q, clinicId, openIds),
+    openPaymentHoldsOf(q, clinicId, openIds),
     offersOfOpenings(q, clinicId, openIds),
     withNext && open.length > 0 ? matchOpenings(q, open, settings, now) : new Map<string, Match[]>(),
     appointmentsByIds(

@@ -66,7 +66,7 @@ export async function listAuditLog(q: Queryable, clinicId: string, f: AuditFilte
 
 const LOOKUPS: Record<NonNullable<ParsedActor["lookup"]>["table"], string> = {
   offers: "SELECT id::text AS ref, patient_id::text AS patient_id FROM offers WHERE clinic_id = $1 AND id = ANY($2::uuid[])",
-  claims: "SELECT id::text AS ref, patient_id::text AS patient_id FROM claims WHERE clinic_id = $1 AND id = ANY($2::uuid[])",
+  payment_holds: "SELECT id::text AS ref, patient_id::text AS patient_id FROM payment_holds WHERE clinic_id = $1 AND id = ANY($2::uuid[])",
   appointment_links: `SELECT l.id::text AS ref, a.patient_id::text AS patient_id FROM appointment_links l
     JOIN appointments a ON a.clinic_id = l.clinic_id AND a.id = l.appointment_id WHERE l.clinic_id = $1 AND l.id = ANY($2::uuid[])`,
   offer_or_patient: `SELECT id::text AS ref, patient_id::text AS patient_id FROM offers WHERE clinic_id = $1 AND id = ANY($2::uuid[])

@@ -2,7 +2,7 @@
 // day's board, and the shape of the analytics. Every query is scoped to one clinic.
 import type { Appointment, EntryStatus, Offer, OfferStatus, Opening, WaitlistEntry } from "../core/types.ts";
 import { parseAppointment } from "./appointments.ts";
-import { parseClaim, type Claim } from "./claims.ts";
+import { parsePaymentHold, type PaymentHold } from "./payment-holds.ts";
 import type { Queryable } from "./db.ts";
 import { parseOffer } from "./offers.ts";
 import { parseOpening } from "./openings.ts";
@@ -184,11 +184,14 @@ export async function serviceCategories(q: Queryable, clinicId: string): Promise
   return rows.map((r) => r.category as string);
 }
 
-/** The OPEN claims of these openings, by opening (a read: no lock, so a page never waits on a payment). */
-export async function openClaimsOf(q: Queryable, clinicId: string, openingIds: string[]): Promise<Map<string, Claim>> {
+/** The OPEN payment holds of these openings, by opening (a read: no lock, so a page never waits on a payment). */
+export async function openPaymentHoldsOf(q: Queryable, clinicId: string, openingIds: string[]): Promise<Map<string, PaymentHold>> {
   if (openingIds.length === 0) return new Map();
-  const { rows } = await q.query("SELECT * FROM claims WHERE clinic_id = $1 AND opening_id = ANY($2::uuid[]) AND status = 'OPEN'", [clinicId, openingIds]);
-  return new Map(rows.map((r) => [r.opening_id as string, parseClaim(r)]));
+  const { rows } = await q.query("SELECT * FROM payment_holds WHERE clinic_id = $1 AND opening_id = ANY($2::uuid[]) AND status = 'OPEN'", [
+    clinicId,
+    openingIds,
+  ]);
+  return new Map(rows.map((r) => [r.opening_id as string, parsePaymentHold(r)]));
 }
 
 // Batch reads by id (`= ANY`), so a page costs the same few queries whatever the number of rows it shows.

@@ -137,7 +137,7 @@ export async function recordSendAttempt(
  * Locks a claimed row if it is still this claim's (SENDING, same attempt): another runner may have taken it
  * back meanwhile (a drain that outlasts the stale limit has its claims reconciled, re-queued, re-claimed).
  */
-export async function lockOwnClaim(q: Queryable, id: string, attemptCount: number): Promise<boolean> {
+export async function lockOwnPaymentHold(q: Queryable, id: string, attemptCount: number): Promise<boolean> {
   const { rowCount } = await q.query("SELECT 1 FROM deliveries WHERE id = $1 AND status = 'SENDING' AND attempt_count = $2 FOR UPDATE", [id, attemptCount]);
   return rowCount === 1;
 }

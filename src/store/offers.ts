@@ -156,7 +156,7 @@ export async function liveOfferOfPatient(q: Queryable, clinicId: string, patient
 export async function lockExpiredHolds(q: Queryable, now: Date, limit: number): Promise<Offer[]> {
   const { rows } = await q.query<OfferRow>(
     `SELECT * FROM offers WHERE status = 'PENDING' AND hold_expires_at <= $1
-       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.offer_id = offers.id AND c.status = 'OPEN')
+       AND NOT EXISTS (SELECT 1 FROM payment_holds c WHERE c.offer_id = offers.id AND c.status = 'OPEN')
      ORDER BY hold_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [now, limit],
   );

@@ -1,8 +1,8 @@
-// GET /pay/:token — the payment step of a claim (API.md "Deposits"): the slot, the amount, the 90 s
+// GET /pay/:token — the payment step of a payment hold (API.md "Deposits"): the slot, the amount, the 90 s
 // countdown and one Pay button, a real POST form (a link scanner opening the page changes nothing).
 // Same look as the offer page (its stylesheet and CSP); a few lines of script add the countdown.
 import { dollars } from "../core/payment.ts";
-import type { ClaimPage } from "../flows/view-claim.ts";
+import type { PaymentPage } from "../flows/view-payment-hold.ts";
 import { html, type Html } from "./html.ts";
 import { duration, remaining, when } from "./offer-format.ts";
 import { documentOf } from "./offer-page.ts";
@@ -15,7 +15,7 @@ const FLASHES: Record<PayFlash, string> = {
 };
 
 export interface PayPageInput {
-  page: ClaimPage;
+  page: PaymentPage;
   token: string;
   flash: PayFlash | null;
 }
@@ -36,11 +36,11 @@ export function renderPayPage(input: PayPageInput | null, nonce: string): string
   return documentOf(`${clinic}: ${view.title}`, nonce, body, PAY_SCRIPT);
 }
 
-function what(page: ClaimPage): string {
+function what(page: PaymentPage): string {
   return page.claim.kind === "DEPOSIT" ? "deposit" : "prepayment";
 }
 
-function visit(page: ClaimPage, gone = false): Html {
+function visit(page: PaymentPage, gone = false): Html {
   const { patientTimezone: mine, clinicTimezone: theirs, slot } = page;
   const clinicTime = mine !== theirs ? html`<p class="also">${when(slot.start, theirs)} at the clinic</p>` : null;
   return html`<section class="${gone ? "card gone" : "card"}" id="visit" aria-label="The appointment">
@@ -49,7 +49,7 @@ function visit(page: ClaimPage, gone = false): Html {
 </section>`;
 }
 
-const VIEWS: Record<ClaimPage["state"], (v: PayPageInput) => { title: string; body: Html }> = {
+const VIEWS: Record<PaymentPage["state"], (v: PayPageInput) => { title: string; body: Html }> = {
   open: ({ page, token }) => ({
     title: `pay the ${what(page)} to book`,
     body: html`<h1 id="heading" tabindex="-1">Pay the ${what(page)} to book this time</h1>

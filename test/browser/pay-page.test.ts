@@ -80,7 +80,7 @@ test("a patient who owes a deposit books from the offer page: the payment page, 
   const appt = (await call(w, "GET", `/api/booking/appointments/${charges[0].appointmentId}`, { key: o.clinic.key })).body;
   assert.deepEqual([appt.status, appt.patientId, appt.providerId, appt.start], ["BOOKED", o.patient.id, o.drA.id, o.opening.start]);
   assert.equal((await call(w, "GET", `/api/booking/openings/${o.opening.id}`, { key: o.clinic.key })).body.status, "FILLED");
-  assert.equal((await call(w, "GET", `/api/public/claims/${payToken}`)).body.status, "PAID");
+  assert.equal((await call(w, "GET", `/api/public/payment-holds/${payToken}`)).body.status, "PAID");
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -109,7 +109,7 @@ test("the 90 s run out (test clock): Pay on the stale page says the time ran out
   await w.shoot(page, "lapsed", "pay");
 
   assert.deepEqual(await chargesOf(o.clinic, o.patient.id), []);
-  assert.equal((await call(w, "GET", `/api/public/claims/${payToken}`)).body.status, "LAPSED");
+  assert.equal((await call(w, "GET", `/api/public/payment-holds/${payToken}`)).body.status, "LAPSED");
   const { rows } = await w.deps.db.query("SELECT count(*)::int AS n FROM appointments WHERE clinic_id = $1", [o.clinic.id]);
   assert.equal(rows[0].n, 0);
   // As the page says: the link in the message still offers the time (the 2 h hold has not ended).

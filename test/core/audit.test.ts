@@ -14,7 +14,7 @@ test("parseActor: every actor the flows write today", () => {
     [`patient:sms:${U}`, { type: "patient", id: null, via: "sms", lookup: { table: "offer_or_patient", id: U } }],
     [`patient:voice:${U}`, { type: "patient", id: null, via: "voice", lookup: { table: "offers", id: U } }],
     [`patient:offer:${U}`, { type: "patient", id: null, via: "link", lookup: { table: "offers", id: U } }],
-    [`patient:claim:${U}`, { type: "patient", id: null, via: "payment", lookup: { table: "claims", id: U } }],
+    [`patient:claim:${U}`, { type: "patient", id: null, via: "payment", lookup: { table: "payment_holds", id: U } }],
     [`patient:link:${U}`, { type: "patient", id: null, via: "reschedule_link", lookup: { table: "appointment_links", id: U } }],
     ["patient:sms:not-a-uuid", { type: "patient", id: null, via: null, lookup: null }],
     ["provider", { type: "provider", id: null, via: null, lookup: null }],

@@ -1,7 +1,7 @@
 // Pure rules of deposits, prepayments and fee retries (src/core/payment.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CLAIM_SECONDS, claimExpiresAt, claimLive, dollars, feeWaivedText, nextFeeAttempt, paymentLinkSms, paymentOwed } from "../../src/core/payment.ts";
+import { CLAIM_SECONDS, claimExpiresAt, paymentHoldLive, dollars, feeWaivedText, nextFeeAttempt, paymentLinkSms, paymentOwed } from "../../src/core/payment.ts";
 
 test("paymentOwed: prepayment (the price) wins over a deposit; a free service needs only the deposit; nothing owed → null", () => {
   const cases: [number, boolean, number, ReturnType<typeof paymentOwed>][] = [
@@ -22,9 +22,9 @@ test("a claim lasts 90 s: live before its end, not at it", () => {
   const expiresAt = claimExpiresAt(now);
   assert.equal(CLAIM_SECONDS, 90);
   assert.equal(expiresAt.toISOString(), "2026-03-02T14:01:30.000Z");
-  assert.equal(claimLive({ status: "OPEN", expiresAt }, new Date(expiresAt.getTime() - 1)), true);
-  assert.equal(claimLive({ status: "OPEN", expiresAt }, expiresAt), false);
-  assert.equal(claimLive({ status: "PAID", expiresAt }, now), false);
+  assert.equal(paymentHoldLive({ status: "OPEN", expiresAt }, new Date(expiresAt.getTime() - 1)), true);
+  assert.equal(paymentHoldLive({ status: "OPEN", expiresAt }, expiresAt), false);
+  assert.equal(paymentHoldLive({ status: "PAID", expiresAt }, now), false);
 });
 
 test("fee retries: 1 h, 6 h, 24 h after each decline, then left to staff; a decline that cannot succeed is left at once", () => {

@@ -29,7 +29,7 @@ async function aDepositBooking() {
   const link: string = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(phone)}`, { key: clinic.key })).body.items[0].links[0];
   const claimed = await call(ctx, "POST", `/api/public/offers/${link.split("/o/")[1]}/accept`);
   assert.equal(claimed.status, 202, JSON.stringify(claimed.body));
-  const paid = await call(ctx, "POST", `/api/public/claims/${new URL(claimed.body.paymentUrl).pathname.split("/pay/")[1]}/pay`);
+  const paid = await call(ctx, "POST", `/api/public/payment-holds/${new URL(claimed.body.paymentUrl).pathname.split("/pay/")[1]}/pay`);
   assert.equal(paid.status, 200, JSON.stringify(paid.body));
   return { clinic, provider, patient, opening, appointmentId: paid.body.appointmentId as string };
 }

@@ -328,6 +328,6 @@ test("a time held for another patient's payment (a running claim) cannot be take
   assert.deepEqual(after.appointments, before.appointments);
   assert.deepEqual(after.openings, before.openings);
   // The claimer still gets the time they were promised.
-  const paid = await call(ctx, "POST", `/api/public/claims/${new URL(claimed.body.paymentUrl).pathname.split("/pay/")[1]}/pay`);
+  const paid = await call(ctx, "POST", `/api/public/payment-holds/${new URL(claimed.body.paymentUrl).pathname.split("/pay/")[1]}/pay`);
   assert.equal(paid.status, 200, JSON.stringify(paid.body));
 });

@@ -1,12 +1,12 @@
 // The payment step of a claim (API.md "Deposits"; the payment link is the credential, like the
 // booking link): the page GET /pay/:token and its form POST (303 back to the page, so it works with
-// no script), and the JSON pair for clients: GET /api/public/claims/:token (reading changes nothing)
-// and POST /api/public/claims/:token/pay.
+// no script), and the JSON pair for clients: GET /api/public/payment-holds/:token (reading changes nothing)
+// and POST /api/public/payment-holds/:token/pay.
 import type { FastifyReply } from "fastify";
 import { Type } from "typebox";
 import type { Deps } from "../../flows/deps.ts";
-import { payClaim } from "../../flows/pay-claim.ts";
-import { viewClaim } from "../../flows/view-claim.ts";
+import { payForHold } from "../../flows/pay-for-hold.ts";
+import { viewPaymentHold } from "../../flows/view-payment-hold.ts";
 import { newNonce, offerPageCsp } from "../../web/offer-page.ts";
 import { renderPayPage, type PayFlash } from "../../web/pay-page.ts";
 import type { App } from "../app.ts";
@@ -31,7 +31,7 @@ export function paymentRoutes(app: App, deps: Deps) {
   app.get("/pay/:token", { schema: { hide: true, params: PageParams } }, async (request, reply) => {
     const m = (request.query as { m?: unknown }).m;
     const flash = typeof m === "string" && FLASHES.has(m as PayFlash) ? (m as PayFlash) : null;
-    const found = await viewClaim(deps, request.params.token);
+    const found = await viewPaymentHold(deps, request.params.token);
     const nonce = newNonce();
     noStore(reply).header("content-security-policy", offerPageCsp(nonce)).type("text/html; charset=utf-8");
     if (!found.ok) return reply.code(404).send(renderPayPage(null, nonce));
@@ -40,7 +40,7 @@ export function paymentRoutes(app: App, deps: Deps) {
 
   app.post("/pay/:token", { schema: { hide: true, params: PageParams } }, async (request, reply) => {
     const { token } = request.params;
-    const result = await payClaim(deps, token);
+    const result = await payForHold(deps, token);
     // Paid, lapsed, taken, unknown: the page explains each once reloaded. A decline says so and keeps the button.
     const flash = result.ok
       ? null
@@ -56,7 +56,7 @@ export function paymentRoutes(app: App, deps: Deps) {
   });
 
   app.get(
-    "/api/public/claims/:token",
+    "/api/public/payment-holds/:token",
     {
       schema: {
         tags,
@@ -79,7 +79,7 @@ export function paymentRoutes(app: App, deps: Deps) {
       },
     },
     async (request, reply) => {
-      const found = await viewClaim(deps, request.params.token);
+      const found = await viewPaymentHold(deps, request.params.token);
       noStore(reply);
       return sendResult(reply, found, 200, (v) => ({
         // An OPEN claim past its end is LAPSED for the patient, whether or not the sweep has run.
@@ -94,7 +94,7 @@ export function paymentRoutes(app: App, deps: Deps) {
   );
 
   app.post(
-    "/api/public/claims/:token/pay",
+    "/api/public/payment-holds/:token/pay",
     {
       schema: {
         tags,
@@ -116,7 +116,7 @@ export function paymentRoutes(app: App, deps: Deps) {
       },
     },
     async (request, reply) => {
-      const result = await payClaim(deps, request.params.token);
+      const result = await payForHold(deps, request.params.token);
       noStore(reply);
       return sendResult(reply, result, 200, (v) => ({ status: "ACCEPTED" as const, appointmentId: v.appointmentId }));
     },

@@ -1,9 +1,9 @@
-// What the payment page (GET /pay/:token) and GET /api/public/claims/:token show. Only reads: a link
+// What the payment page (GET /pay/:token) and GET /api/public/payment-holds/:token show. Only reads: a link
 // scanner opening the payment link changes nothing.
-import { claimLive } from "../core/payment.ts";
+import { paymentHoldLive } from "../core/payment.ts";
 import { patientZone } from "../core/quiet-hours.ts";
 import { notFound, ok, type Result } from "../core/result.ts";
-import type { Claim } from "../store/claims.ts";
+import type { PaymentHold } from "../store/payment-holds.ts";
 import { getClinic } from "../store/clinics.ts";
 import { getOpening } from "../store/openings.ts";
 import { getPatient } from "../store/patients.ts";
@@ -11,14 +11,14 @@ import { getResource } from "../store/providers.ts";
 import { getService } from "../store/services.ts";
 import { getEntry } from "../store/waitlist.ts";
 import type { Deps } from "./deps.ts";
-import { claimOfToken } from "./pay-claim.ts";
+import { paymentHoldOfToken } from "./pay-for-hold.ts";
 
 /** open: pay now; paid: booked; lapsed: the 90 s ran out; cancelled: the hold ended another way (taken, declined). */
-export type ClaimPageState = "open" | "paid" | "lapsed" | "cancelled";
+export type PaymentPageState = "open" | "paid" | "lapsed" | "cancelled";
 
-export interface ClaimPage {
-  state: ClaimPageState;
-  claim: Claim;
+export interface PaymentPage {
+  state: PaymentPageState;
+  claim: PaymentHold;
   slot: { start: Date; end: Date; providerName: string; serviceName: string; clinicName: string };
   patientTimezone: string;
   clinicTimezone: string;
@@ -29,14 +29,14 @@ export interface ClaimPage {
   now: Date;
 }
 
-export function claimPageState(claim: Claim, now: Date): ClaimPageState {
+export function paymentPageState(claim: PaymentHold, now: Date): PaymentPageState {
   if (claim.status === "PAID") return "paid";
   if (claim.status === "CANCELLED") return "cancelled";
-  return claimLive(claim, now) ? "open" : "lapsed";
+  return paymentHoldLive(claim, now) ? "open" : "lapsed";
 }
 
-export async function viewClaim(deps: Deps, token: string): Promise<Result<ClaimPage>> {
-  const claim = await claimOfToken(deps, token);
+export async function viewPaymentHold(deps: Deps, token: string): Promise<Result<PaymentPage>> {
+  const claim = await paymentHoldOfToken(deps, token);
   if (!claim) return notFound("claim");
   const q = deps.db;
   const [clinic, opening, patient, entry] = await Promise.all([
@@ -50,7 +50,7 @@ export async function viewClaim(deps: Deps, token: string): Promise<Result<Claim
     getService(q, claim.clinicId, entry!.serviceId),
   ]);
   const now = deps.clock.now();
-  const state = claimPageState(claim, now);
+  const state = paymentPageState(claim, now);
   return ok({
     state,
     claim,

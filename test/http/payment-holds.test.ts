@@ -58,12 +58,12 @@ async function tokenFor(clinic: Clinic, phone: string): Promise<string> {
 }
 
 const accept = (token: string) => call(ctx, "POST", `/api/public/offers/${token}/accept`);
-const pay = (payToken: string) => call(ctx, "POST", `/api/public/claims/${payToken}/pay`);
+const pay = (payToken: string) => call(ctx, "POST", `/api/public/payment-holds/${payToken}/pay`);
 const payTokenOf = (r: Reply) => new URL(r.body.paymentUrl).pathname.split("/pay/")[1]!;
 const offerOf = async (clinic: Clinic, entryId: string) =>
   (await call(ctx, "GET", `/api/booking/waitlist/notifications?entryId=${entryId}`, { key: clinic.key })).body.items[0];
 const rows = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows;
-const claimsOf = (openingId: string) => rows("SELECT * FROM claims WHERE opening_id = $1 ORDER BY created_at, id", [openingId]);
+const paymentHoldsOf = (openingId: string) => rows("SELECT * FROM payment_holds WHERE opening_id = $1 ORDER BY created_at, id", [openingId]);
 const ledgerOf = (patientId: string) => rows("SELECT * FROM payment_ledger WHERE patient_id = $1 ORDER BY created_at, seq", [patientId]);
 const activeAt = (openingId: string) =>
   rows(
@@ -97,7 +97,7 @@ test("claim → pay → booked: 202 CLAIMED for 90 s, repeatable; paying authori
   assert.equal((await offerOf(clinic, w!.entry.id)).status, "PENDING");
   assert.equal((await call(ctx, "GET", `/api/booking/openings/${opening.id}`, { key: clinic.key })).body.status, "OPEN");
   assert.equal((await activeAt(opening.id)).length, 0);
-  const [claim] = await claimsOf(opening.id);
+  const [claim] = await paymentHoldsOf(opening.id);
   assert.equal(claim.status, "OPEN");
   assert.equal(claim.kind, "DEPOSIT");
   assert.equal(claim.amount_cents, 5000);
@@ -107,7 +107,7 @@ test("claim → pay → booked: 202 CLAIMED for 90 s, repeatable; paying authori
   const again = await accept(w!.token);
   assert.equal(again.status, 202);
   assert.deepEqual(again.body, claimed.body, "repeating the accept during the claim: the same 202");
-  assert.equal((await claimsOf(opening.id)).length, 1);
+  assert.equal((await paymentHoldsOf(opening.id)).length, 1);
 
   seconds(20);
   const paid = await pay(payToken);
@@ -130,7 +130,7 @@ test("claim → pay → booked: 202 CLAIMED for 90 s, repeatable; paying authori
   const ledger = await ledgerOf(w!.patient.id);
   assert.equal(ledger.length, 1);
   assert.deepEqual([ledger[0].kind, ledger[0].amount_cents, ledger[0].idempotency_key], ["AUTHORIZATION", 5000, claim.id]);
-  const [done] = await claimsOf(opening.id);
+  const [done] = await paymentHoldsOf(opening.id);
   assert.deepEqual([done.status, done.appointment_id, done.payment_reference], ["PAID", appointmentId, ledger[0].reference]);
   const confirmations = await rows("SELECT * FROM deliveries WHERE offer_id = $1 AND kind = 'CONFIRMATION'", [offer.id]);
   assert.equal(confirmations.length, 1, "the confirmation is queued");
@@ -178,7 +178,7 @@ test("the payment page: GET changes nothing; it shows the slot, the amount, the 
   } = await aSetup([2500]);
   const payToken = payTokenOf(await accept(w!.token));
   const snapshot = async () => ({
-    claims: await claimsOf(opening.id),
+    claims: await paymentHoldsOf(opening.id),
     offers: await rows("SELECT * FROM offers WHERE clinic_id = $1 ORDER BY id", [clinic.id]),
     appointments: await rows("SELECT * FROM appointments WHERE clinic_id = $1 ORDER BY id", [clinic.id]),
     ledger: await ledgerOf(w!.patient.id),
@@ -199,7 +199,7 @@ test("the payment page: GET changes nothing; it shows the slot, the amount, the 
   assert.equal((body.match(/<form /g) ?? []).length, 1, "one form");
   assert.match(body, new RegExp(`<form method="post" action="/pay/${payToken}"><button class="btn primary" type="submit">Pay \\$25\\.00</button>`));
   assert.match(body, /Whitening with Dr A/);
-  const json = await call(ctx, "GET", `/api/public/claims/${payToken}`);
+  const json = await call(ctx, "GET", `/api/public/payment-holds/${payToken}`);
   assert.equal(json.status, 200);
   assert.deepEqual([json.body.status, json.body.kind, json.body.amountCents, json.body.appointmentId], ["OPEN", "DEPOSIT", 2500, null]);
   assert.deepEqual(await snapshot(), before, "reading the payment link changes nothing");
@@ -210,7 +210,7 @@ test("the payment page: GET changes nothing; it shows the slot, the amount, the 
   assert.match(String((await call(ctx, "GET", `/pay/${payToken}`)).body), /You're booked/);
   // Unknown and malformed tokens.
   assert.equal((await call(ctx, "GET", "/pay/p_nope")).status, 404);
-  assert.equal((await call(ctx, "GET", `/api/public/claims/p_${"x".repeat(43)}`)).status, 404);
+  assert.equal((await call(ctx, "GET", `/api/public/payment-holds/p_${"x".repeat(43)}`)).status, 404);
   assert.equal((await pay(`p_${"x".repeat(43)}`)).status, 404);
 });
 
@@ -230,14 +230,14 @@ test("a claim not paid lapses after 90 s: the offer is PENDING again and another
 
   seconds(59); // 89 s: still held
   await drain();
-  assert.equal((await claimsOf(opening.id))[0].status, "OPEN");
+  assert.equal((await paymentHoldsOf(opening.id))[0].status, "OPEN");
   assertHeld(await accept(b!.token));
   seconds(1); // 90 s: it lapses
   const lapsedEarly = await pay(payTokenOf(claimed));
   assert.equal(lapsedEarly.status, 410, "past its end it cannot be paid, even before the sweep");
   assert.equal(lapsedEarly.body.code, "offer_expired");
   await drain();
-  const [claim] = await claimsOf(opening.id);
+  const [claim] = await paymentHoldsOf(opening.id);
   assert.equal(claim.status, "LAPSED");
   assert.equal((await offerOf(clinic, a!.entry.id)).status, "PENDING", "the claimer's offer is PENDING again while its hold lasts");
   assert.deepEqual(await ledgerOf(a!.patient.id), [], "nothing was charged");
@@ -264,7 +264,7 @@ test("the claimer can accept again after a lapse (a new claim, a new URL) while 
   assert.equal(second.status, 202, JSON.stringify(second.body));
   assert.notEqual(second.body.paymentUrl, first.body.paymentUrl);
   assert.deepEqual(
-    (await claimsOf(opening.id)).map((c) => c.status),
+    (await paymentHoldsOf(opening.id)).map((c) => c.status),
     ["LAPSED", "OPEN"],
     "the stale claim was lapsed in the same transaction",
   );
@@ -283,7 +283,7 @@ test("a declined payment: 409 conflict 'payment declined', the claim stays OPEN;
   assert.equal(declined.body.code, "conflict");
   assert.match(declined.body.detail, /payment declined \(card_declined\)/);
   assert.equal(declined.body.paymentDeclined, true);
-  const [claim] = await claimsOf(opening.id);
+  const [claim] = await paymentHoldsOf(opening.id);
   assert.deepEqual([claim.status, claim.last_failure], ["OPEN", "card_declined"]);
   assert.deepEqual(await ledgerOf(w!.patient.id), []);
   assert.equal((await activeAt(opening.id)).length, 0);
@@ -331,7 +331,7 @@ test("a booking that fails after the payment went through is refunded through th
     ],
   );
   assert.equal(ledger[1].refunds_reference, ledger[0].reference);
-  const [claim] = await claimsOf(opening.id);
+  const [claim] = await paymentHoldsOf(opening.id);
   assert.equal(claim.status, "CANCELLED");
   assert.deepEqual(
     (await listAudit(db, clinic.id, "claim", claim.id)).map((a) => a.action),
@@ -364,7 +364,7 @@ test("hold expiry waits for a running claim: paid after the hold's end books; no
     } else {
       seconds(46);
       await drain();
-      assert.equal((await claimsOf(opening.id))[0].status, "LAPSED");
+      assert.equal((await paymentHoldsOf(opening.id))[0].status, "LAPSED");
       assert.equal((await offerOf(clinic, w!.entry.id)).status, "EXPIRED", "at the claim's end the hold that ran out expires");
       assert.equal((await accept(w!.token)).status, 410);
     }
@@ -378,7 +378,7 @@ test("concurrency: two patients owing a deposit accept at the same instant → o
     const held = replies.filter((r) => r.status === 202);
     assert.equal(held.length, 1, `exactly one 202: ${replies.map((r) => r.status)}`);
     for (const r of replies) if (r.status !== 202) assertHeld(r);
-    assert.equal((await claimsOf(opening.id)).length, 1);
+    assert.equal((await paymentHoldsOf(opening.id)).length, 1);
     // The winner pays (several taps at once): one payment, one appointment.
     const paid = await Promise.all([1, 2, 3].map(() => pay(payTokenOf(held[0]!))));
     assert.deepEqual(
@@ -429,16 +429,16 @@ test("the index refuses a second OPEN claim on one opening (23505)", async () =>
     waiters: [w],
   } = await aSetup([5000]);
   assert.equal((await accept(w!.token)).status, 202);
-  const [claim] = await claimsOf(opening.id);
+  const [claim] = await paymentHoldsOf(opening.id);
   const copy = (id: string, hash: string, status: string) =>
     db.query(
-      `INSERT INTO claims (id, clinic_id, opening_id, offer_id, entry_id, patient_id, kind, amount_cents, status, expires_at, token_hash, created_at, updated_at)
-       SELECT $2, clinic_id, opening_id, offer_id, entry_id, patient_id, kind, amount_cents, $4, expires_at, $3, created_at, updated_at FROM claims WHERE id = $1`,
+      `INSERT INTO payment_holds (id, clinic_id, opening_id, offer_id, entry_id, patient_id, kind, amount_cents, status, expires_at, token_hash, created_at, updated_at)
+       SELECT $2, clinic_id, opening_id, offer_id, entry_id, patient_id, kind, amount_cents, $4, expires_at, $3, created_at, updated_at FROM payment_holds WHERE id = $1`,
       [claim.id, id, hash, status],
     );
   await assert.rejects(
     copy("00000000-0000-4000-8000-000000000001", "a".repeat(64), "OPEN"),
-    (e: any) => e.code === "23505" && e.constraint === "claims_one_open_per_opening",
+    (e: any) => e.code === "23505" && e.constraint === "payment_holds_one_open_per_opening",
   );
   await copy("00000000-0000-4000-8000-000000000002", "b".repeat(64), "LAPSED"); // ended claims do not count
 });
@@ -457,7 +457,7 @@ test("SMS YES from a patient who owes a deposit: the slot is held and one text c
     yes.body.reply,
     /^Pay Clinic: to book this time, pay the \$50\.00 deposit by \d{1,2}:\d\d [AP]M \(90 seconds\): http:\/\/localhost:3000\/pay\/p_[A-Za-z0-9_-]{43}$/,
   );
-  assert.equal((await claimsOf(opening.id))[0].status, "OPEN");
+  assert.equal((await paymentHoldsOf(opening.id))[0].status, "OPEN");
   assert.equal((await offerOf(clinic, w!.entry.id)).status, "PENDING");
   await drain();
   const texts = (await call(ctx, "GET", `/api/dev/outbox?to=${encodeURIComponent(w!.phone)}`, { key: clinic.key })).body.items.slice(before);
@@ -478,7 +478,7 @@ test("voice keypad 1 from a patient who owes a deposit: nothing held, told to us
   const offer = await offerOf(clinic, w!.entry.id);
   const twiml = await voiceTwiml(ctx.deps, offer.deliveries[0].id, { answeredBy: "human", digits: "1", step: "gather", machine: false });
   assert.match(twiml, /a deposit is needed first/);
-  assert.deepEqual(await claimsOf(opening.id), []);
+  assert.deepEqual(await paymentHoldsOf(opening.id), []);
   assert.equal((await offerOf(clinic, w!.entry.id)).status, "PENDING");
   assert.equal((await activeAt(opening.id)).length, 0);
 });
@@ -501,7 +501,7 @@ test("staff book a patient who owes a deposit without the payment step (taken at
   const desk = await call(ctx, "PUT", `/api/booking/waitlist/notifications/${aOffer.id}/response`, { key: clinic.key, body: { response: "ACCEPTED" } });
   assert.equal(desk.status, 200, JSON.stringify(desk.body));
   assert.deepEqual(
-    (await claimsOf(opening.id)).map((c) => c.status),
+    (await paymentHoldsOf(opening.id)).map((c) => c.status),
     ["CANCELLED"],
   );
   assert.equal((await activeAt(opening.id))[0].patient_id, a!.patient.id);
@@ -514,7 +514,7 @@ test("staff book a patient who owes a deposit without the payment step (taken at
     body: { slotId: other.opening.id },
   });
   assert.equal(direct.status, 201, JSON.stringify(direct.body));
-  assert.deepEqual(await claimsOf(other.opening.id), []);
+  assert.deepEqual(await paymentHoldsOf(other.opening.id), []);
 });
 
 test("declining during one's own claim ends it: the others can book at once", async () => {
@@ -525,7 +525,7 @@ test("declining during one's own claim ends it: the others can book at once", as
   const claimed = await accept(a!.token);
   assert.equal((await call(ctx, "POST", `/api/public/offers/${a!.token}/decline`)).status, 200);
   assert.deepEqual(
-    (await claimsOf(opening.id)).map((c) => c.status),
+    (await paymentHoldsOf(opening.id)).map((c) => c.status),
     ["CANCELLED"],
   );
   assert.equal((await accept(b!.token)).status, 200);
@@ -580,9 +580,9 @@ test("OpenAPI documents the claim routes and the 202 of accept", async () => {
   const docs = (await call(ctx, "GET", "/docs/json")).body;
   assert.ok(docs.paths["/api/public/offers/{token}/accept"].post.responses["202"]);
   assert.ok(docs.paths["/api/public/offers/{token}/alternatives/{slotId}/accept"].post.responses["202"]);
-  const payDoc = docs.paths["/api/public/claims/{token}/pay"].post;
+  const payDoc = docs.paths["/api/public/payment-holds/{token}/pay"].post;
   for (const s of ["200", "404", "409", "410"]) assert.ok(payDoc.responses[s], `pay documents ${s}`);
-  assert.ok(docs.paths["/api/public/claims/{token}"].get.responses["200"]);
+  assert.ok(docs.paths["/api/public/payment-holds/{token}"].get.responses["200"]);
   assert.equal(docs.paths["/pay/{token}"], undefined, "the HTML page is not an API route");
 });
 
@@ -629,7 +629,7 @@ test("a gateway that throws (network down) is a retryable decline: 409 conflict,
   } finally {
     ctx.deps.payments = dev;
   }
-  assert.equal((await claimsOf(opening.id))[0].status, "OPEN");
+  assert.equal((await paymentHoldsOf(opening.id))[0].status, "OPEN");
   assert.equal((await pay(payToken)).status, 200, "trying again pays");
 });
 
@@ -664,7 +664,7 @@ test("the payment went through but the booking transaction died (its connection 
       ["REFUND", 5000],
     ],
   );
-  assert.equal((await claimsOf(opening.id))[0].status, "OPEN", "nothing of the failed transaction was kept");
+  assert.equal((await paymentHoldsOf(opening.id))[0].status, "OPEN", "nothing of the failed transaction was kept");
   assert.equal((await activeAt(opening.id)).length, 0);
 });
 
@@ -683,7 +683,7 @@ test("one payment step at a time: claiming an alternative gives up the time held
   const second = await call(ctx, "POST", `/api/public/offers/${a!.token}/alternatives/${alt.id}/accept`);
   assert.equal(second.status, 202, JSON.stringify(second.body));
   assert.deepEqual(
-    (await claimsOf(opening.id)).map((c) => c.status),
+    (await paymentHoldsOf(opening.id)).map((c) => c.status),
     ["CANCELLED"],
   );
   assert.equal((await pay(payTokenOf(first))).status, 409, "the first claim can no longer be paid");
@@ -709,7 +709,7 @@ test("staff booking a walk-in over a time being paid for: the opening is filled,
   });
   assert.equal(booked.status, 201, JSON.stringify(booked.body));
   assert.deepEqual(
-    (await claimsOf(opening.id)).map((c) => c.status),
+    (await paymentHoldsOf(opening.id)).map((c) => c.status),
     ["CANCELLED"],
   );
   const paid = await pay(payTokenOf(claimed));

@@ -1,16 +1,16 @@
-// Paying a claim (API.md "Deposits"): POST /api/public/claims/:token/pay and the payment page's form.
-// One transaction: lock the opening, then the claim; refuse a lapsed claim (offer_expired); take the
-// payment through the port (the claim's id is the idempotency key: paying twice moves money once);
-// book through bookEntryIn; record the charge; the claim PAID; the offer ACCEPTED; the confirmation
-// queued. A declined payment leaves the claim OPEN (the patient may try again until it lapses); a
+// Paying a payment hold (API.md "Deposits"): POST /api/public/payment-holds/:token/pay and the payment page's form.
+// One transaction: lock the opening, then the payment hold; refuse a lapsed payment hold (offer_expired); take the
+// payment through the port (the payment hold's id is the idempotency key: paying twice moves money once);
+// book through bookEntryIn; record the charge; the payment hold PAID; the offer ACCEPTED; the confirmation
+// queued. A declined payment leaves the payment hold OPEN (the patient may try again until it lapses); a
 // booking that fails after the payment went through is refunded through the port.
 import { decide, evolveAll, type OfferEvent } from "../core/offer.ts";
-import { claimLive } from "../core/payment.ts";
+import { paymentHoldLive } from "../core/payment.ts";
 import { fail, notFound, ok, type Failure, type Result } from "../core/result.ts";
 import type { Appointment, Offer, Opening, WaitlistEntry } from "../core/types.ts";
 import { callGateway, type PaymentRequest } from "../payments/gateway.ts";
 import { insertCharge } from "../store/charges.ts";
-import { closeClaim, findClaimByTokenHash, getClaim, noteClaimFailure, type Claim } from "../store/claims.ts";
+import { closePaymentHold, findPaymentHoldByTokenHash, getPaymentHold, notePaymentHoldFailure, type PaymentHold } from "../store/payment-holds.ts";
 import { getClinic } from "../store/clinics.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
 import { getOffer, liveOfferOfPatient, saveOfferState } from "../store/offers.ts";
@@ -21,20 +21,20 @@ import { attachAlternatives } from "./alternatives.ts";
 import { settingsIn } from "./change-settings.ts";
 import { bookEntryIn, queueConfirmation } from "./claim-opening.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
-import { endClaim } from "./hold-for-payment.ts";
+import { endPaymentHold } from "./hold-for-payment.ts";
 import { hashSecret } from "./secrets.ts";
 
-/** The claim a payment link names, or null (a malformed or unknown token). Reading changes nothing. */
-export async function claimOfToken(deps: Deps, token: string): Promise<Claim | null> {
+/** The payment hold a payment link names, or null (a malformed or unknown token). Reading changes nothing. */
+export async function paymentHoldOfToken(deps: Deps, token: string): Promise<PaymentHold | null> {
   if (!/^p_[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  return findClaimByTokenHash(deps.db, hashSecret(token));
+  return findPaymentHoldByTokenHash(deps.db, hashSecret(token));
 }
 
-/** A refusal that still commits what it wrote (a decline noted, a claim ended, a refund recorded). */
+/** A refusal that still commits what it wrote (a decline noted, a payment hold ended, a refund recorded). */
 type Outcome = { appointmentId: string } | { refused: Failure };
 
-export async function payClaim(deps: Deps, token: string): Promise<Result<{ appointmentId: string }>> {
-  const found = await claimOfToken(deps, token);
+export async function payForHold(deps: Deps, token: string): Promise<Result<{ appointmentId: string }>> {
+  const found = await paymentHoldOfToken(deps, token);
   if (!found) return notFound("claim");
   const caller: Caller = { clinicId: found.clinicId, actor: `patient:claim:${found.id}` };
   const now = deps.clock.now();
@@ -45,14 +45,14 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
   try {
     result = await inTransaction(deps.db, async (tx): Promise<Result<Outcome>> => {
       const opening = (await lockOpening(tx, caller.clinicId, found.openingId))!;
-      const claim = (await getClaim(tx, caller.clinicId, found.id, true))!;
+      const claim = (await getPaymentHold(tx, caller.clinicId, found.id, true))!;
       if (claim.status === "PAID") return ok({ appointmentId: claim.appointmentId! }); // paying again: the same answer
-      if (claim.status === "LAPSED" || (claim.status === "OPEN" && !claimLive(claim, now))) {
+      if (claim.status === "LAPSED" || (claim.status === "OPEN" && !paymentHoldLive(claim, now))) {
         return fail("offer_expired", "the 90 seconds to pay for this time ran out; if it is still free, book it again from your link");
       }
       if (claim.status === "CANCELLED") return fail("offer_closed", "this hold has ended; nothing was charged");
       const stop = async (f: Failure) => {
-        await endClaim(tx, caller, claim, "CANCELLED", now);
+        await endPaymentHold(tx, caller, claim, "CANCELLED", now);
         return ok({ refused: f });
       };
       if (opening.status !== "OPEN") return stop(fail("slot_filled", "this opening has been filled"));
@@ -61,7 +61,7 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
       // The offer is locked only when it is this opening's (lock order); an alternative's is another opening's.
       const direct = (await getOffer(tx, caller.clinicId, claim.offerId))!.openingId === opening.id;
       const via = (await getOffer(tx, caller.clinicId, claim.offerId, direct))!;
-      // The accept was decided when the claim was made (the hold waited for it): decide it as of then.
+      // The accept was decided when the payment hold was made (the hold waited for it): decide it as of then.
       const decision = direct ? decide({ type: "accept", now: claim.createdAt }, via, "other") : null;
       if (decision && !decision.ok) return stop(decision);
 
@@ -78,14 +78,14 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
       });
       if (paid.ok) taken = { request, reference: paid.reference };
       if (!paid.ok) {
-        await noteClaimFailure(tx, claim.clinicId, claim.id, paid.reason, now);
+        await notePaymentHoldFailure(tx, claim.clinicId, claim.id, paid.reason, now);
         await audit(tx, caller, now, {
           action: "claim.payment_declined",
           entity: "claim",
           entityId: claim.id,
           after: { reason: paid.reason, retryable: paid.retryable },
         });
-        // API.md has no payment code: 409 conflict is the closest. The claim stays OPEN: try again until it lapses.
+        // API.md has no payment code: 409 conflict is the closest. The payment hold stays OPEN: try again until it lapses.
         const until = claim.expiresAt.toISOString();
         return ok({
           refused: fail("conflict", `payment declined (${paid.reason}); the time stays held for you until ${until}: try again or use another card`, {
@@ -94,7 +94,7 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
         });
       }
 
-      // The booking under a savepoint: when it fails, its writes go but the claim's end and the refund stay.
+      // The booking under a savepoint: when it fails, its writes go but the payment hold's end and the refund stay.
       await tx.query("SAVEPOINT booking");
       const booked = await book(tx, caller, { claim, opening, entry, via, accept: decision?.ok ? decision.value : null }, now);
       if (!booked.ok) {
@@ -111,7 +111,7 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
             clinicId: claim.clinicId,
             kind: "payment",
             subjectId: claim.id,
-            message: `Claim ${claim.id}: the booking failed after payment ${paid.reference} and the refund was declined (${refund.reason}). Please refund it by hand.`,
+            message: `PaymentHold ${claim.id}: the booking failed after payment ${paid.reference} and the refund was declined (${refund.reason}). Please refund it by hand.`,
             at: now,
           });
         }
@@ -131,7 +131,7 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
         paid: { status: claim.kind === "DEPOSIT" ? "AUTHORIZED" : "CHARGED", paymentReference: paid.reference },
       });
       await audit(tx, caller, now, { action: "charge.created", entity: "charge", entityId: charge.id, after: charge });
-      const done = (await closeClaim(tx, claim.clinicId, claim.id, "PAID", now, { appointmentId: appointment.id, paymentReference: paid.reference }))!;
+      const done = (await closePaymentHold(tx, claim.clinicId, claim.id, "PAID", now, { appointmentId: appointment.id, paymentReference: paid.reference }))!;
       await audit(tx, caller, now, {
         action: "claim.paid",
         entity: "claim",
@@ -156,7 +156,7 @@ export async function payClaim(deps: Deps, token: string): Promise<Result<{ appo
 async function book(
   tx: Tx,
   caller: Caller,
-  c: { claim: Claim; opening: Opening; entry: WaitlistEntry; via: Offer; accept: OfferEvent[] | null },
+  c: { claim: PaymentHold; opening: Opening; entry: WaitlistEntry; via: Offer; accept: OfferEvent[] | null },
   now: Date,
 ): Promise<Result<Appointment>> {
   // An alternative slot: a live offer of this very opening to this entry is accepted rather than withdrawn (as bookInto does).
@@ -180,13 +180,13 @@ async function book(
 }
 
 /**
- * The payment went through but its transaction failed for good: unless the claim is PAID after all
+ * The payment went through but its transaction failed for good: unless the payment hold is PAID after all
  * (the failure came after the commit), the money goes back (same idempotency key as the in-transaction
  * refund, so it is returned at most once), and staff are alerted if even that fails.
  */
-async function giveBack(deps: Deps, claim: Claim, taken: { request: PaymentRequest; reference: string } | null, now: Date): Promise<void> {
+async function giveBack(deps: Deps, claim: PaymentHold, taken: { request: PaymentRequest; reference: string } | null, now: Date): Promise<void> {
   if (!taken) return;
-  const current = await getClaim(deps.db, claim.clinicId, claim.id).catch(() => null);
+  const current = await getPaymentHold(deps.db, claim.clinicId, claim.id).catch(() => null);
   if (current?.status === "PAID") return;
   const refund = await deps.payments
     .refund({ ...taken.request, idempotencyKey: `refund:${claim.id}`, paymentReference: taken.reference })
@@ -197,7 +197,7 @@ async function giveBack(deps: Deps, claim: Claim, taken: { request: PaymentReque
       clinicId: claim.clinicId,
       kind: "payment",
       subjectId: claim.id,
-      message: `Claim ${claim.id}: payment ${taken.reference} went through but the booking could not be saved, and the refund failed. Please refund it by hand.`,
+      message: `PaymentHold ${claim.id}: payment ${taken.reference} went through but the booking could not be saved, and the refund failed. Please refund it by hand.`,
       at: now,
     }).catch(() => {});
   }
