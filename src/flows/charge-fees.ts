@@ -7,19 +7,16 @@
 //
 // And the other way a fee ends: refilling the time WAIVES it (book-appointment.ts), and the patient
 // is told (queueWaiverNotice), by the clinic's channel order, with consent, outside their quiet hours.
-import { channelPlan } from "../core/channels.ts";
 import { feeWaivedText, nextFeeAttempt } from "../core/payment.ts";
-import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
 import { callGateway } from "../payments/gateway.ts";
 import { lockDueFee, markCharged, noteDecline, type Charge } from "../store/charges.ts";
 import { getClinic } from "../store/clinics.ts";
 import { inTransaction, type Tx } from "../store/db.ts";
-import { insertDelivery } from "../store/deliveries.ts";
 import { insertStaffAlert } from "../store/outreach.ts";
 import { getPatient } from "../store/patients.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Deps } from "./deps.ts";
-import { reachFor } from "./reach.ts";
+import { queuePatientNote } from "./patient-note.ts";
 
 export async function chargeDueFees(deps: Deps, now: Date, limit = 50): Promise<number> {
   let done = 0;
@@ -76,18 +73,5 @@ export async function queueWaiverNotice(tx: Tx, fee: Charge, now: Date): Promise
   if (!patient) return;
   const clinic = (await getClinic(tx, fee.clinicId))!;
   const settings = await settingsIn(tx, fee.clinicId);
-  const channel = channelPlan(settings.channelOrder, await reachFor(tx, patient)).find((c) => c === "SMS" || c === "EMAIL");
-  const to = channel === "SMS" ? patient.phone : channel === "EMAIL" ? patient.email : null;
-  if (!channel || !to) return;
-  const { subject, text } = feeWaivedText(clinic.name);
-  await insertDelivery(tx, {
-    clinicId: fee.clinicId,
-    offerId: null,
-    patientId: patient.id, // consent is checked again when it is sent
-    kind: "NOTICE",
-    channel,
-    dueAt: nextAllowedSend(now, patientZone(patient.timezone, clinic.timezone), settings.quietHours),
-    payload: { to, subject, text },
-    at: now,
-  });
+  await queuePatientNote(tx, patient, clinic.timezone, settings, feeWaivedText(clinic.name), now);
 }

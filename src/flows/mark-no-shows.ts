@@ -5,23 +5,21 @@
 // The rest of the appointment becomes an opening (source NO_SHOW) when a service still fits.
 import { MIN_OPENING_MINUTES } from "../core/appointment.ts";
 import { MIN_HOLD_MINUTES } from "../core/hold.ts";
-import { channelPlan } from "../core/channels.ts";
 import { noShowNote, noShowStep, type NoShowStep } from "../core/no-show-message.ts";
-import { nextAllowedSend, patientZone } from "../core/quiet-hours.ts";
 import { addMinutes, minutesBetween } from "../core/time.ts";
 import type { Settings } from "../core/settings.ts";
 import type { Appointment, Patient } from "../core/types.ts";
 import { setAppointmentStatus } from "../store/appointments.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
-import { insertDelivery } from "../store/deliveries.ts";
 import { anyServiceFits, lockDueNoShows, setDepositRequired, setPrepaymentRequired } from "../store/no-shows.ts";
 import { insertOpening } from "../store/openings.ts";
 import { insertStaffAlert } from "../store/outreach.ts";
+import { insertDelivery } from "../store/deliveries.ts";
 import { getPatient, noShowCount } from "../store/patients.ts";
 import { getClinic } from "../store/clinics.ts";
 import { settingsIn } from "./change-settings.ts";
 import { audit, type Deps } from "./deps.ts";
-import { reachFor } from "./reach.ts";
+import { queuePatientNote } from "./patient-note.ts";
 
 const FIVE_MINUTES = 5 * 60_000;
 // How late after the sweep the opening's first wave may run and still give its offer a minimum hold.
@@ -141,23 +139,7 @@ async function queueLadderNote(
     depositCents: settings.noShowDepositCents,
   });
   if (!note) return;
-  const channel = channelPlan(settings.channelOrder, await reachFor(tx, patient)).find((c) => c === "SMS" || c === "EMAIL");
-  const to = channel === "SMS" ? patient.phone : channel === "EMAIL" ? patient.email : null;
-  if (!channel || !to) return;
-  await insertDelivery(tx, {
-    clinicId: appointment.clinicId,
-    offerId: null,
-    patientId: patient.id, // consent is checked again when it is sent
-    kind: "NOTICE",
-    channel,
-    dueAt: nextAllowedSend(now, patientZone(patient.timezone, clinic.timezone), settings.quietHours),
-    // The rebook link (14 days, the discount recorded on the new booking) is minted when this is sent.
-    payload: {
-      to,
-      subject: note.subject,
-      text: note.text,
-      ...(note.rebookLink ? { link: { appointmentId: appointment.id, purpose: "REBOOK" } } : {}),
-    },
-    at: now,
-  });
+  // The rebook link (14 days, the discount recorded on the new booking) is minted when this is sent.
+  const extra = note.rebookLink ? { link: { appointmentId: appointment.id, purpose: "REBOOK" } } : {};
+  await queuePatientNote(tx, patient, clinic.timezone, settings, { subject: note.subject, text: note.text, extra }, now);
 }
