@@ -1,4 +1,4 @@
-// Response schemas (OpenAPI) for the JSON that views.ts produces.
+// Response schemas (OpenAPI) for the JSON that flows/resource-json.ts produces.
 import { Type } from "typebox";
 import { PERMISSIONS } from "../core/permissions.ts";
 import { STRATEGIES } from "../core/settings.ts";

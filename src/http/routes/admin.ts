@@ -6,7 +6,7 @@ import { requireAdmin } from "../auth.ts";
 import { ClinicJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { Name, problems } from "../schemas.ts";
-import { clinicJson } from "../views.ts";
+import { clinicJson } from "../../flows/resource-json.ts";
 
 export function adminRoutes(app: App, deps: Deps) {
   app.post(

@@ -11,7 +11,7 @@ import { listOf, pageRequest } from "../cursor.ts";
 import { AppointmentJson, OpeningJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { Enum, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems, Text } from "../schemas.ts";
-import { appointmentJson, openingJson } from "../views.ts";
+import { appointmentJson, openingJson } from "../../flows/resource-json.ts";
 
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 

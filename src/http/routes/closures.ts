@@ -9,7 +9,7 @@ import { listOf, pageRequest } from "../cursor.ts";
 import { AppointmentJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems, Text } from "../schemas.ts";
-import { appointmentJson } from "../views.ts";
+import { appointmentJson } from "../../flows/resource-json.ts";
 
 const ClosureJson = Type.Object(
   {

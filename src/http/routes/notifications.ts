@@ -14,7 +14,7 @@ import { listOf, pageRequest } from "../cursor.ts";
 import { AppointmentJson, NotificationJson } from "../entities.ts";
 import { sendProblem, sendResult } from "../problem.ts";
 import { Channel, Enum, Id, IdParams, Instant, ListOf, ListQuery, problems } from "../schemas.ts";
-import { appointmentJson, notificationJson } from "../views.ts";
+import { appointmentJson, notificationJson } from "../../flows/resource-json.ts";
 
 export function notificationRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_waitlist");

@@ -11,7 +11,7 @@ import { listOf, pageRequest } from "../cursor.ts";
 import { NotificationJson, OpeningJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { Enum, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems } from "../schemas.ts";
-import { notificationJson, openingJson } from "../views.ts";
+import { notificationJson, openingJson } from "../../flows/resource-json.ts";
 
 export function openingRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_schedule");

@@ -10,7 +10,7 @@ import { listOf, pageRequest } from "../cursor.ts";
 import { PatientJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { Channel, IdParams, ListOf, ListQuery, Name, Nullable, problems } from "../schemas.ts";
-import { patientJson } from "../views.ts";
+import { patientJson } from "../../flows/resource-json.ts";
 
 const fields = {
   firstName: Name,

@@ -9,7 +9,7 @@ import { listOf, pageRequest } from "../cursor.ts";
 import { ResourceJson, ServiceJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { ListOf, ListQuery, Name, problems } from "../schemas.ts";
-import { resourceJson, serviceJson } from "../views.ts";
+import { resourceJson, serviceJson } from "../../flows/resource-json.ts";
 
 export function scheduleRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_schedule");

@@ -9,7 +9,7 @@ import { callerOf, requireKey } from "../auth.ts";
 import { ApiKeyJson, SettingsJson, SettingsPatch } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { Enum, Id, IdParams, Instant, Name, problems } from "../schemas.ts";
-import { apiKeyJson, settingsJson } from "../views.ts";
+import { apiKeyJson, settingsJson } from "../../flows/resource-json.ts";
 
 export function settingsRoutes(app: App, deps: Deps) {
   const admin = requireKey(deps, "clinic:admin");

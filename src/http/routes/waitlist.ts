@@ -10,7 +10,7 @@ import { listOf, pageRequest } from "../cursor.ts";
 import { EntryJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
 import { CalendarDate, Enum, Id, IdParams, ListOf, ListQuery, Nullable, problems, Text, TimeOfDay, Window } from "../schemas.ts";
-import { entryJson } from "../views.ts";
+import { entryJson } from "../../flows/resource-json.ts";
 
 const preferences = {
   serviceId: Id,

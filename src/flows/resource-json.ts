@@ -1,8 +1,8 @@
-// Core values → the public JSON of API.md (camelCase, ISO instants).
+// Core values → the public JSON of API.md (camelCase, ISO instants): what the HTTP API answers and what webhooks carry as `data`.
 import type { Settings } from "../core/settings.ts";
 import type { Appointment, Clinic, Consent, Opening, Patient, Provider, Service, WaitlistEntry } from "../core/types.ts";
-import type { NotificationView } from "../flows/view-notifications.ts";
-import type { ApiKey } from "../flows/issue-api-key.ts";
+import type { NotificationView } from "./view-notifications.ts";
+import type { ApiKey } from "./issue-api-key.ts";
 
 function iso(d: Date): string;
 function iso(d: Date | null): string | null;
