@@ -32,6 +32,8 @@ export interface Provider {
   clinicId: Id;
   name: string;
   active: boolean;
+  /** The clinic's own system's id for it (API.md "External ids"; unique per clinic and kind). */
+  externalId: string | null;
   createdAt: Date;
 }
 
@@ -45,6 +47,7 @@ export interface Service {
   durationMinutes: number;
   priceCents: number;
   active: boolean;
+  externalId: string | null;
   createdAt: Date;
 }
 
@@ -67,6 +70,7 @@ export interface Patient {
   depositRequiredCents: number;
   prepaymentRequired: boolean;
   flags: string[];
+  externalId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -102,6 +106,7 @@ export interface Appointment {
   discountPercent: number;
   /** The appointment this one replaced (reschedule) or followed (rebooking after a no-show). */
   rebookedFromAppointmentId: Id | null;
+  externalId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -161,6 +166,7 @@ export interface WaitlistEntry {
   notificationCount: number;
   passedOverCount: number;
   bookedAppointmentId: Id | null;
+  externalId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -22,7 +22,7 @@ export const apiKeyJson = (k: ApiKey) => ({
 
 export const settingsJson = (s: Settings) => s;
 
-export const resourceJson = (p: Provider) => ({ id: p.id, name: p.name, active: p.active, createdAt: iso(p.createdAt) });
+export const resourceJson = (p: Provider) => ({ id: p.id, name: p.name, active: p.active, externalId: p.externalId, createdAt: iso(p.createdAt) });
 
 export const serviceJson = (s: Service) => ({
   id: s.id,
@@ -31,6 +31,7 @@ export const serviceJson = (s: Service) => ({
   durationMinutes: s.durationMinutes,
   priceCents: s.priceCents,
   active: s.active,
+  externalId: s.externalId,
   createdAt: iso(s.createdAt),
 });
 
@@ -52,6 +53,7 @@ export const patientJson = (p: Patient & { noShowCount?: number }) => ({
   depositRequiredCents: p.depositRequiredCents,
   prepaymentRequired: p.prepaymentRequired,
   flags: p.flags,
+  externalId: p.externalId,
   createdAt: iso(p.createdAt),
   updatedAt: iso(p.updatedAt),
 });
@@ -76,6 +78,7 @@ export const appointmentJson = (a: Appointment) => ({
   remindedAt: iso(a.remindedAt),
   discountPercent: a.discountPercent,
   rebookedFromAppointmentId: a.rebookedFromAppointmentId,
+  externalId: a.externalId,
   createdAt: iso(a.createdAt),
   updatedAt: iso(a.updatedAt),
 });
@@ -114,6 +117,7 @@ export const entryJson = (e: WaitlistEntry) => ({
   status: e.status,
   notificationCount: e.notificationCount,
   bookedAppointmentId: e.bookedAppointmentId,
+  externalId: e.externalId,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 });

@@ -54,7 +54,7 @@ export const SettingsPatch = Type.Partial(
   { additionalProperties: false },
 );
 
-export const ResourceJson = Type.Object({ id: Id, name: Type.String(), active: Type.Boolean(), createdAt: Instant }, open);
+export const ResourceJson = Type.Object({ id: Id, name: Type.String(), active: Type.Boolean(), externalId: Nullable(Type.String()), createdAt: Instant }, open);
 
 export const ServiceJson = Type.Object(
   {
@@ -64,6 +64,7 @@ export const ServiceJson = Type.Object(
     durationMinutes: Type.Integer(),
     priceCents: Type.Integer(),
     active: Type.Boolean(),
+    externalId: Nullable(Type.String()),
     createdAt: Instant,
   },
   open,
@@ -88,6 +89,7 @@ export const PatientJson = Type.Object(
     depositRequiredCents: Type.Integer(),
     prepaymentRequired: Type.Boolean(),
     flags: Type.Array(Type.String()),
+    externalId: Nullable(Type.String()),
     createdAt: Instant,
     updatedAt: Instant,
   },
@@ -115,6 +117,7 @@ export const AppointmentJson = Type.Object(
     remindedAt: Nullable(Instant),
     discountPercent: Type.Integer({ minimum: 0, maximum: 100, description: "percent off this visit (a rebooking after a first no-show)" }),
     rebookedFromAppointmentId: Nullable(Id),
+    externalId: Nullable(Type.String()),
     createdAt: Instant,
     updatedAt: Instant,
   },
@@ -159,6 +162,7 @@ export const EntryJson = Type.Object(
     status: Enum(ENTRY_STATUSES),
     notificationCount: Type.Integer(),
     bookedAppointmentId: Nullable(Id),
+    externalId: Nullable(Type.String()),
     createdAt: Instant,
     updatedAt: Instant,
   },

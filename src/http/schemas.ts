@@ -17,6 +17,14 @@ export const Enum = <const T extends readonly string[]>(values: T) => Type.Union
 
 export const IdParams = Type.Object({ id: Id });
 
+/** The clinic's own system's id for a record (API.md "External ids"): 1–128 characters, no NUL. */
+export const ExternalId = Type.String({ minLength: 1, maxLength: 128, pattern: NO_NUL });
+export const ExternalIdParams = Type.Object({ externalId: ExternalId });
+/** `?dryRun=true`: answer as the sync would, with the `Backfill-Sync` outcome, and write nothing. */
+export const SyncQuery = Type.Object({
+  dryRun: Type.Optional(Type.Boolean({ description: "true: validate and answer the outcome, but write nothing (rolled back)" })),
+});
+
 export const ListQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),

@@ -24,6 +24,7 @@ export interface AppointmentRow {
   reminded_at?: Appointment["remindedAt"] | null;
   discount_percent?: Appointment["discountPercent"] | null;
   rebooked_from_appointment_id?: Appointment["rebookedFromAppointmentId"] | null;
+  external_id?: Appointment["externalId"] | null;
   created_at: Appointment["createdAt"];
   updated_at: Appointment["updatedAt"];
 }
@@ -50,6 +51,7 @@ export function parseAppointment(r: AppointmentRow): Appointment {
     remindedAt: r.reminded_at ?? null,
     discountPercent: r.discount_percent ?? 0,
     rebookedFromAppointmentId: r.rebooked_from_appointment_id ?? null,
+    externalId: r.external_id ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -70,6 +72,8 @@ export interface NewAppointment {
   reminderDueAt?: Date | null;
   rebookedFromAppointmentId?: string | null;
   discountPercent?: number;
+  /** A duplicate raises 23505 on the constraint `appointments_external_id`. */
+  externalId?: string | null;
   at: Date;
 }
 
@@ -78,8 +82,8 @@ export async function insertAppointment(q: Queryable, a: NewAppointment): Promis
   const { rows } = await q.query<AppointmentRow>(
     `INSERT INTO appointments (clinic_id, patient_id, provider_id, chair_id, service_id, start_at, end_at,
        status, source, from_waitlist_entry_id, booked_at, created_at, updated_at,
-       reminder_due_at, rebooked_from_appointment_id, discount_percent)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'BOOKED', $8, $9, $10, $10, $10, $11, $12, $13) RETURNING *`,
+       reminder_due_at, rebooked_from_appointment_id, discount_percent, external_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'BOOKED', $8, $9, $10, $10, $10, $11, $12, $13, $14) RETURNING *`,
     [
       a.clinicId,
       a.patientId,
@@ -94,6 +98,7 @@ export async function insertAppointment(q: Queryable, a: NewAppointment): Promis
       a.reminderDueAt ?? null,
       a.rebookedFromAppointmentId ?? null,
       a.discountPercent ?? 0,
+      a.externalId ?? null,
     ],
   );
   return parseAppointment(rows[0]!);

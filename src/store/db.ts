@@ -54,8 +54,9 @@ const RETRYABLE = new Set(["40001", "40P01"]); // serialization failure, deadloc
  * Runs `fn` in one transaction: all of it commits or none of it does. A result `{ ok: false }` (an
  * expected failure) rolls back too, so a refused action never leaves a half-written change.
  * Serialization failures and deadlocks are retried (up to 5 times): the function re-runs from scratch.
+ * With `rollback` the transaction is rolled back whatever the result (a dry run: nothing is written).
  */
-export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>, options: { rollback?: boolean } = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const { client, release } = await lease(pool);
     let failure: unknown;
@@ -63,7 +64,7 @@ export async function inTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): 
       await client.query("BEGIN");
       const result = await fn(client);
       const refused = typeof result === "object" && result !== null && (result as { ok?: unknown }).ok === false;
-      await client.query(refused ? "ROLLBACK" : "COMMIT");
+      await client.query(refused || options.rollback ? "ROLLBACK" : "COMMIT");
       return result;
     } catch (e) {
       failure = e;

@@ -25,6 +25,7 @@ interface PatientRow {
   deposit_required_cents: number;
   prepayment_required: boolean;
   flags: string[];
+  external_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -49,6 +50,7 @@ function parse(r: PatientRow): Patient {
     depositRequiredCents: r.deposit_required_cents,
     prepaymentRequired: r.prepayment_required,
     flags: r.flags,
+    externalId: r.external_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -75,13 +77,14 @@ function columns(p: PatientFields): unknown[] {
   ];
 }
 
-export async function insertPatient(q: Queryable, clinicId: string, p: PatientFields, at: Date): Promise<Patient> {
+/** A duplicate `externalId` raises 23505 on the constraint `patients_external_id`. */
+export async function insertPatient(q: Queryable, clinicId: string, p: PatientFields & { externalId?: string | null }, at: Date): Promise<Patient> {
   const { rows } = await q.query<PatientRow>(
     `INSERT INTO patients (first_name, last_name, phone, email, timezone, preferred_channel,
        sms_consent, sms_consent_at, sms_consent_source, voice_consent, voice_consent_at, voice_consent_source,
-       email_consent, email_consent_at, email_consent_source, clinic_id, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING *`,
-    [...columns(p), clinicId, at],
+       email_consent, email_consent_at, email_consent_source, clinic_id, created_at, updated_at, external_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) RETURNING *`,
+    [...columns(p), clinicId, at, p.externalId ?? null],
   );
   return parse(rows[0]!);
 }

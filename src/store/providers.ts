@@ -11,15 +11,26 @@ interface ProviderRow {
   clinic_id: Provider["clinicId"];
   name: Provider["name"];
   active: Provider["active"];
+  external_id: Provider["externalId"];
   created_at: Provider["createdAt"];
 }
 
 function parse(r: ProviderRow): Provider {
-  return { id: r.id, clinicId: r.clinic_id, name: r.name, active: r.active, createdAt: r.created_at };
+  return { id: r.id, clinicId: r.clinic_id, name: r.name, active: r.active, externalId: r.external_id, createdAt: r.created_at };
 }
 
-export async function insertResource(q: Queryable, table: ResourceTable, r: { clinicId: string; name: string; at: Date }): Promise<Provider | Chair> {
-  const { rows } = await q.query<ProviderRow>(`INSERT INTO ${table} (clinic_id, name, created_at) VALUES ($1, $2, $3) RETURNING *`, [r.clinicId, r.name, r.at]);
+/** A duplicate `externalId` raises 23505 on the constraint `<table>_external_id`. */
+export async function insertResource(
+  q: Queryable,
+  table: ResourceTable,
+  r: { clinicId: string; name: string; externalId?: string | null; at: Date },
+): Promise<Provider | Chair> {
+  const { rows } = await q.query<ProviderRow>(`INSERT INTO ${table} (clinic_id, name, created_at, external_id) VALUES ($1, $2, $3, $4) RETURNING *`, [
+    r.clinicId,
+    r.name,
+    r.at,
+    r.externalId ?? null,
+  ]);
   return parse(rows[0]!);
 }
 

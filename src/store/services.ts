@@ -11,6 +11,7 @@ interface ServiceRow {
   duration_minutes: Service["durationMinutes"];
   price_cents: Service["priceCents"];
   active: Service["active"];
+  external_id: Service["externalId"];
   created_at: Service["createdAt"];
 }
 
@@ -23,18 +24,19 @@ function parse(r: ServiceRow): Service {
     durationMinutes: r.duration_minutes,
     priceCents: r.price_cents,
     active: r.active,
+    externalId: r.external_id,
     createdAt: r.created_at,
   };
 }
 
 export async function insertService(
   q: Queryable,
-  s: { clinicId: string; name: string; category: string; durationMinutes: number; priceCents: number; at: Date },
+  s: { clinicId: string; name: string; category: string; durationMinutes: number; priceCents: number; externalId?: string | null; at: Date },
 ): Promise<Service> {
   const { rows } = await q.query<ServiceRow>(
-    `INSERT INTO services (clinic_id, name, category, duration_minutes, price_cents, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-    [s.clinicId, s.name, s.category, s.durationMinutes, s.priceCents, s.at],
+    `INSERT INTO services (clinic_id, name, category, duration_minutes, price_cents, created_at, external_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    [s.clinicId, s.name, s.category, s.durationMinutes, s.priceCents, s.at, s.externalId ?? null],
   );
   return parse(rows[0]!);
 }

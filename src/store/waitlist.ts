@@ -21,6 +21,7 @@ export interface WaitlistEntryRow {
   notification_count: WaitlistEntry["notificationCount"];
   passed_over_count: WaitlistEntry["passedOverCount"];
   booked_appointment_id: WaitlistEntry["bookedAppointmentId"];
+  external_id?: WaitlistEntry["externalId"];
   created_at: WaitlistEntry["createdAt"];
   updated_at: WaitlistEntry["updatedAt"];
 }
@@ -44,6 +45,7 @@ export function parseEntry(r: WaitlistEntryRow): WaitlistEntry {
     notificationCount: r.notification_count,
     passedOverCount: r.passed_over_count,
     bookedAppointmentId: r.booked_appointment_id,
+    externalId: r.external_id ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -79,12 +81,13 @@ function columns(e: EntryFields): unknown[] {
   ];
 }
 
-export async function insertEntry(q: Queryable, clinicId: string, e: EntryFields, at: Date): Promise<WaitlistEntry> {
+/** A duplicate `externalId` raises 23505 on the constraint `waitlist_entries_external_id`. */
+export async function insertEntry(q: Queryable, clinicId: string, e: EntryFields & { externalId?: string | null }, at: Date): Promise<WaitlistEntry> {
   const { rows } = await q.query<WaitlistEntryRow>(
     `INSERT INTO waitlist_entries (patient_id, service_id, provider_ids, chair_ids, windows, earliest_date, latest_date,
-       priority, min_notice_minutes, preferred_time, notes, clinic_id, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
-    [...columns(e), clinicId, at],
+       priority, min_notice_minutes, preferred_time, notes, clinic_id, created_at, updated_at, external_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING *`,
+    [...columns(e), clinicId, at, e.externalId ?? null],
   );
   return parseEntry(rows[0]!);
 }

@@ -29,6 +29,7 @@ function anAppointment(over: Partial<Appointment> = {}): Appointment {
     remindedAt: null,
     discountPercent: 0,
     rebookedFromAppointmentId: null,
+    externalId: null,
     createdAt: BOOKED_AT,
     updatedAt: BOOKED_AT,
     ...over,

@@ -31,6 +31,7 @@ function anEntry(over: Partial<WaitlistEntry> = {}): WaitlistEntry {
     notificationCount: 0,
     passedOverCount: 0,
     bookedAppointmentId: null,
+    externalId: null,
     createdAt: CREATED,
     updatedAt: CREATED,
     ...over,

@@ -25,6 +25,7 @@ function aPatient(over: Partial<Patient> = {}): Patient {
     depositRequiredCents: 0,
     prepaymentRequired: false,
     flags: [],
+    externalId: null,
     createdAt: T0,
     updatedAt: T0,
     ...over,

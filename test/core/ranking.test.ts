@@ -51,6 +51,7 @@ function anEntry(over: Partial<WaitlistEntry> = {}): WaitlistEntry {
     notificationCount: 0,
     passedOverCount: 0,
     bookedAppointmentId: null,
+    externalId: null,
     createdAt: NOW,
     updatedAt: NOW,
     ...over,
