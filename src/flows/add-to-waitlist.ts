@@ -2,12 +2,13 @@
 import { invalid, notFound, ok, type Result } from "../core/result.ts";
 import type { EntryStatus, Priority, TimeWindow, WaitlistEntry } from "../core/types.ts";
 import { checkPreferences, decideEdit, decideRemove } from "../core/waitlist.ts";
-import { inTransaction } from "../store/db.ts";
+import { inTransaction, type Tx } from "../store/db.ts";
 import { liveOfferOfPatient } from "../store/offers.ts";
 import { lockOpening, wakeIdleOpenings } from "../store/openings.ts";
 import { getEntry, insertEntry, setEntryStatus, updateEntry, type EntryFields } from "../store/waitlist.ts";
 import { audit, type Caller, type Deps } from "./deps.ts";
 import { isFailure, resolveRefs } from "./references.ts";
+import { refusingDuplicateExternalId } from "./sync.ts";
 import { withdrawLiveOffers } from "./withdraw-offers.ts";
 
 export interface EntryInput {
@@ -22,55 +23,68 @@ export interface EntryInput {
   minNoticeMinutes?: number;
   preferredTime?: string | null;
   notes?: string | null;
+  /** The clinic's own system's id for the entry (null clears it on PATCH). */
+  externalId?: string | null;
 }
 
 export async function addToWaitlist(deps: Deps, caller: Caller, input: EntryInput): Promise<Result<WaitlistEntry>> {
+  const at = deps.clock.now();
+  return refusingDuplicateExternalId("waitlist entry", () => inTransaction(deps.db, (tx) => addToWaitlistIn(tx, caller, input, at)));
+}
+
+export async function addToWaitlistIn(tx: Tx, caller: Caller, input: EntryInput, at: Date): Promise<Result<WaitlistEntry>> {
   const errors = checkPreferences(input);
   if (errors.length > 0) return invalid(errors);
-  const at = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
-    const refs = await resolveRefs(tx, caller.clinicId, input);
-    if (isFailure(refs)) return refs;
-    const entry = await insertEntry(tx, caller.clinicId, fieldsOf(input), at);
-    await wakeIdleOpenings(tx, caller.clinicId, at);
-    await audit(tx, caller, at, { action: "waitlist_entry.created", entity: "waitlist_entry", entityId: entry.id, after: entry });
-    return ok(entry);
-  });
+  const refs = await resolveRefs(tx, caller.clinicId, input);
+  if (isFailure(refs)) return refs;
+  const entry = await insertEntry(tx, caller.clinicId, { ...entryFields(input), externalId: input.externalId ?? null }, at);
+  await wakeIdleOpenings(tx, caller.clinicId, at);
+  await audit(tx, caller, at, { action: "waitlist_entry.created", entity: "waitlist_entry", entityId: entry.id, after: entry });
+  return ok(entry);
 }
 
 export type EntryPatch = Partial<Omit<EntryInput, "patientId">> & { status?: EntryStatus };
 
 export async function editWaitlistEntry(deps: Deps, caller: Caller, id: string, patch: EntryPatch): Promise<Result<WaitlistEntry>> {
   const at = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
-    const before = await getEntry(tx, caller.clinicId, id, true);
-    if (!before) return notFound("waitlist entry");
-    const decision = decideEdit(before.status, patch.status);
-    if (!decision.ok) return decision;
-    const merged: EntryInput = { ...before, ...stripUndefined(patch) };
-    const errors = checkPreferences(merged);
-    if (errors.length > 0) return invalid(errors);
-    const refs = await resolveRefs(tx, caller.clinicId, {
-      serviceId: patch.serviceId,
-      providerIds: patch.providerIds,
-      chairIds: patch.chairIds,
-    });
-    if (isFailure(refs)) return refs;
-    const entry = await updateEntry(
-      tx,
-      caller.clinicId,
-      id,
-      {
-        ...fieldsOf(merged),
-        status: decision.value.status,
-        notificationCount: decision.value.resetCount ? 0 : before.notificationCount,
-      },
-      at,
-    );
-    if (entry.status === "ACTIVE") await wakeIdleOpenings(tx, caller.clinicId, at);
-    await audit(tx, caller, at, { action: "waitlist_entry.updated", entity: "waitlist_entry", entityId: id, before, after: entry });
-    return ok(entry);
+  return refusingDuplicateExternalId("waitlist entry", () =>
+    inTransaction(deps.db, async (tx) => {
+      const before = await getEntry(tx, caller.clinicId, id, true);
+      if (!before) return notFound("waitlist entry");
+      return editWaitlistEntryIn(tx, caller, before, patch, at);
+    }),
+  );
+}
+
+/** PATCH semantics on an entry read `FOR UPDATE`: the status rules, the preferences merged and checked. */
+export async function editWaitlistEntryIn(tx: Tx, caller: Caller, before: WaitlistEntry, patch: EntryPatch, at: Date): Promise<Result<WaitlistEntry>> {
+  const id = before.id;
+  const decision = decideEdit(before.status, patch.status);
+  if (!decision.ok) return decision;
+  const merged: EntryInput = { ...before, ...stripUndefined(patch) };
+  const errors = checkPreferences(merged);
+  if (errors.length > 0) return invalid(errors);
+  const refs = await resolveRefs(tx, caller.clinicId, {
+    serviceId: patch.serviceId,
+    providerIds: patch.providerIds,
+    chairIds: patch.chairIds,
   });
+  if (isFailure(refs)) return refs;
+  const entry = await updateEntry(
+    tx,
+    caller.clinicId,
+    id,
+    {
+      ...entryFields(merged),
+      status: decision.value.status,
+      notificationCount: decision.value.resetCount ? 0 : before.notificationCount,
+      externalId: patch.externalId,
+    },
+    at,
+  );
+  if (entry.status === "ACTIVE") await wakeIdleOpenings(tx, caller.clinicId, at);
+  await audit(tx, caller, at, { action: "waitlist_entry.updated", entity: "waitlist_entry", entityId: id, before, after: entry });
+  return ok(entry);
 }
 
 export async function removeFromWaitlist(deps: Deps, caller: Caller, id: string): Promise<Result<WaitlistEntry>> {
@@ -97,7 +111,8 @@ export async function removeFromWaitlist(deps: Deps, caller: Caller, id: string)
   });
 }
 
-function fieldsOf(input: EntryInput): EntryFields {
+/** An entry's preferences as stored (defaults filled in, weekdays sorted, notes trimmed). */
+export function entryFields(input: EntryInput): EntryFields {
   return {
     patientId: input.patientId,
     serviceId: input.serviceId,

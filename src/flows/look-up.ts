@@ -10,12 +10,17 @@ import { listServices } from "../store/services.ts";
 import { getEntry, listEntries } from "../store/waitlist.ts";
 import type { Caller, Deps } from "./deps.ts";
 
-export function listResourcesOf(deps: Deps, caller: Caller, table: ResourceTable, page: PageRequest): Promise<Page<Provider>> {
-  return listResources(deps.db, table, caller.clinicId, page);
+/** `?externalId=`: the record the clinic's own system knows by that id (API.md "External ids"). */
+export interface ExternalIdFilter {
+  externalId?: string;
 }
 
-export function listServicesOf(deps: Deps, caller: Caller, page: PageRequest): Promise<Page<Service>> {
-  return listServices(deps.db, caller.clinicId, page);
+export function listResourcesOf(deps: Deps, caller: Caller, table: ResourceTable, page: PageRequest, filter: ExternalIdFilter = {}): Promise<Page<Provider>> {
+  return listResources(deps.db, table, caller.clinicId, page, filter);
+}
+
+export function listServicesOf(deps: Deps, caller: Caller, page: PageRequest, filter: ExternalIdFilter = {}): Promise<Page<Service>> {
+  return listServices(deps.db, caller.clinicId, page, filter);
 }
 
 export interface PatientView extends Patient {
@@ -28,8 +33,8 @@ export async function findPatient(deps: Deps, caller: Caller, id: string): Promi
   return ok({ ...patient, noShowCount: await noShowCount(deps.db, caller.clinicId, id, deps.clock.now()) });
 }
 
-export function listPatientsOf(deps: Deps, caller: Caller, page: PageRequest): Promise<Page<Patient>> {
-  return listPatients(deps.db, caller.clinicId, page);
+export function listPatientsOf(deps: Deps, caller: Caller, page: PageRequest, filter: ExternalIdFilter = {}): Promise<Page<Patient>> {
+  return listPatients(deps.db, caller.clinicId, page, filter);
 }
 
 export async function findAppointment(deps: Deps, caller: Caller, id: string): Promise<Result<Appointment>> {
@@ -40,7 +45,7 @@ export async function findAppointment(deps: Deps, caller: Caller, id: string): P
 export function listAppointmentsOf(
   deps: Deps,
   caller: Caller,
-  filter: { from?: Date; to?: Date; status?: AppointmentStatus; patientId?: string },
+  filter: { from?: Date; to?: Date; status?: AppointmentStatus; patientId?: string; externalId?: string },
   page: PageRequest,
 ): Promise<Page<Appointment>> {
   return listAppointments(deps.db, caller.clinicId, filter, page);
@@ -63,7 +68,7 @@ export async function findEntry(deps: Deps, caller: Caller, id: string): Promise
 export function listEntriesOf(
   deps: Deps,
   caller: Caller,
-  filter: { status?: EntryStatus; patientId?: string; serviceId?: string },
+  filter: { status?: EntryStatus; patientId?: string; serviceId?: string; externalId?: string },
   page: PageRequest,
 ): Promise<Page<WaitlistEntry>> {
   return listEntries(deps.db, caller.clinicId, filter, page);

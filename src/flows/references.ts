@@ -77,7 +77,7 @@ export interface ExternalRefs {
   chairExternalIds?: string[];
 }
 
-type RefKey = keyof Refs;
+export type RefKey = keyof Refs;
 type ExternalRefKey = keyof ExternalRefs;
 
 const SINGLE = {
@@ -160,6 +160,17 @@ export async function toInternalRefs<T extends object, R extends RefKey = never>
   return ok(out as WithInternalRefs<T, R>);
 }
 
-function externalFieldOf(key: RefKey): string {
+/** The field that names `key`'s record by external id: patientId → patientExternalId, providerIds → providerExternalIds. */
+export function externalFieldOf(key: RefKey): string {
   return key.endsWith("Ids") ? `${key.slice(0, -3)}ExternalIds` : `${key.slice(0, -2)}ExternalId`;
+}
+
+/** `toInternalRefs` for a request about to run a flow: the look-ups on the pool, in the caller's clinic. */
+export function internalRefsOf<T extends object, R extends RefKey = never>(
+  deps: { db: Queryable },
+  caller: { clinicId: string },
+  body: T,
+  required: readonly R[] = [],
+): Promise<Result<WithInternalRefs<T, R>>> {
+  return toInternalRefs(deps.db, caller.clinicId, body, required);
 }

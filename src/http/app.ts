@@ -34,6 +34,7 @@ import { dashboardRoutes } from "./routes/dashboard.ts";
 import { setupRoutes } from "./routes/setup.ts";
 import { outreachRoutes } from "./routes/outreach.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { syncRoutes } from "./routes/sync.ts";
 
 // Every operation carries one of these tags (test/http/openapi.test.ts); the order is the document's.
 const API_TAGS = [
@@ -160,6 +161,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   openingRoutes(app, deps);
   closureRoutes(app, deps);
   waitlistRoutes(app, deps);
+  syncRoutes(app, deps);
   notificationRoutes(app, deps);
   publicRoutes(app, deps);
   offerPageRoutes(app, deps);

@@ -65,7 +65,7 @@ export function sendResult<T>(reply: FastifyReply, result: Result<T>, status: nu
 /** A member name as a JSON pointer token (RFC 6901: "~" is "~0", "/" is "~1"). */
 const token = (name: unknown) => String(name).replaceAll("~", "~0").replaceAll("/", "~1");
 
-function validationErrors(err: FastifyError): FieldError[] {
+export function validationErrors(err: FastifyError): FieldError[] {
   const where = err.validationContext;
   return (err.validation ?? []).map((v) => {
     const params = v.params as Record<string, unknown>;

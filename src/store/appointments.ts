@@ -136,6 +136,7 @@ export interface AppointmentFilter {
   to?: Date;
   status?: AppointmentStatus;
   patientId?: string;
+  externalId?: string;
 }
 
 export async function listAppointments(q: Queryable, clinicId: string, f: AppointmentFilter, page: PageRequest): Promise<Page<Appointment>> {
@@ -144,8 +145,19 @@ export async function listAppointments(q: Queryable, clinicId: string, f: Appoin
        AND ($2::timestamptz IS NULL OR end_at > $2) AND ($3::timestamptz IS NULL OR start_at < $3)
        AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR patient_id = $5)
        AND ($6::timestamptz IS NULL OR (start_at, id) > ($6::timestamptz, $7::uuid))
+       AND ($9::text IS NULL OR external_id = $9)
      ORDER BY start_at, id LIMIT $8`,
-    [clinicId, f.from ?? null, f.to ?? null, f.status ?? null, f.patientId ?? null, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+    [
+      clinicId,
+      f.from ?? null,
+      f.to ?? null,
+      f.status ?? null,
+      f.patientId ?? null,
+      page.after?.key ?? null,
+      page.after?.id ?? null,
+      page.limit + 1,
+      f.externalId ?? null,
+    ],
   );
   return toPage(rows.map(parseAppointment), page.limit, (a) => ({ key: a.start.toISOString(), id: a.id }));
 }

@@ -89,14 +89,16 @@ export async function insertPatient(q: Queryable, clinicId: string, p: PatientFi
   return parse(rows[0]!);
 }
 
-export async function updatePatient(q: Queryable, clinicId: string, id: string, p: PatientFields, at: Date): Promise<Patient> {
+/** `externalId` undefined keeps the stored one; a duplicate raises 23505 on `patients_external_id`. */
+export async function updatePatient(q: Queryable, clinicId: string, id: string, p: PatientFields & { externalId?: string | null }, at: Date): Promise<Patient> {
   const { rows } = await q.query<PatientRow>(
     `UPDATE patients SET first_name = $1, last_name = $2, phone = $3, email = $4, timezone = $5, preferred_channel = $6,
        sms_consent = $7, sms_consent_at = $8, sms_consent_source = $9,
        voice_consent = $10, voice_consent_at = $11, voice_consent_source = $12,
-       email_consent = $13, email_consent_at = $14, email_consent_source = $15, updated_at = $18
+       email_consent = $13, email_consent_at = $14, email_consent_source = $15, updated_at = $18,
+       external_id = CASE WHEN $19::boolean THEN $20 ELSE external_id END
      WHERE clinic_id = $16 AND id = $17 RETURNING *`,
-    [...columns(p), clinicId, id, at],
+    [...columns(p), clinicId, id, at, p.externalId !== undefined, p.externalId ?? null],
   );
   return parse(rows[0]!);
 }
@@ -106,12 +108,13 @@ export async function getPatient(q: Queryable, clinicId: string, id: string, for
   return rows[0] ? parse(rows[0]) : null;
 }
 
-export async function listPatients(q: Queryable, clinicId: string, page: PageRequest): Promise<Page<Patient>> {
+export async function listPatients(q: Queryable, clinicId: string, page: PageRequest, f: { externalId?: string } = {}): Promise<Page<Patient>> {
   const { rows } = await q.query<PatientRow>(
     `SELECT * FROM patients WHERE clinic_id = $1
        AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+       AND ($5::text IS NULL OR external_id = $5)
      ORDER BY created_at, id LIMIT $4`,
-    [clinicId, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+    [clinicId, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1, f.externalId ?? null],
   );
   return toPage(rows.map(parse), page.limit, (p) => ({ key: p.createdAt.toISOString(), id: p.id }));
 }

@@ -34,6 +34,22 @@ export async function insertResource(
   return parse(rows[0]!);
 }
 
+/** Renames a provider or chair (and sets its external id when given); a duplicate raises 23505 on `<table>_external_id`. */
+export async function updateResource(
+  q: Queryable,
+  table: ResourceTable,
+  clinicId: string,
+  id: string,
+  r: { name: string; externalId?: string | null },
+): Promise<Provider> {
+  const { rows } = await q.query<ProviderRow>(
+    `UPDATE ${table} SET name = $3, external_id = CASE WHEN $4::boolean THEN $5 ELSE external_id END
+     WHERE clinic_id = $1 AND id = $2 RETURNING *`,
+    [clinicId, id, r.name, r.externalId !== undefined, r.externalId ?? null],
+  );
+  return parse(rows[0]!);
+}
+
 export async function getResource(q: Queryable, table: ResourceTable, clinicId: string, id: string): Promise<Provider | null> {
   const { rows } = await q.query<ProviderRow>(`SELECT * FROM ${table} WHERE clinic_id = $1 AND id = $2`, [clinicId, id]);
   return rows[0] ? parse(rows[0]) : null;
@@ -47,12 +63,19 @@ export async function missingResourceIds(q: Queryable, table: ResourceTable, cli
   return ids.filter((id) => !found.has(id));
 }
 
-export async function listResources(q: Queryable, table: ResourceTable, clinicId: string, page: PageRequest): Promise<Page<Provider>> {
+export async function listResources(
+  q: Queryable,
+  table: ResourceTable,
+  clinicId: string,
+  page: PageRequest,
+  f: { externalId?: string } = {},
+): Promise<Page<Provider>> {
   const { rows } = await q.query<ProviderRow>(
     `SELECT * FROM ${table} WHERE clinic_id = $1
        AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+       AND ($5::text IS NULL OR external_id = $5)
      ORDER BY created_at, id LIMIT $4`,
-    [clinicId, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+    [clinicId, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1, f.externalId ?? null],
   );
   return toPage(rows.map(parse), page.limit, (p) => ({ key: p.createdAt.toISOString(), id: p.id }));
 }

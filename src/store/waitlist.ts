@@ -96,15 +96,17 @@ export async function updateEntry(
   q: Queryable,
   clinicId: string,
   id: string,
-  e: EntryFields & { status: EntryStatus; notificationCount: number },
+  e: EntryFields & { status: EntryStatus; notificationCount: number; externalId?: string | null },
   at: Date,
 ): Promise<WaitlistEntry> {
+  // `externalId` undefined keeps the stored one; a duplicate raises 23505 on `waitlist_entries_external_id`.
   const { rows } = await q.query<WaitlistEntryRow>(
     `UPDATE waitlist_entries SET patient_id = $1, service_id = $2, provider_ids = $3, chair_ids = $4, windows = $5,
        earliest_date = $6, latest_date = $7, priority = $8, min_notice_minutes = $9, preferred_time = $10, notes = $11,
-       status = $14, notification_count = $15, updated_at = $16
+       status = $14, notification_count = $15, updated_at = $16,
+       external_id = CASE WHEN $17::boolean THEN $18 ELSE external_id END
      WHERE clinic_id = $12 AND id = $13 RETURNING *`,
-    [...columns(e), clinicId, id, e.status, e.notificationCount, at],
+    [...columns(e), clinicId, id, e.status, e.notificationCount, at, e.externalId !== undefined, e.externalId ?? null],
   );
   return parseEntry(rows[0]!);
 }
@@ -130,15 +132,25 @@ export async function getEntry(q: Queryable, clinicId: string, id: string, forUp
 export async function listEntries(
   q: Queryable,
   clinicId: string,
-  f: { status?: EntryStatus; patientId?: string; serviceId?: string },
+  f: { status?: EntryStatus; patientId?: string; serviceId?: string; externalId?: string },
   page: PageRequest,
 ): Promise<Page<WaitlistEntry>> {
   const { rows } = await q.query<WaitlistEntryRow>(
     `SELECT * FROM waitlist_entries WHERE clinic_id = $1 AND ($2::text IS NULL OR status = $2)
        AND ($3::uuid IS NULL OR patient_id = $3) AND ($4::uuid IS NULL OR service_id = $4)
        AND ($5::timestamptz IS NULL OR (created_at, id) > ($5::timestamptz, $6::uuid))
+       AND ($8::text IS NULL OR external_id = $8)
      ORDER BY created_at, id LIMIT $7`,
-    [clinicId, f.status ?? null, f.patientId ?? null, f.serviceId ?? null, page.after?.key ?? null, page.after?.id ?? null, page.limit + 1],
+    [
+      clinicId,
+      f.status ?? null,
+      f.patientId ?? null,
+      f.serviceId ?? null,
+      page.after?.key ?? null,
+      page.after?.id ?? null,
+      page.limit + 1,
+      f.externalId ?? null,
+    ],
   );
   return toPage(rows.map(parseEntry), page.limit, (e) => ({ key: e.createdAt.toISOString(), id: e.id }));
 }

@@ -393,6 +393,53 @@ const BODY_ROUTES: BodyRoute[] = [
       ["boolean", { response: true }, ["/response"]],
     ],
   },
+  // Sync by external id (test/http/sync.test.ts): the valid body creates the record the first time, then is unchanged.
+  {
+    route: "PUT /api/booking/patients/external/:externalId",
+    id: () => "pms-patient-1",
+    valid: () => ({ firstName: "Ada", lastName: "Lovelace", phone: "+1 617 555 0100", emailConsent: false }),
+    cases: [
+      ["empty", () => ({}), ["/firstName", "/lastName"]],
+      ["externalId not the path's", { externalId: "pms-patient-2" }, ["/externalId"]],
+      ["externalId too long", { externalId: "x".repeat(129) }, ["/externalId"]],
+      ...BAD_PHONES.slice(0, 2).map((phone): Case => [`phone ${phone}`, { phone }, ["/phone"]]),
+      ["id is not writable", { id: U }, ["/id"]],
+    ],
+  },
+  ...(["providers", "chairs"] as const).map(
+    (table): BodyRoute => ({
+      route: `PUT /api/booking/${table}/external/:externalId`,
+      id: () => `pms-${table}-1`,
+      valid: () => ({ name: "Dr Who" }),
+      cases: [
+        ["empty", () => ({}), ["/name"]],
+        ["blank name", { name: "  " }, ["/name"]],
+        ["externalId not the path's", { externalId: "other" }, ["/externalId"]],
+      ],
+    }),
+  ),
+  {
+    route: "PUT /api/booking/services/external/:externalId",
+    id: () => "pms-service-1",
+    valid: () => ({ name: "Cleaning", category: "Hygiene", durationMinutes: 30, priceCents: 9000 }),
+    cases: [
+      ["empty", () => ({}), ["/name", "/category", "/durationMinutes", "/priceCents"]],
+      ["duration too short", { durationMinutes: 1 }, ["/durationMinutes"]],
+      ["externalId not the path's", { externalId: "other" }, ["/externalId"]],
+    ],
+  },
+  {
+    route: "PUT /api/booking/waitlist/external/:externalId",
+    id: () => "pms-entry-1",
+    valid: (f) => ({ patientId: f.patient.id, serviceId: f.service.id, windows: [{ weekdays: [1, 3], start: "09:00", end: "12:00" }] }),
+    cases: [
+      ["empty", () => ({}), ["/patientId", "/serviceId"]],
+      ["both forms of the patient", { patientExternalId: "pms-patient-1" }, ["/patientExternalId"]],
+      ["window ends before it starts", { windows: [{ weekdays: [5], start: "10:00", end: "09:00" }] }, ["/windows/0/end"]],
+      ["externalId not the path's", { externalId: "other" }, ["/externalId"]],
+      ["status is not set by a sync", { status: "ACTIVE" }, ["/status"]],
+    ],
+  },
   {
     route: "POST /api/booking/outreach-tasks/:id/complete",
     id: (f) => f.outreach.id,

@@ -5,15 +5,18 @@ import { bookAppointment } from "../../flows/book-appointment.ts";
 import { cancelAppointment, checkIn } from "../../flows/cancel-appointment.ts";
 import type { Deps } from "../../flows/deps.ts";
 import { findAppointment, listAppointmentsOf } from "../../flows/look-up.ts";
+import { internalRefsOf } from "../../flows/references.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";
 import { AppointmentJson, OpeningJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
-import { Enum, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems, Text } from "../schemas.ts";
+import { requiringRefs } from "../refs.ts";
+import { Enum, ExternalId, Id, IdParams, Instant, ListOf, ListQuery, Nullable, problems, Text } from "../schemas.ts";
 import { appointmentJson, openingJson } from "../../flows/resource-json.ts";
 
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
+const BOOKING_REFS = ["patientId", "providerId", "serviceId"] as const;
 
 export function appointmentRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_schedule");
@@ -23,19 +26,26 @@ export function appointmentRoutes(app: App, deps: Deps) {
     "/api/booking/appointments",
     {
       onRequest: guard,
+      ...requiringRefs(BOOKING_REFS),
       schema: {
         operationId: "createAppointment",
         summary: "Book an appointment",
         description:
           "`end` defaults to start + the service's duration. Overlapping an active appointment of the same provider or chair is a 409 `conflict`; " +
-          "booking over an open opening fills it and withdraws its offers.",
+          "booking over an open opening fills it and withdraws its offers. " +
+          "Each reference may name the record by its `externalId` instead (`patientExternalId`, `providerExternalId`, `chairExternalId`, " +
+          "`serviceExternalId`): an unknown one is a 404 naming the field; giving both forms of one is a 422.",
         tags,
         body: Type.Object(
           {
-            patientId: Id,
-            providerId: Id,
+            patientId: Type.Optional(Id),
+            patientExternalId: Type.Optional(ExternalId),
+            providerId: Type.Optional(Id),
+            providerExternalId: Type.Optional(ExternalId),
             chairId: Type.Optional(Nullable(Id)),
-            serviceId: Id,
+            chairExternalId: Type.Optional(Nullable(ExternalId)),
+            serviceId: Type.Optional(Id),
+            serviceExternalId: Type.Optional(ExternalId),
             start: Instant,
             end: Type.Optional(Instant),
           },
@@ -45,8 +55,11 @@ export function appointmentRoutes(app: App, deps: Deps) {
       },
     },
     async (request, reply) => {
-      const b = request.body;
-      const result = await bookAppointment(deps, callerOf(request), { ...b, start: new Date(b.start), end: date(b.end) });
+      const caller = callerOf(request);
+      const refs = await internalRefsOf(deps, caller, request.body, BOOKING_REFS);
+      if (!refs.ok) return sendResult(reply, refs, 201, appointmentJson);
+      const b = refs.value;
+      const result = await bookAppointment(deps, caller, { ...b, start: new Date(b.start), end: date(b.end) });
       return sendResult(reply, result, 201, appointmentJson);
     },
   );
@@ -64,6 +77,7 @@ export function appointmentRoutes(app: App, deps: Deps) {
           to: Type.Optional(Instant),
           status: Type.Optional(Enum(APPOINTMENT_STATUSES)),
           patientId: Type.Optional(Id),
+          externalId: Type.Optional(ExternalId),
           ...ListQuery,
         }),
         response: { 200: ListOf(AppointmentJson), ...problems() },
@@ -71,7 +85,13 @@ export function appointmentRoutes(app: App, deps: Deps) {
     },
     async (request) => {
       const q = request.query;
-      const filter = { from: date(q.from), to: date(q.to), status: q.status as AppointmentStatus | undefined, patientId: q.patientId };
+      const filter = {
+        from: date(q.from),
+        to: date(q.to),
+        status: q.status as AppointmentStatus | undefined,
+        patientId: q.patientId,
+        externalId: q.externalId,
+      };
       return listOf(await listAppointmentsOf(deps, callerOf(request), filter, pageRequest(q)), appointmentJson);
     },
   );

@@ -1,18 +1,18 @@
 // Patients (`booking:manage_schedule`).
 import { Type } from "typebox";
-import type { PatientInput } from "../../core/patient.ts";
 import type { Deps } from "../../flows/deps.ts";
 import { findPatient, listPatientsOf } from "../../flows/look-up.ts";
-import { editPatient, registerPatient } from "../../flows/register-patient.ts";
+import { editPatient, registerPatient, type PatientBody } from "../../flows/register-patient.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";
 import { PatientJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
-import { Channel, IdParams, ListOf, ListQuery, Name, Nullable, problems } from "../schemas.ts";
+import { Channel, ExternalId, IdParams, ListOf, ListQuery, Name, Nullable, problems } from "../schemas.ts";
 import { patientJson } from "../../flows/resource-json.ts";
 
-const fields = {
+/** A patient's fields as `POST` (and the sync `PUT`) take them. */
+export const patientFields = {
   firstName: Name,
   lastName: Name,
   phone: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
@@ -22,7 +22,9 @@ const fields = {
   voiceConsent: Type.Optional(Type.Boolean()),
   emailConsent: Type.Optional(Type.Boolean()),
   preferredChannel: Type.Optional(Nullable(Channel)),
+  externalId: Type.Optional(ExternalId),
 };
+const fields = patientFields;
 
 export function patientRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_schedule");
@@ -35,13 +37,15 @@ export function patientRoutes(app: App, deps: Deps) {
       schema: {
         operationId: "createPatient",
         summary: "Register a patient",
-        description: "Phones are normalised to E.164; an invalid phone is a 422 `validation_failed`.",
+        description:
+          "Phones are normalised to E.164; an invalid phone is a 422 `validation_failed`. " +
+          "`externalId` (the clinic's own system's id) is unique per clinic: a duplicate is a 409 `conflict`.",
         tags,
         body: Type.Object(fields, { additionalProperties: false }),
-        response: { 201: PatientJson, ...problems() },
+        response: { 201: PatientJson, ...problems(409) },
       },
     },
-    async (request, reply) => sendResult(reply, await registerPatient(deps, callerOf(request), request.body as PatientInput), 201, patientJson),
+    async (request, reply) => sendResult(reply, await registerPatient(deps, callerOf(request), request.body as PatientBody), 201, patientJson),
   );
 
   app.get(
@@ -52,11 +56,11 @@ export function patientRoutes(app: App, deps: Deps) {
         operationId: "listPatients",
         summary: "List the clinic's patients",
         tags,
-        querystring: Type.Object(ListQuery),
+        querystring: Type.Object({ externalId: Type.Optional(ExternalId), ...ListQuery }),
         response: { 200: ListOf(PatientJson), ...problems() },
       },
     },
-    async (request) => listOf(await listPatientsOf(deps, callerOf(request), pageRequest(request.query)), patientJson),
+    async (request) => listOf(await listPatientsOf(deps, callerOf(request), pageRequest(request.query), { externalId: request.query.externalId }), patientJson),
   );
 
   app.get(
@@ -84,10 +88,11 @@ export function patientRoutes(app: App, deps: Deps) {
         summary: "Change a patient's details or consents",
         tags,
         params: IdParams,
-        body: Type.Partial(Type.Object(fields), { additionalProperties: false }),
-        response: { 200: PatientJson, ...problems(404) },
+        description: "`externalId: null` clears the external id; a duplicate is a 409 `conflict`.",
+        body: Type.Partial(Type.Object({ ...fields, externalId: Nullable(ExternalId) }), { additionalProperties: false }),
+        response: { 200: PatientJson, ...problems(404, 409) },
       },
     },
-    async (request, reply) => sendResult(reply, await editPatient(deps, callerOf(request), request.params.id, request.body as PatientInput), 200, patientJson),
+    async (request, reply) => sendResult(reply, await editPatient(deps, callerOf(request), request.params.id, request.body as PatientBody), 200, patientJson),
   );
 }

@@ -4,18 +4,24 @@ import { ENTRY_STATUSES, PRIORITIES, type EntryStatus } from "../../core/types.t
 import { addToWaitlist, editWaitlistEntry, removeFromWaitlist, type EntryInput, type EntryPatch } from "../../flows/add-to-waitlist.ts";
 import type { Deps } from "../../flows/deps.ts";
 import { findEntry, listEntriesOf } from "../../flows/look-up.ts";
+import { internalRefsOf } from "../../flows/references.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
 import { listOf, pageRequest } from "../cursor.ts";
 import { EntryJson } from "../entities.ts";
 import { sendResult } from "../problem.ts";
-import { CalendarDate, Enum, Id, IdParams, ListOf, ListQuery, Nullable, problems, Text, TimeOfDay, Window } from "../schemas.ts";
+import { requiringRefs } from "../refs.ts";
+import { CalendarDate, Enum, ExternalId, Id, IdParams, ListOf, ListQuery, Nullable, problems, Text, TimeOfDay, Window } from "../schemas.ts";
 import { entryJson } from "../../flows/resource-json.ts";
 
+// Each reference by id or by the clinic's own system's id (`serviceExternalId`, …; not both).
 const preferences = {
-  serviceId: Id,
+  serviceId: Type.Optional(Id),
+  serviceExternalId: Type.Optional(ExternalId),
   providerIds: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+  providerExternalIds: Type.Optional(Type.Array(ExternalId, { maxItems: 50 })),
   chairIds: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+  chairExternalIds: Type.Optional(Type.Array(ExternalId, { maxItems: 50 })),
   windows: Type.Optional(Type.Array(Window, { maxItems: 21 })),
   earliestDate: Type.Optional(Nullable(CalendarDate)),
   latestDate: Type.Optional(Nullable(CalendarDate)),
@@ -25,6 +31,19 @@ const preferences = {
   notes: Type.Optional(Nullable(Text(2000))),
 };
 
+/** The body `POST` (and the sync `PUT`) take: `patientId` or `patientExternalId`, `serviceId` or `serviceExternalId`. */
+export const entryFields = {
+  patientId: Type.Optional(Id),
+  patientExternalId: Type.Optional(ExternalId),
+  ...preferences,
+  externalId: Type.Optional(ExternalId),
+};
+export const ENTRY_REFS = ["patientId", "serviceId"] as const;
+const REFERENCES =
+  "Every reference may name the record by its `externalId` instead (`patientExternalId`, `serviceExternalId`, `providerExternalIds`, " +
+  "`chairExternalIds`): an unknown one is a 404 naming the field; giving both forms of one is a 422. " +
+  "`externalId` (the clinic's own system's id for the entry) is unique per clinic: a duplicate is a 409 `conflict`.";
+
 export function waitlistRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_waitlist");
   const tags = ["waitlist"];
@@ -33,16 +52,22 @@ export function waitlistRoutes(app: App, deps: Deps) {
     "/api/booking/waitlist",
     {
       onRequest: guard,
+      ...requiringRefs(ENTRY_REFS),
       schema: {
         operationId: "createWaitlistEntry",
         summary: "Put a patient on the waitlist",
-        description: "Windows and `preferredTime` are in the clinic's time zone; the first of `providerIds` is the preferred practitioner (empty = any).",
+        description: `Windows and \`preferredTime\` are in the clinic's time zone; the first of \`providerIds\` is the preferred practitioner (empty = any). ${REFERENCES}`,
         tags,
-        body: Type.Object({ patientId: Id, ...preferences }, { additionalProperties: false }),
-        response: { 201: EntryJson, ...problems(404) },
+        body: Type.Object(entryFields, { additionalProperties: false }),
+        response: { 201: EntryJson, ...problems(404, 409) },
       },
     },
-    async (request, reply) => sendResult(reply, await addToWaitlist(deps, callerOf(request), request.body as EntryInput), 201, entryJson),
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const body = await internalRefsOf(deps, caller, request.body, ENTRY_REFS);
+      if (!body.ok) return sendResult(reply, body, 201, entryJson);
+      return sendResult(reply, await addToWaitlist(deps, caller, body.value as EntryInput), 201, entryJson);
+    },
   );
 
   app.get(
@@ -57,6 +82,7 @@ export function waitlistRoutes(app: App, deps: Deps) {
           status: Type.Optional(Enum(ENTRY_STATUSES)),
           patientId: Type.Optional(Id),
           serviceId: Type.Optional(Id),
+          externalId: Type.Optional(ExternalId),
           ...ListQuery,
         }),
         response: { 200: ListOf(EntryJson), ...problems() },
@@ -64,7 +90,7 @@ export function waitlistRoutes(app: App, deps: Deps) {
     },
     async (request) => {
       const q = request.query;
-      const filter = { status: q.status as EntryStatus | undefined, patientId: q.patientId, serviceId: q.serviceId };
+      const filter = { status: q.status as EntryStatus | undefined, patientId: q.patientId, serviceId: q.serviceId, externalId: q.externalId };
       return listOf(await listEntriesOf(deps, callerOf(request), filter, pageRequest(q)), entryJson);
     },
   );
@@ -85,16 +111,20 @@ export function waitlistRoutes(app: App, deps: Deps) {
       schema: {
         operationId: "updateWaitlistEntry",
         summary: "Change a waitlist entry's preferences",
-        description: "`status` may only be set to `ACTIVE` (to put the entry back on the list).",
+        description: `\`status\` may only be set to \`ACTIVE\` (to put the entry back on the list). \`externalId: null\` clears the external id. ${REFERENCES}`,
         tags,
         params: IdParams,
         // Type.Partial drops the object's options: additionalProperties goes on the Partial itself.
-        body: Type.Partial(Type.Object({ ...preferences, status: Type.Literal("ACTIVE") }), { additionalProperties: false }),
+        body: Type.Partial(Type.Object({ ...preferences, status: Type.Literal("ACTIVE"), externalId: Nullable(ExternalId) }), { additionalProperties: false }),
         response: { 200: EntryJson, ...problems(404, 409) },
       },
     },
-    async (request, reply) =>
-      sendResult(reply, await editWaitlistEntry(deps, callerOf(request), request.params.id, request.body as EntryPatch), 200, entryJson),
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const patch = await internalRefsOf(deps, caller, request.body);
+      if (!patch.ok) return sendResult(reply, patch, 200, entryJson);
+      return sendResult(reply, await editWaitlistEntry(deps, caller, request.params.id, patch.value as EntryPatch), 200, entryJson);
+    },
   );
 
   app.delete(
