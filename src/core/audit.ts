@@ -21,6 +21,7 @@ export const AUDIT_ENTITY_TYPES = [
   "staff_session",
   "staff_user",
   "waitlist_entry",
+  "webhook_endpoint",
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];
 

@@ -35,6 +35,7 @@ import { setupRoutes } from "./routes/setup.ts";
 import { outreachRoutes } from "./routes/outreach.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { syncRoutes } from "./routes/sync.ts";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 
 // Every operation carries one of these tags (test/http/openapi.test.ts); the order is the document's.
 const API_TAGS = [
@@ -49,6 +50,7 @@ const API_TAGS = [
   { name: "notifications", description: "Offers of an opening to a waitlist entry, matching and analytics" },
   { name: "outreach", description: "Staff tasks when no channel reached a patient" },
   { name: "audit", description: "Who changed what, when (no patient contact details)" },
+  { name: "events", description: "Webhook endpoints: the clinic's events, signed, POSTed to its own systems" },
   { name: "patient", description: "The patient's side: the token in the link is the credential" },
   { name: "webhooks", description: "Provider callbacks, verified by their signatures" },
   { name: "development", description: "Dev outbox and test clock; never registered with NODE_ENV=production" },
@@ -169,6 +171,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   rescheduleRoutes(app, deps);
   outreachRoutes(app, deps);
   auditLogRoutes(app, deps);
+  webhookEndpointRoutes(app, deps);
   webhookRoutes(app, deps);
   devRoutes(app, deps);
   setupRoutes(app, deps); // before the dashboard: its hook sends / and /login to /setup while no clinic exists
