@@ -151,7 +151,8 @@ export async function toInternalRefs<T extends object, R extends RefKey = never>
     out[ref.ids] = externals.map((e) => ids.get(e) ?? "");
   }
   for (const key of required) {
-    if (out[key] === undefined && !invalidErrors.some((e) => e.path === `/${externalFieldOf(key)}`)) {
+    // Named by an external id (found, unknown or doubled: each answered above) is named.
+    if (out[key] === undefined && b[externalFieldOf(key)] === undefined) {
       invalidErrors.push({ path: `/${key}`, message: "is required" });
     }
   }
