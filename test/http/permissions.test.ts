@@ -101,6 +101,27 @@ const ROUTES: Route[] = [
   { route: "GET /api/booking/waitlist/analytics/conversion", permission: "booking:view_analytics" },
   { route: "GET /api/booking/outreach-tasks", permission: "booking:manage_waitlist" },
   { route: "GET /api/booking/audit-log", permission: "clinic:admin" },
+  // Sync by external id (test/http/sync.test.ts).
+  {
+    route: "PUT /api/booking/patients/external/:externalId",
+    permission: "booking:manage_schedule",
+    id: () => "pms-p-1",
+    body: () => ({ firstName: "Ann", lastName: "Lee" }),
+  },
+  { route: "PUT /api/booking/providers/external/:externalId", permission: "booking:manage_schedule", id: () => "pms-dr-1", body: () => ({ name: "Dr. Sync" }) },
+  { route: "PUT /api/booking/chairs/external/:externalId", permission: "booking:manage_schedule", id: () => "pms-c-1", body: () => ({ name: "Chair S" }) },
+  {
+    route: "PUT /api/booking/services/external/:externalId",
+    permission: "booking:manage_schedule",
+    id: () => "pms-s-1",
+    body: () => ({ name: "Botox", category: "injectables", durationMinutes: 30, priceCents: 40000 }),
+  },
+  {
+    route: "PUT /api/booking/waitlist/external/:externalId",
+    permission: "booking:manage_waitlist",
+    id: () => "pms-w-1",
+    body: (f) => ({ patientId: f.patient.id, serviceId: f.service.id }),
+  },
   {
     route: "POST /api/booking/outreach-tasks/:id/complete",
     permission: "booking:manage_waitlist",
