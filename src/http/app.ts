@@ -94,8 +94,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     bodyLimit: 512 * 1024,
     return503OnClosing: true,
     // An external id in a path (`…/external/:externalId`) is up to 128 code points: 256 UTF-16 units.
-    maxParamLength: 256,
-    // The router's own refusals are problems too: a path parameter over 100 characters or with a broken
+    routerOptions: { maxParamLength: 256 },
+    // The router's own refusals are problems too: a path parameter over 256 characters or with a broken
     // %-escape is no id of ours, so 404 (as for any id that is not a UUID).
     frameworkErrors: (_err, _request, reply) => sendProblem(reply, { ok: false, code: "not_found", detail: "not found" }),
   }).withTypeProvider<TypeBoxTypeProvider>();
