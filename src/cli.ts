@@ -1,4 +1,5 @@
-// `backfill serve [--demo]` | `backfill migrate` | `backfill help`. Parses arguments once, calls flows.
+// `backfill serve [--demo]` | `backfill migrate` | `backfill import …` | `backfill help`. Parses arguments once, calls flows.
+import { runImport } from "./cli/import-csv.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { seedDemo } from "./flows/seed-demo.ts";
 import { setupLine, setupLink } from "./flows/set-up-clinic.ts";
@@ -10,6 +11,10 @@ const USAGE = `Usage: backfill <command>
 Commands:
   serve [--demo]   run the service (default). --demo seeds a demo clinic and prints its dashboard login and API key
   migrate          apply database migrations and exit
+  import <kind> FILE.csv [--url URL] [--api-key KEY] [--dry-run] [--errors FILE]
+                   create or update records from a CSV file through the API's sync endpoints (kinds: patients,
+                   providers, chairs, services, appointments, waitlist; URL and key also from BACKFILL_URL and
+                   BACKFILL_API_KEY); refused rows go to FILE.errors.csv; exit 1 when any row was refused
   help             show this text
 
 Configuration comes from the environment; see README.md.`;
@@ -20,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // An HTTP client of a running server: no configuration or database of its own.
+  if (command === "import") return runImport(flags, process.env, { stdout: process.stdout, stderr: process.stderr });
   const unknown = flags.filter((f) => !(command === "serve" && f === "--demo"));
   if (!["serve", "migrate"].includes(command) || unknown.length > 0) {
     console.error(`backfill: unknown ${unknown.length > 0 ? `option ${unknown[0]}` : `command ${command}`}\n\n${USAGE}`);

@@ -34,6 +34,7 @@ export function layerOf(relative: string): Layer | null {
       jobs: "jobs",
       http: "http",
       web: "web",
+      cli: "cli", // the CLI's commands (src/cli/), a client of the HTTP API like cli.ts
     };
     return dirs[first] ?? null;
   }
@@ -58,7 +59,7 @@ export const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   jobs: ["core", "flows", "jobs", "shared"],
   http: SHELL,
   web: SHELL,
-  cli: [...SHELL, "main"],
+  cli: [...SHELL, "cli", "main"],
   main: ALL,
 };
 
