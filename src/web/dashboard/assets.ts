@@ -31,7 +31,7 @@ th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--mut
 form.inline{display:inline-flex;gap:.3rem;align-items:center;margin:0}
 label{display:block;font-weight:600;font-size:.9rem;margin:.5rem 0 .2rem}
 input,select,textarea,button{font:inherit}
-input[type=text],input[type=email],input[type=password],input[type=date],input[type=time],input[type=number],input[type=search],select,textarea{
+input[type=text],input[type=url],input[type=email],input[type=password],input[type=date],input[type=time],input[type=number],input[type=search],select,textarea{
   width:100%;max-width:28rem;padding:.4rem .5rem;border:1px solid #b8c0c8;border-radius:.35rem;background:#fff}
 input[aria-invalid=true],select[aria-invalid=true]{border-color:var(--bad)}
 fieldset{border:1px solid var(--line);border-radius:.4rem;margin:.6rem 0;padding:.4rem .8rem}
@@ -48,12 +48,14 @@ button.danger{border-color:var(--bad);color:var(--bad)}
 .notice{border:1px solid var(--accent);background:#eef8f1;border-radius:.4rem;padding:.5rem .8rem}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:1rem;font-size:.75rem;font-weight:600;background:#e7eaee;color:#333}
 .s-pending,.s-open,.s-active,.s-sent,.s-queued,.s-sending{background:#e6efff;color:#1d3f8f}
-.s-accepted,.s-filled,.s-booked,.s-delivered,.s-done{background:#e3f5e8;color:#0b5a31}
+.s-accepted,.s-filled,.s-booked,.s-delivered,.s-done,.s-succeeded,.s-enabled{background:#e3f5e8;color:#0b5a31}
 .s-expired,.s-declined,.s-withdrawn,.s-closed,.s-removed{background:#f0f0f0;color:#555}
-.s-failed,.s-undelivered,.s-bounced,.s-unreachable,.s-exhausted{background:#fde8e8;color:#8f1d1d}
+.s-failed,.s-undelivered,.s-bounced,.s-unreachable,.s-exhausted,.s-gave_up,.s-disabled{background:#fde8e8;color:#8f1d1d}
 .s-scheduled,.s-notified{background:#fff4db;color:#7a4b00}
 .badge.flag{background:#fdecd8;color:#7a3300}
 .standing{margin-top:.15rem}
+.warn-text{color:var(--warn)}
+input.secret{font-family:ui-monospace,monospace;max-width:36rem}
 .countdown{font-variant-numeric:tabular-nums;font-weight:600;color:var(--warn)}
 .live-dot{display:inline-block;width:.6rem;height:.6rem;border-radius:50%;background:#aaa;margin-right:.3rem}
 .live-dot.on{background:#1fa35a}

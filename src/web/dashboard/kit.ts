@@ -81,6 +81,12 @@ const NOTICES: Record<string, string> = {
   status_recorded: "Delivery status recorded.",
   closure_added: "Closure added. Openings inside it will not be offered; appointments inside it are listed below it.",
   closure_removed: "Closure removed.",
+  webhook_saved: "Webhook endpoint saved.",
+  webhook_disabled: "Webhook endpoint disabled: nothing is sent to it until it is enabled again.",
+  webhook_enabled: "Webhook endpoint enabled.",
+  webhook_deleted: "Webhook endpoint deleted.",
+  webhook_test_sent: "Test event queued: it is listed under Recent deliveries.",
+  webhook_retried: "Delivery queued to be sent again.",
 };
 
 export interface View {

@@ -93,7 +93,8 @@ async function render(
   const users = await viewStaffUsers(kit.deps, staff.caller.clinicId);
   const order = v.channelOrder as string[];
   const channelChoices = ORDERABLE.map((c) => ({ id: c, name: c }));
-  const body = html`<form method="post" action="/settings" class="card">${csrfField(staff.csrf)}
+  const body = html`<p class="small"><a href="/settings/webhooks">Webhooks</a> <span class="muted">— send the clinic's events to its own systems</span></p>
+<form method="post" action="/settings" class="card">${csrfField(staff.csrf)}
 ${state.failed ? errorSummary(state.failed.detail, errs, LABELS) : ""}
 <p class="muted small">Clinic time zone: ${current.value.timezone}. Quiet hours apply in each patient's own zone.</p>
 ${(["offers", "caps"] as const).map(
