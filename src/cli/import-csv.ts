@@ -78,7 +78,8 @@ export async function runImport(args: string[], env: Record<string, string | und
   }
   const client = { ...run.client, ...tune };
   const size = await fs.promises.stat(run.file).then(
-    (s) => (s.isFile() ? s.size : null),
+    // A named pipe (`… /dev/stdin < file`) streams too; its size is unknown (the bar then follows rows only).
+    (s) => (s.isFile() ? s.size : s.isFIFO() ? 0 : null),
     () => null,
   );
   if (size === null) {

@@ -40,10 +40,11 @@ export class Progress {
     const at = this.now();
     if (this.out.isTTY) {
       if (at - this.lastAt < REDRAW_MS) return;
-      const share = this.totalBytes > 0 ? Math.min(bytes / this.totalBytes, 1) : 1;
+      // A pipe's size is unknown (0): rows and counts only.
+      const share = Math.min(bytes / this.totalBytes, 1);
       const filled = Math.round(share * WIDTH);
-      const bar = `[${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%`;
-      this.out.write(`\r${bar} ${rows} rows: ${countsLine(counts)}\x1b[K`);
+      const bar = this.totalBytes > 0 ? `[${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ` : "";
+      this.out.write(`\r${bar}${rows} rows: ${countsLine(counts)}\x1b[K`);
       this.drawn = true;
     } else {
       if (rows - this.lastRows < EVERY_ROWS && at - this.lastAt < EVERY_MS) return;
