@@ -13,7 +13,7 @@ import { bodySchemaOf, type Client, KINDS, type Kind, putRow, RETRY_DELAYS_MS, t
 
 export const IMPORT_USAGE = `backfill import <${KINDS.join("|")}> FILE.csv [--url URL] [--api-key KEY] [--dry-run] [--errors FILE]`;
 
-/** 8 requests in flight: the server's pool has 10 connections and the runner needs some; more barely helps (bench/import.ts). */
+/** 8 requests in flight: well under the server's 20-connection pool, which its runner and staff share. */
 const CONCURRENCY = 8;
 /** Rows done but not yet written in order, behind a slow (retrying) one, before reading pauses. */
 const REORDER_WINDOW = 1000;
