@@ -29,6 +29,7 @@ import { lockDueNoShows } from "../src/store/no-shows.ts";
 import { lockExpiredHolds } from "../src/store/offers.ts";
 import { lockDueOpenings } from "../src/store/openings.ts";
 import { lockDueReminders } from "../src/store/reminders.ts";
+import { takeDueWebhookDeliveries } from "../src/store/webhook-deliveries.ts";
 import { benchDatabase, bytes, envInt, ms, ratio, seconds, silentLog, summarize, table, T0 } from "./lib.ts";
 
 const CLINICS = envInt("BENCH_CLINICS", 200);
@@ -370,6 +371,10 @@ async function sweepsAt(now: Date): Promise<Sweep[]> {
     ["reminders        lockDueReminders", (q) => lockDueReminders(q, now, 1)],
     ["reconcile        lockStaleSending", (q) => lockStaleSending(q, addMinutes(now, -5), 50)],
     ["dispatch         claimDueDeliveries", (q) => claimDueDeliveries(q, now, 50)],
+    [
+      "webhooks         takeDueWebhookDeliveries",
+      (q) => takeDueWebhookDeliveries(q, { now, leaseUntil: new Date(now.getTime() + 60_000), limit: 50, perEndpoint: 3 }),
+    ],
   ];
   return Promise.all(list.map(async ([name, call]) => ({ name, ...(await capture(call)) })));
 }
@@ -473,7 +478,7 @@ async function main() {
       payments: devGateway(pool),
     };
     const sweeps = await sweepsAt(now);
-    const drained: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0, reminders: 0 };
+    const drained: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0, reminders: 0, webhooks: 0 };
     sink.into = [];
     const first = await runDue(deps, now);
     const sent = sink.into;

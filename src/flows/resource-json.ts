@@ -3,6 +3,7 @@ import type { Settings } from "../core/settings.ts";
 import type { Appointment, Clinic, Consent, Opening, Patient, Provider, Service, WaitlistEntry } from "../core/types.ts";
 import type { NotificationView } from "./view-notifications.ts";
 import type { ApiKey } from "./issue-api-key.ts";
+import type { OutreachTask } from "./complete-outreach.ts";
 
 function iso(d: Date): string;
 function iso(d: Date | null): string | null;
@@ -155,4 +156,17 @@ export const notificationJson = (v: NotificationView) => ({
     sentAt: iso(d.sentAt),
     deliveredAt: iso(d.deliveredAt),
   })),
+});
+
+export const taskJson = (t: OutreachTask) => ({
+  id: t.id,
+  notificationId: t.notificationId,
+  patientId: t.patientId,
+  deadline: iso(t.deadline),
+  priority: t.priority,
+  status: t.status,
+  outcome: t.outcome,
+  notes: t.notes,
+  createdAt: iso(t.createdAt),
+  completedAt: iso(t.completedAt),
 });

@@ -3,6 +3,7 @@
 // with a reminder due. runDue(now) drains everything due at `now`; jobs/runner.ts decides when it runs.
 import type { Deps } from "./deps.ts";
 import { advanceDueOpenings } from "./advance-openings.ts";
+import { deliverDueWebhooks } from "./deliver-webhooks.ts";
 import { dispatchDue, reconcileStale } from "./dispatch-deliveries.ts";
 import { expireDueEntries } from "./expire-entries.ts";
 import { expireDueHolds } from "./expire-holds.ts";
@@ -17,11 +18,13 @@ export interface Drained {
   expired: number;
   noShows: number;
   reminders: number;
+  /** Webhook deliveries attempted. */
+  webhooks: number;
 }
 
 /** Runs every piece of due work until nothing is due at `now` (bounded, in case of a bug). */
 export async function runDue(deps: Deps, now: Date): Promise<Drained> {
-  const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0, reminders: 0 };
+  const total: Drained = { waves: 0, sent: 0, expired: 0, noShows: 0, reminders: 0, webhooks: 0 };
   await clearStaleCancellerFlags(deps, now);
   for (let round = 0; round < 200; round++) {
     await sweepPayments(deps, now); // first: a lapsed claim's offer and opening are then seen by the sweeps below
@@ -33,12 +36,15 @@ export async function runDue(deps: Deps, now: Date): Promise<Drained> {
     // Before dispatch, so a reminder queued in this round goes out in the same round.
     const reminders = await sendDueReminders(deps, now);
     const sent = (await reconcileStale(deps, now)) + (await dispatchDue(deps, now));
+    // Last: the events this round's changes wrote go out in the same round.
+    const webhooks = await deliverDueWebhooks(deps, now);
     total.expired += expired;
     total.waves += waves;
     total.sent += sent;
     total.noShows += noShows;
     total.reminders += reminders;
-    if (noShows + expired + entriesExpired + waves + reminders + sent === 0) break;
+    total.webhooks += webhooks;
+    if (noShows + expired + entriesExpired + waves + reminders + sent + webhooks === 0) break;
   }
   return total;
 }

@@ -31,6 +31,9 @@ interface OutreachTaskRow {
   completed_at: OutreachTask["completedAt"];
 }
 
+/** Also what render-event.ts reads a webhook event's snapshot with. */
+export { parse as parseOutreachTask };
+
 function parse(r: OutreachTaskRow): OutreachTask {
   return {
     id: r.id,

@@ -30,6 +30,9 @@ interface PatientRow {
   updated_at: Date;
 }
 
+/** Also what render-event.ts reads a webhook event's snapshot with. */
+export { parse as parsePatient };
+
 function parse(r: PatientRow): Patient {
   // One column triple per channel (sms_consent, sms_consent_at, sms_consent_source).
   const consent = (granted: boolean, at: Date | null, source: string | null) => ({ granted, at, source });

@@ -1,6 +1,7 @@
 // Manual outreach (`booking:manage_waitlist`): when every channel failed for an offer, staff call.
 import { Type } from "typebox";
-import { completeOutreach, listOutreach, type OutreachTask } from "../../flows/complete-outreach.ts";
+import { completeOutreach, listOutreach } from "../../flows/complete-outreach.ts";
+import { taskJson } from "../../flows/resource-json.ts";
 import type { Deps } from "../../flows/deps.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
@@ -23,19 +24,6 @@ const TaskJson = Type.Object(
   },
   { additionalProperties: true },
 );
-
-const taskJson = (t: OutreachTask) => ({
-  id: t.id,
-  notificationId: t.notificationId,
-  patientId: t.patientId,
-  deadline: t.deadline.toISOString(),
-  priority: t.priority,
-  status: t.status,
-  outcome: t.outcome,
-  notes: t.notes,
-  createdAt: t.createdAt.toISOString(),
-  completedAt: t.completedAt ? t.completedAt.toISOString() : null,
-});
 
 export function outreachRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_waitlist");
