@@ -284,3 +284,34 @@ test("5xx and network errors are retried, then the row is refused as a server er
   const listed = await live.api("GET", "/api/booking/services", { key });
   assert.deepEqual(listed.body.items.map((s: { externalId: string }) => s.externalId).sort(), ["S-FLAKY", "S-OK"]);
 });
+
+// Appointments come through their own sync PUT (API.md): booked, then cancelled by the same file with a
+// status, and an overlapping row refused with the server's 409. Skipped only while that route is not built.
+const docs = await live.api("GET", "/docs/json");
+const appointmentSync = docs.body?.paths?.["/api/booking/appointments/external/{externalId}"]?.put !== undefined;
+test("appointments: booked, then cancelled by the file's status; an overlap is refused", {
+  skip: !appointmentSync && "no appointment sync route yet",
+}, async () => {
+  const key = await aClinic();
+  const put = (kind: string, id: string, body: unknown) => live.api("PUT", `/api/booking/${kind}/external/${id}`, { key, body });
+  assert.equal((await put("providers", "DR-1", { name: "Dr. One" })).status, 201);
+  assert.equal((await put("services", "EXAM", { name: "Exam", category: "exam", durationMinutes: 30, priceCents: 5000 })).status, 201);
+  for (const id of ["A-P1", "A-P2"]) assert.equal((await put("patients", id, { firstName: "Pat", lastName: id })).status, 201);
+  const header = "externalId,patientExternalId,providerExternalId,serviceExternalId,start,status";
+  const booked = csvFile("appointments.csv", `${header}\nAPT-1,A-P1,DR-1,EXAM,2026-03-10T14:30:00Z,\nAPT-2,A-P2,DR-1,EXAM,2026-03-10T14:45:00Z,\n`);
+  const first = await importing("appointments", booked, key);
+  assert.equal(first.code, 1);
+  assert.equal(lastLine(first.stdout), "created 1, updated 0, unchanged 0, refused 1");
+  const [overlap] = errorsOf(path.join(dir, "appointments.errors.csv"));
+  assert.equal(overlap?.line, "3");
+  assert.equal(overlap?.externalId, "APT-2");
+
+  const cancelled = csvFile("appointments.csv", `${header}\nAPT-1,A-P1,DR-1,EXAM,2026-03-10T14:30:00Z,CANCELLED\n`);
+  const second = await importing("appointments", cancelled, key);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(lastLine(second.stdout), "created 0, updated 1, unchanged 0, refused 0");
+  const listed = await live.api("GET", "/api/booking/appointments?externalId=APT-1", { key });
+  assert.equal(listed.body.items[0]?.status, "CANCELLED");
+  const openings = await live.api("GET", "/api/booking/openings?status=OPEN", { key });
+  assert.equal(openings.body.items.length, 1);
+});
