@@ -68,10 +68,12 @@ export type World = Awaited<ReturnType<typeof aWorld>>;
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** [method, url] of a "METHOD /path/:param" route, with its one path parameter set to `id`. */
-export function request(route: string, id?: string): [Method, string] {
+/** [method, url] of a "METHOD /path/:param" route, its path parameters set to `id` (several: in order). */
+export function request(route: string, id?: string | string[]): [Method, string] {
   const [method, path] = route.split(" ") as [Method, string];
-  return [method, id === undefined ? path : path.replace(/:\w+/, id)];
+  const ids = id === undefined ? [] : [id].flat();
+  let i = 0;
+  return [method, path.replace(/:\w+/g, (param) => ids[i++] ?? param)];
 }
 
 /** The routes of the OpenAPI document under `prefixes`, as "METHOD /path/:param", sorted. */

@@ -14,7 +14,9 @@ async function aFixture(ctx: TestContext) {
   const w = await aWorld(ctx);
   const keys = {} as Record<Permission, string>;
   for (const p of PERMISSIONS) keys[p] = (await issueKey(ctx, w.clinic.key, [p])).apiKey;
-  return { ...w, keys };
+  const webhook = await call(ctx, "POST", "/api/booking/webhook-endpoints", { key: w.clinic.key, body: { url: "http://127.0.0.1:9/hook" } });
+  const tested = await call(ctx, "POST", `/api/booking/webhook-endpoints/${webhook.body.id}/test`, { key: w.clinic.key });
+  return { ...w, keys, webhook: { id: webhook.body.id as string, deliveryId: tested.body.deliveryId as string } };
 }
 type Fixture = Awaited<ReturnType<typeof aFixture>>;
 
@@ -28,7 +30,8 @@ interface Route {
   /** "METHOD /path", with one path parameter (":id", ":slotId") for the row `id` picks. */
   route: string;
   permission: Permission;
-  id?: (f: Fixture) => string;
+  /** Several path parameters: their values in order. */
+  id?: (f: Fixture) => string | string[];
   /** A body the route accepts, so that the right key gets past validation too. */
   body?: (f: Fixture) => object;
 }
@@ -122,6 +125,19 @@ const ROUTES: Route[] = [
     id: () => "pms-w-1",
     body: (f) => ({ patientId: f.patient.id, serviceId: f.service.id }),
   },
+  { route: "POST /api/booking/webhook-endpoints", permission: "clinic:admin", body: () => ({ url: "http://127.0.0.1:9/other" }) },
+  { route: "GET /api/booking/webhook-endpoints", permission: "clinic:admin" },
+  { route: "GET /api/booking/webhook-endpoints/:id", permission: "clinic:admin", id: (f) => f.webhook.id },
+  { route: "PATCH /api/booking/webhook-endpoints/:id", permission: "clinic:admin", id: (f) => f.webhook.id, body: () => ({ description: "ERP" }) },
+  { route: "DELETE /api/booking/webhook-endpoints/:id", permission: "clinic:admin", id: (f) => f.webhook.id },
+  { route: "POST /api/booking/webhook-endpoints/:id/rotate-secret", permission: "clinic:admin", id: (f) => f.webhook.id },
+  { route: "POST /api/booking/webhook-endpoints/:id/test", permission: "clinic:admin", id: (f) => f.webhook.id },
+  { route: "GET /api/booking/webhook-endpoints/:id/deliveries", permission: "clinic:admin", id: (f) => f.webhook.id },
+  {
+    route: "POST /api/booking/webhook-endpoints/:id/deliveries/:deliveryId/retry",
+    permission: "clinic:admin",
+    id: (f) => [f.webhook.id, f.webhook.deliveryId],
+  },
   {
     route: "POST /api/booking/outreach-tasks/:id/complete",
     permission: "booking:manage_waitlist",
@@ -135,7 +151,8 @@ const target = (r: Route, f: Fixture) => request(r.route, r.id?.(f));
 /** A request with exactly these headers (`call` only knows well-formed bearer keys). */
 async function send(ctx: TestContext, method: Method, url: string, headers: Record<string, string>, body?: object) {
   const res = await ctx.app.inject({ method, url, headers, ...(body !== undefined ? { payload: body } : {}) });
-  return { status: res.statusCode, body: res.json(), contentType: String(res.headers["content-type"]) };
+  // A 204 (DELETE) has no body.
+  return { status: res.statusCode, body: res.body ? res.json() : null, contentType: String(res.headers["content-type"]) };
 }
 
 function assertProblem(res: { status: number; body: any; contentType: string }, status: number, code: string, what: string) {
@@ -178,7 +195,7 @@ for (const r of ROUTES) {
       assertProblem(await send(ctx, method, url, headers, body), 401, "unauthorized", `${r.route} with ${what}`);
       if (body) assertProblem(await send(ctx, method, url, headers, { junk: 1 }), 401, "unauthorized", `${what}, junk body`);
       if (r.id) {
-        const badId = url.replace(r.id(f), "not-a-uuid");
+        const badId = url.replace([r.id(f)].flat()[0]!, "not-a-uuid");
         assertProblem(await send(ctx, method, badId, headers, body), 401, "unauthorized", `${what}, malformed id`);
       }
     }

@@ -9,8 +9,13 @@ import { aWorld, documentedRoutes, request, type World } from "../harness/world.
 
 const ctx = await testApp();
 
-type Fixture = World;
-const aFixture = aWorld;
+type Fixture = World & { webhook: { id: string } };
+/** The world, plus a webhook endpoint (not in aWorld: every change there would write deliveries). */
+async function aFixture(c: TestContext): Promise<Fixture> {
+  const w = await aWorld(c);
+  const webhook = await call(c, "POST", "/api/booking/webhook-endpoints", { key: w.clinic.key, body: { url: "http://127.0.0.1:9/hook" } });
+  return { ...w, webhook: { id: webhook.body.id as string } };
+}
 
 /** Every row of every table, summarised: equal fingerprints mean nothing was written, changed or deleted. */
 async function fingerprint(ctx: TestContext): Promise<Record<string, string>> {
@@ -438,6 +443,30 @@ const BODY_ROUTES: BodyRoute[] = [
       ["window ends before it starts", { windows: [{ weekdays: [5], start: "10:00", end: "09:00" }] }, ["/windows/0/end"]],
       ["externalId not the path's", { externalId: "other" }, ["/externalId"]],
       ["status is not set by a sync", { status: "ACTIVE" }, ["/status"]],
+    ],
+  },
+  {
+    route: "POST /api/booking/webhook-endpoints",
+    valid: () => ({ url: "http://127.0.0.1:9/hook", events: ["appointment.created", "opening.filled"], description: "ERP" }),
+    cases: [
+      ["empty", () => ({}), ["/url"]],
+      ["url not text, events not a list", { url: 5, events: "appointment.created" }, ["/url", "/events"]],
+      ["not http(s)", { url: "ftp://example.com/hook" }, ["/url"]],
+      ["no event types", { events: [] }, ["/events"]],
+      ["credentials in the URL", { url: "https://user:pw@example.com/hook" }, ["/url"]],
+      ["an unknown event type", { events: ["appointment.created", "appointment.moved"] }, ["/events/1"]],
+      ["a URL too long, description with a NUL", { url: `http://example.com/${"a".repeat(2048)}`, description: NUL }, ["/url", "/description"]],
+    ],
+  },
+  {
+    route: "PATCH /api/booking/webhook-endpoints/:id",
+    id: (f) => f.webhook.id,
+    valid: () => ({ description: "ERP", disabled: false }),
+    cases: [
+      ["disabled not a boolean", { disabled: "yes" }, ["/disabled"]],
+      ["not a URL", { url: "not a url" }, ["/url"]],
+      ["an event type not text, another unknown", { events: ["*", 3, "nope"] }, ["/events/1"]],
+      ["an unknown event type", { events: ["offer.sent", "nope"] }, ["/events/1"]],
     ],
   },
   {
