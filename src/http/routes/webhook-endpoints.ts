@@ -60,7 +60,7 @@ const EndpointJson = Type.Object(
     events: Type.Array(Type.String()),
     description: Nullable(Type.String()),
     disabled: Type.Boolean(),
-    disabledReason: Nullable(Type.String({ description: '"manual" when staff disabled it; else the delivery worker\'s reason (410 Gone, 5 days failing)' })),
+    disabledReason: Nullable(Type.String({ description: '"manual" (staff), "gone" (it answered 410) or "failing" (5 days without a success)' })),
     disabledAt: Nullable(Instant),
     failingSince: Nullable(Instant),
     previousSecretExpiresAt: Nullable(Instant),
