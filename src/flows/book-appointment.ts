@@ -2,7 +2,7 @@
 // withdraws its offers, in the same transaction.
 import { appointmentEnd } from "../core/appointment.ts";
 import { fail, invalid, ok, type Result } from "../core/result.ts";
-import type { Appointment, AppointmentSource } from "../core/types.ts";
+import type { Appointment, AppointmentSource, Opening } from "../core/types.ts";
 import { insertAppointment } from "../store/appointments.ts";
 import { waivePendingCancellationFees } from "../store/charges.ts";
 import { attempt, inTransaction, type Tx } from "../store/db.ts";
@@ -42,6 +42,8 @@ export async function bookIn(
     /** A patient's move (reschedule) or rebooking after a no-show: the appointment it replaces, and its discount. */
     rebookedFromAppointmentId?: string;
     discountPercent?: number;
+    /** The clinic's own system's id for it (a sync by external id). */
+    externalId?: string;
   },
   at: Date,
 ): Promise<Result<Appointment>> {
@@ -70,47 +72,14 @@ export async function bookIn(
       reminderDueAt,
       rebookedFromAppointmentId: origin.rebookedFromAppointmentId ?? null,
       discountPercent: origin.discountPercent ?? 0,
+      externalId: origin.externalId ?? null,
       at,
     }),
   );
   if (!appointment) return overlapConflict();
 
   await audit(tx, caller, at, { action: "appointment.booked", entity: "appointment", entityId: appointment.id, after: appointment });
-  for (const opening of openings) {
-    // The provider's own opening is FILLED by this booking; another provider's opening on the same
-    // chair can no longer be offered and is CLOSED (it was not filled: no revenue was recovered).
-    const sameProvider = opening.providerId === input.providerId;
-    const changed = sameProvider
-      ? await fillOpeningIfOpen(tx, caller.clinicId, opening.id, appointment.id, at)
-      : await closeOpeningIfOpen(tx, caller.clinicId, opening.id, at);
-    if (!changed) continue;
-    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { openingId: opening.id }, at, sameProvider ? "filled" : "closed");
-    // Staff booking over a time another patient is paying for (API.md: booking over an open opening fills
-    // it): their claim ends now rather than at its lapse; paying it then answers slot_filled. The payer's
-    // own booking (pay-for-hold, through their entry) keeps its claim.
-    const claim = await openPaymentHoldOfOpening(tx, caller.clinicId, opening.id);
-    if (claim && claim.entryId !== origin.fromWaitlistEntryId) await endPaymentHold(tx, caller, claim, "CANCELLED", at);
-    await audit(tx, caller, at, {
-      action: sameProvider ? "opening.filled" : "opening.closed",
-      entity: "opening",
-      entityId: opening.id,
-      before: opening,
-      after: { ...changed, withdrawnOfferIds: withdrawn },
-    });
-    // Refilling a cancelled appointment's time waives its still-pending cancellation fee; the patient is told.
-    if (sameProvider && opening.sourceAppointmentId) {
-      for (const charge of await waivePendingCancellationFees(tx, caller.clinicId, opening.sourceAppointmentId, at)) {
-        await audit(tx, caller, at, {
-          action: "charge.waived",
-          entity: "charge",
-          entityId: charge.id,
-          before: { ...charge, status: "PENDING" },
-          after: { ...charge, refilledBy: appointment.id, openingId: opening.id },
-        });
-        await queueWaiverNotice(tx, charge, at);
-      }
-    }
-  }
+  await takeOpenings(tx, caller, appointment, openings, origin.fromWaitlistEntryId, at);
   // Dedup (issue 6): booked outside the waitlist (staff, online, a reschedule), the patient is no longer
   // waiting for this service; a waitlist booking resolves its entries in bookEntryIn instead.
   if (!origin.fromWaitlistEntryId) {
@@ -132,6 +101,48 @@ export async function bookIn(
     }
   }
   return ok(appointment);
+}
+
+/**
+ * What a booking (or a move in place) does to the open openings it overlaps, locked by the caller: the
+ * provider's own opening is FILLED by it, another provider's opening on the same chair is CLOSED.
+ */
+export async function takeOpenings(tx: Tx, caller: Caller, appointment: Appointment, openings: Opening[], fromWaitlistEntryId: string | null, at: Date) {
+  for (const opening of openings) {
+    // The provider's own opening is FILLED by this booking; another provider's opening on the same
+    // chair can no longer be offered and is CLOSED (it was not filled: no revenue was recovered).
+    const sameProvider = opening.providerId === appointment.providerId;
+    const changed = sameProvider
+      ? await fillOpeningIfOpen(tx, caller.clinicId, opening.id, appointment.id, at)
+      : await closeOpeningIfOpen(tx, caller.clinicId, opening.id, at);
+    if (!changed) continue;
+    const withdrawn = await withdrawLiveOffers(tx, caller.clinicId, { openingId: opening.id }, at, sameProvider ? "filled" : "closed");
+    // Staff booking over a time another patient is paying for (API.md: booking over an open opening fills
+    // it): their claim ends now rather than at its lapse; paying it then answers slot_filled. The payer's
+    // own booking (pay-for-hold, through their entry) keeps its claim.
+    const claim = await openPaymentHoldOfOpening(tx, caller.clinicId, opening.id);
+    if (claim && claim.entryId !== fromWaitlistEntryId) await endPaymentHold(tx, caller, claim, "CANCELLED", at);
+    await audit(tx, caller, at, {
+      action: sameProvider ? "opening.filled" : "opening.closed",
+      entity: "opening",
+      entityId: opening.id,
+      before: opening,
+      after: { ...changed, withdrawnOfferIds: withdrawn },
+    });
+    // Refilling a cancelled appointment's time waives its still-pending cancellation fee; the patient is told.
+    if (sameProvider && opening.sourceAppointmentId) {
+      for (const charge of await waivePendingCancellationFees(tx, caller.clinicId, opening.sourceAppointmentId, at)) {
+        await audit(tx, caller, at, {
+          action: "charge.waived",
+          entity: "charge",
+          entityId: charge.id,
+          before: { ...charge, status: "PENDING" },
+          after: { ...charge, refilledBy: appointment.id, openingId: opening.id },
+        });
+        await queueWaiverNotice(tx, charge, at);
+      }
+    }
+  }
 }
 
 function overlapConflict() {

@@ -124,13 +124,16 @@ export async function cancelIn(tx: Tx, caller: Caller, id: string, input: Cancel
 
 export async function checkIn(deps: Deps, caller: Caller, id: string): Promise<Result<Appointment>> {
   const at = deps.clock.now();
-  return inTransaction(deps.db, async (tx) => {
-    const before = await getAppointment(tx, caller.clinicId, id, true);
-    if (!before) return notFound("appointment");
-    const decision = decideCheckIn(before);
-    if (!decision.ok) return decision;
-    const appointment = (await setAppointmentStatus(tx, caller.clinicId, id, [before.status], { status: decision.value, at }))!;
-    await audit(tx, caller, at, { action: "appointment.checked_in", entity: "appointment", entityId: id, before, after: appointment });
-    return ok(appointment);
-  });
+  return inTransaction(deps.db, (tx) => checkInIn(tx, caller, id, at));
+}
+
+/** The check-in itself, inside the caller's transaction (a sync by external id reuses it). */
+export async function checkInIn(tx: Tx, caller: Caller, id: string, at: Date): Promise<Result<Appointment>> {
+  const before = await getAppointment(tx, caller.clinicId, id, true);
+  if (!before) return notFound("appointment");
+  const decision = decideCheckIn(before);
+  if (!decision.ok) return decision;
+  const appointment = (await setAppointmentStatus(tx, caller.clinicId, id, [before.status], { status: decision.value, at }))!;
+  await audit(tx, caller, at, { action: "appointment.checked_in", entity: "appointment", entityId: id, before, after: appointment });
+  return ok(appointment);
 }

@@ -87,12 +87,21 @@ async function deliverOne(deps: Deps, d: TakenWebhookDelivery, timeoutMs: number
   }
   const body = JSON.stringify({ type: d.event.type, timestamp: d.event.createdAt.toISOString(), sequence: d.event.sequence, data });
   const attemptAt = deps.clock.now();
+  let signature: string;
+  try {
+    signature = signatures(d, body, attemptAt);
+  } catch {
+    // Only a secret written by hand into the table (ours are whsec_ + base64 of 32 bytes) cannot sign: this
+    // delivery fails like an unreachable endpoint, and the rest of the batch goes on.
+    deps.log.error(ids, "webhook not signed: the endpoint's secret is not a whsec_ base64 key");
+    return recordOutcome(deps, d, { kind: "error", message: "the endpoint's secret cannot sign (rotate it)" });
+  }
   const headers = {
     "content-type": "application/json",
     "user-agent": USER_AGENT,
     "webhook-id": d.eventId,
     "webhook-timestamp": String(Math.floor(attemptAt.getTime() / 1000)),
-    "webhook-signature": signatures(d, body, attemptAt),
+    "webhook-signature": signature,
   };
   const result = await post(d.endpoint.url, headers, body, timeoutMs, deps.config.production);
   const status = result.kind === "response" ? result.status : result.kind;

@@ -18,7 +18,7 @@ import { insertDelivery } from "../store/deliveries.ts";
 import { getPatient, noShowCount } from "../store/patients.ts";
 import { getClinic } from "../store/clinics.ts";
 import { settingsIn } from "./change-settings.ts";
-import { audit, type Deps } from "./deps.ts";
+import { audit, type Caller, type Deps } from "./deps.ts";
 import { queuePatientNote } from "./patient-note.ts";
 
 const FIVE_MINUTES = 5 * 60_000;
@@ -37,7 +37,7 @@ export async function markDueNoShows(deps: Deps, now: Date, limit = 50): Promise
     const marked = await inTransaction(deps.db, async (tx) => {
       const [appointment] = await lockDueNoShows(tx, now, 1);
       if (!appointment) return false;
-      await markNoShow(tx, appointment, deps.config.channels.clinicPhone, now);
+      await markNoShowIn(tx, { clinicId: appointment.clinicId, actor: "system" }, appointment, deps.config.channels.clinicPhone, now);
       return true;
     });
     if (!marked) break;
@@ -45,10 +45,14 @@ export async function markDueNoShows(deps: Deps, now: Date, limit = 50): Promise
   return done;
 }
 
-async function markNoShow(tx: Tx, before: Appointment, clinicPhone: string | null, now: Date): Promise<void> {
-  const system = { clinicId: before.clinicId, actor: "system" };
+/**
+ * Marks `before` (locked by the caller) a no-show, with everything that follows: the staff alert, the
+ * patient's ladder and its note, the opening for the rest of the time. The sweep's caller is "system"; a
+ * host system's sync is its API key. Null when the appointment was no longer BOOKED or CONFIRMED.
+ */
+export async function markNoShowIn(tx: Tx, system: Caller, before: Appointment, clinicPhone: string | null, now: Date): Promise<Appointment | null> {
   const appointment = await setAppointmentStatus(tx, before.clinicId, before.id, ["BOOKED", "CONFIRMED"], { status: "NO_SHOW", at: now });
-  if (!appointment) return; // changed meanwhile (checked in, cancelled)
+  if (!appointment) return null; // changed meanwhile (checked in, cancelled)
   await audit(tx, system, now, { action: "appointment.no_show", entity: "appointment", entityId: appointment.id, before, after: appointment });
   const settings = await settingsIn(tx, appointment.clinicId);
 
@@ -119,6 +123,7 @@ async function markNoShow(tx: Tx, before: Appointment, clinicPhone: string | nul
     );
     if (opening) await audit(tx, system, now, { action: "opening.created", entity: "opening", entityId: opening.id, after: opening });
   }
+  return appointment;
 }
 
 /** The step's note to the patient by SMS or email (the clinic's channel order), when they can be reached. */

@@ -74,6 +74,10 @@ export interface NewAppointment {
   discountPercent?: number;
   /** A duplicate raises 23505 on the constraint `appointments_external_id`. */
   externalId?: string | null;
+  /** BOOKED unless given: a host system's record of a visit already cancelled, missed or completed. */
+  status?: AppointmentStatus;
+  cancelledBy?: CancelledBy | null;
+  cancelReason?: string | null;
   at: Date;
 }
 
@@ -82,8 +86,10 @@ export async function insertAppointment(q: Queryable, a: NewAppointment): Promis
   const { rows } = await q.query<AppointmentRow>(
     `INSERT INTO appointments (clinic_id, patient_id, provider_id, chair_id, service_id, start_at, end_at,
        status, source, from_waitlist_entry_id, booked_at, created_at, updated_at,
-       reminder_due_at, rebooked_from_appointment_id, discount_percent, external_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'BOOKED', $8, $9, $10, $10, $10, $11, $12, $13, $14) RETURNING *`,
+       reminder_due_at, rebooked_from_appointment_id, discount_percent, external_id,
+       cancelled_at, cancelled_by, cancel_reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $15, $8, $9, $10, $10, $10, $11, $12, $13, $14,
+       CASE WHEN $15 = 'CANCELLED' THEN $10::timestamptz END, $16, $17) RETURNING *`,
     [
       a.clinicId,
       a.patientId,
@@ -99,9 +105,32 @@ export async function insertAppointment(q: Queryable, a: NewAppointment): Promis
       a.rebookedFromAppointmentId ?? null,
       a.discountPercent ?? 0,
       a.externalId ?? null,
+      a.status ?? "BOOKED",
+      a.cancelledBy ?? null,
+      a.cancelReason ?? null,
     ],
   );
   return parseAppointment(rows[0]!);
+}
+
+/**
+ * Moves an appointment in place (a host system's reschedule): new provider, chair, service and times, its
+ * reminder due again at `reminderDueAt` (and not yet sent, when the start moved). Only while active; an
+ * overlap raises the exclusion constraint's 23P01.
+ */
+export async function moveAppointment(
+  q: Queryable,
+  clinicId: string,
+  id: string,
+  m: { providerId: string; chairId: string | null; serviceId: string; start: Date; end: Date; reminderDueAt: Date | null; resetReminder: boolean; at: Date },
+): Promise<Appointment | null> {
+  const { rows } = await q.query<AppointmentRow>(
+    `UPDATE appointments SET provider_id = $3, chair_id = $4, service_id = $5, start_at = $6, end_at = $7,
+       reminder_due_at = $8, reminded_at = CASE WHEN $9 THEN NULL ELSE reminded_at END, updated_at = $10
+     WHERE clinic_id = $1 AND id = $2 AND status IN ('BOOKED', 'CONFIRMED', 'CHECKED_IN') RETURNING *`,
+    [clinicId, id, m.providerId, m.chairId, m.serviceId, m.start, m.end, m.reminderDueAt, m.resetReminder, m.at],
+  );
+  return rows[0] ? parseAppointment(rows[0]) : null;
 }
 
 export async function getAppointment(q: Queryable, clinicId: string, id: string, forUpdate = false): Promise<Appointment | null> {

@@ -28,3 +28,12 @@ export async function idsByExternalIds(q: Queryable, kind: ExternalKind, clinicI
   );
   return new Map(rows.map((r) => [r.external_id, r.id]));
 }
+
+/**
+ * Serialises the syncs of one external id of `kind` in the clinic until the transaction ends (an advisory
+ * lock on a hash of the three; a hash collision only makes two unrelated syncs wait for each other). Taken
+ * before anything else a sync locks, so the second of two racing PUTs finds the first one's record.
+ */
+export async function lockExternalId(q: Queryable, kind: ExternalKind, clinicId: string, externalId: string): Promise<void> {
+  await q.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))", [clinicId, kind, externalId]);
+}

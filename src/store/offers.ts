@@ -127,7 +127,11 @@ export async function saveOfferState(
 
 /** A message of an offer went out after the offer was withdrawn: when, so that it counts against the caps. */
 export async function recordLateSend(q: Queryable, clinicId: string, id: string, at: Date): Promise<void> {
-  await q.query("UPDATE offers SET sent_at = $3 WHERE clinic_id = $1 AND id = $2 AND status = 'WITHDRAWN' AND sent_at IS NULL", [clinicId, id, at]);
+  await q.query("UPDATE offers SET sent_at = $3, updated_at = $3 WHERE clinic_id = $1 AND id = $2 AND status = 'WITHDRAWN' AND sent_at IS NULL", [
+    clinicId,
+    id,
+    at,
+  ]);
 }
 
 export async function liveOffersOfOpening(q: Queryable, clinicId: string, openingId: string, forUpdate = false): Promise<Offer[]> {

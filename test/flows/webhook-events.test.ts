@@ -1276,9 +1276,9 @@ test("nothing is written for a change the API does not show: a patient's name ed
   assert.deepEqual(await eventsAfter(db, r.clinic.id, run.mark), []);
 });
 
-test("offer.sent via a message handed over while its offer was withdrawn (the late send): created_at is the clock's", {
-  todo: "store/offers.ts recordLateSend sets sent_at without updated_at, so the trigger stamps the withdrawal's time; and it emits offer.sent for a WITHDRAWN offer after opening.filled",
-}, async () => {
+// The patient was sent the offer's text: offer.sent is emitted (the offer already WITHDRAWN in its snapshot), stamped
+// with the send's instant (store/offers.ts recordLateSend sets updated_at with sent_at), not the withdrawal's.
+test("offer.sent via a message handed over while its offer was withdrawn (the late send): created_at is the clock's", async () => {
   fresh();
   const place = await aPlace();
   const person = await aPerson(place.clinic);
@@ -1314,7 +1314,9 @@ test("offer.sent via a message handed over while its offer was withdrawn (the la
   const late = events.filter((e) => e.type === "offer.sent");
   assert.equal(late.length, 1, summary(events));
   assert.equal(late[0]!.snapshot?.status, "WITHDRAWN");
-  assert.equal(late[0]!.createdAt.toISOString(), ctx.clock.now().toISOString(), "stamped when the send was recorded");
+  // Stamped with the send's own instant (the round's clock, as sent_at), not the withdrawal's a minute later.
+  assert.equal(new Date(late[0]!.snapshot?.sent_at).toISOString(), (handedAt as unknown as Date).toISOString());
+  assert.equal(late[0]!.createdAt.toISOString(), (handedAt as unknown as Date).toISOString(), "stamped when the text was handed over");
 });
 
 // ======================================= the outbox is transactional =======================================

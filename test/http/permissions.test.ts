@@ -125,6 +125,12 @@ const ROUTES: Route[] = [
     id: () => "pms-w-1",
     body: (f) => ({ patientId: f.patient.id, serviceId: f.service.id }),
   },
+  {
+    route: "PUT /api/booking/appointments/external/:externalId",
+    permission: "booking:manage_schedule",
+    id: () => "pms-a-1",
+    body: (f) => ({ patientId: f.patient.id, providerId: f.provider.id, serviceId: f.service.id, start: inHours(600) }),
+  },
   { route: "POST /api/booking/webhook-endpoints", permission: "clinic:admin", body: () => ({ url: "http://127.0.0.1:9/other" }) },
   { route: "GET /api/booking/webhook-endpoints", permission: "clinic:admin" },
   { route: "GET /api/booking/webhook-endpoints/:id", permission: "clinic:admin", id: (f) => f.webhook.id },

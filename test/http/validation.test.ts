@@ -446,6 +446,21 @@ const BODY_ROUTES: BodyRoute[] = [
     ],
   },
   {
+    route: "PUT /api/booking/appointments/external/:externalId",
+    id: () => "pms-appointment-1",
+    valid: (f) => ({ patientId: f.patient.id, providerId: f.provider.id, serviceId: f.service.id, start: inHours(500) }),
+    cases: [
+      ["empty", () => ({}), ["/patientId", "/providerId", "/serviceId", "/start"]],
+      ["both forms of the provider", { providerExternalId: "pms-dr-1" }, ["/providerExternalId"]],
+      ["unknown status", { status: "LATE" }, ["/status"]],
+      ["cancelledBy not a party", { cancelledBy: "robot" }, ["/cancelledBy"]],
+      ["start not an instant", { start: "tomorrow" }, ["/start"]],
+      ["end before start", { end: inHours(499) }, ["/end"]],
+      ["a no-show ahead of its time", { status: "NO_SHOW" }, ["/status"]],
+      ["externalId not the path's", { externalId: "other" }, ["/externalId"]],
+    ],
+  },
+  {
     route: "POST /api/booking/webhook-endpoints",
     valid: () => ({ url: "http://127.0.0.1:9/hook", events: ["appointment.created", "opening.filled"], description: "ERP" }),
     cases: [

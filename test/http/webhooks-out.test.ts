@@ -391,6 +391,21 @@ test("a connection refused is a network failure, retried", async () => {
   assert.match(row.last_error, /ECONNREFUSED/);
 });
 
+test("a secret written by hand that cannot sign fails that delivery only; another clinic's endpoint is still delivered", async () => {
+  const broken = await aHook(["patient.consent_changed"]);
+  await db.query("UPDATE webhook_endpoints SET secret = 'whsec_x' WHERE id = $1", [broken.endpoint.id]);
+  const fine = await aHook(["patient.consent_changed"]);
+  await aPatient(ctx, broken.clinic, { phone: nextPhone() });
+  await aPatient(ctx, fine.clinic, { phone: nextPhone() });
+  await drain();
+  const [row] = await deliveriesOf(broken.endpoint.id);
+  assert.equal(row.status, "FAILED");
+  assert.match(row.last_error, /secret cannot sign/);
+  assert.equal(broken.receiver.received.length, 0);
+  assert.equal((await deliveriesOf(fine.endpoint.id))[0].status, "SUCCEEDED");
+  assert.equal(fine.receiver.received.length, 1);
+});
+
 test("a worker whose lease ran out cannot overwrite the newer attempt of the worker that took the delivery after it", async () => {
   const { clinic, receiver, endpoint } = await aHook(["patient.consent_changed"]);
   receiver.answer = (_r, n) => (n === 1 ? "hang" : { status: 204 });

@@ -16,7 +16,21 @@ import { Enum, ExternalId, Id, IdParams, Instant, ListOf, ListQuery, Nullable, p
 import { appointmentJson, openingJson } from "../../flows/resource-json.ts";
 
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
-const BOOKING_REFS = ["patientId", "providerId", "serviceId"] as const;
+export const BOOKING_REFS = ["patientId", "providerId", "serviceId"] as const;
+
+/** A booking's body (POST, and the sync PUT beside its own fields): each reference by id or by external id. */
+export const bookingFields = {
+  patientId: Type.Optional(Id),
+  patientExternalId: Type.Optional(ExternalId),
+  providerId: Type.Optional(Id),
+  providerExternalId: Type.Optional(ExternalId),
+  chairId: Type.Optional(Nullable(Id)),
+  chairExternalId: Type.Optional(Nullable(ExternalId)),
+  serviceId: Type.Optional(Id),
+  serviceExternalId: Type.Optional(ExternalId),
+  start: Instant,
+  end: Type.Optional(Instant),
+};
 
 export function appointmentRoutes(app: App, deps: Deps) {
   const guard = requireKey(deps, "booking:manage_schedule");
@@ -36,21 +50,7 @@ export function appointmentRoutes(app: App, deps: Deps) {
           "Each reference may name the record by its `externalId` instead (`patientExternalId`, `providerExternalId`, `chairExternalId`, " +
           "`serviceExternalId`): an unknown one is a 404 naming the field; giving both forms of one is a 422.",
         tags,
-        body: Type.Object(
-          {
-            patientId: Type.Optional(Id),
-            patientExternalId: Type.Optional(ExternalId),
-            providerId: Type.Optional(Id),
-            providerExternalId: Type.Optional(ExternalId),
-            chairId: Type.Optional(Nullable(Id)),
-            chairExternalId: Type.Optional(Nullable(ExternalId)),
-            serviceId: Type.Optional(Id),
-            serviceExternalId: Type.Optional(ExternalId),
-            start: Instant,
-            end: Type.Optional(Instant),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Object(bookingFields, { additionalProperties: false }),
         response: { 201: AppointmentJson, ...problems(404, 409) },
       },
     },

@@ -1,15 +1,18 @@
 // Sync by external id (API.md "Connecting the clinic's own systems"): `PUT /api/booking/<kind>/external/:externalId`
-// for patients, providers, chairs, services and waitlist entries (appointments: routes/sync-appointments).
+// for patients, providers, chairs, services, appointments and waitlist entries.
 // 201 created, 200 updated or unchanged, the outcome in the `Backfill-Sync` header; `?dryRun=true` writes nothing.
 import { Type } from "typebox";
 import type { Deps } from "../../flows/deps.ts";
-import { entryJson, patientJson, resourceJson, serviceJson } from "../../flows/resource-json.ts";
+import { appointmentJson, entryJson, patientJson, resourceJson, serviceJson } from "../../flows/resource-json.ts";
+import { syncAppointment, type AppointmentSyncBody } from "../../flows/sync-appointment.ts";
+import { APPOINTMENT_STATUSES } from "../../core/types.ts";
 import { syncPatient, syncResource, syncService, syncWaitlistEntry, type EntrySyncBody } from "../../flows/sync-records.ts";
 import type { PatientBody } from "../../flows/register-patient.ts";
 import type { App } from "../app.ts";
 import { callerOf, requireKey } from "../auth.ts";
-import { EntryJson, PatientJson, ResourceJson, ServiceJson } from "../entities.ts";
-import { ExternalIdParams, SyncQuery } from "../schemas.ts";
+import { AppointmentJson, EntryJson, PatientJson, ResourceJson, ServiceJson } from "../entities.ts";
+import { Enum, ExternalId, ExternalIdParams, SyncQuery, Text } from "../schemas.ts";
+import { BOOKING_REFS, bookingFields } from "./appointments.ts";
 import { sendSynced, SYNC_DESCRIPTION, syncResponses } from "../sync-reply.ts";
 import { patientFields } from "./patients.ts";
 import { resourceFields, serviceFields } from "./schedule.ts";
@@ -117,6 +120,48 @@ export function syncRoutes(app: App, deps: Deps) {
         reply,
         await syncWaitlistEntry(deps, callerOf(request), request.params.externalId, request.body as EntrySyncBody, request.query.dryRun === true),
         entryJson,
+      ),
+  );
+
+  app.put(
+    "/api/booking/appointments/external/:externalId",
+    {
+      onRequest: schedule,
+      ...requiringRefs(BOOKING_REFS),
+      schema: {
+        operationId: "syncAppointment",
+        summary: "Create or update an appointment by external id",
+        description:
+          `${SYNC_DESCRIPTION} References by id or by external id, as \`POST /api/booking/appointments\`; \`end\` left out is start + the service's duration. ` +
+          "A change runs the same flow as the native action: `status` CANCELLED the cancellation (its freed time is offered from the waitlist; " +
+          '`cancelledBy` `"staff"` unless given, and a patient cancellation\'s fee is not quoted: the host system already decided), NO_SHOW the no-show flow, ' +
+          "CHECKED_IN the check-in; CONFIRMED and COMPLETED are recorded. A new `start`, `end`, provider, chair or service moves the appointment " +
+          "in place (same id) and what is still ahead of the old time becomes a `RESCHEDULE` opening. An overlap with another appointment is a 409 " +
+          "`conflict` naming it (`conflictingAppointmentId`); nothing is half-written. Status never goes backwards: `status` left out, or BOOKED on a " +
+          "CONFIRMED or CHECKED_IN appointment, keeps the status. A CANCELLED, NO_SHOW or COMPLETED appointment is history: the same status again is " +
+          "unchanged, another is a 409. A new appointment sent as CANCELLED, NO_SHOW or COMPLETED is recorded without a booking's effects. " +
+          "An appointment's patient cannot change (422).",
+        tags: ["appointments"],
+        params: ExternalIdParams,
+        querystring: SyncQuery,
+        body: Type.Object(
+          {
+            externalId: Type.Optional(ExternalId),
+            ...bookingFields,
+            status: Type.Optional(Enum(APPOINTMENT_STATUSES)),
+            cancelledBy: Type.Optional(Type.Union([Type.Literal("patient"), Type.Literal("staff")])),
+            cancelReason: Type.Optional(Text(500)),
+          },
+          closed,
+        ),
+        response: syncResponses(AppointmentJson),
+      },
+    },
+    async (request, reply) =>
+      sendSynced(
+        reply,
+        await syncAppointment(deps, callerOf(request), request.params.externalId, request.body as AppointmentSyncBody, request.query.dryRun === true),
+        appointmentJson,
       ),
   );
 }
