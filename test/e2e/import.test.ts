@@ -298,10 +298,16 @@ test("appointments: booked, then cancelled by the file's status; an overlap is r
   assert.equal((await put("services", "EXAM", { name: "Exam", category: "exam", durationMinutes: 30, priceCents: 5000 })).status, 201);
   for (const id of ["A-P1", "A-P2"]) assert.equal((await put("patients", id, { firstName: "Pat", lastName: id })).status, 201);
   const header = "externalId,patientExternalId,providerExternalId,serviceExternalId,start,status";
-  const booked = csvFile("appointments.csv", `${header}\nAPT-1,A-P1,DR-1,EXAM,2026-03-10T14:30:00Z,\nAPT-2,A-P2,DR-1,EXAM,2026-03-10T14:45:00Z,\n`);
+  const booked = csvFile("appointments.csv", `${header}\nAPT-1,A-P1,DR-1,EXAM,2026-03-10T14:30:00Z,\n`);
   const first = await importing("appointments", booked, key);
-  assert.equal(first.code, 1);
-  assert.equal(lastLine(first.stdout), "created 1, updated 0, unchanged 0, refused 1");
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(lastLine(first.stdout), "created 1, updated 0, unchanged 0, refused 0");
+  // Rows of one file go 8 at a time, so two overlapping new rows in one file race (either may win): the
+  // overlap comes in a second file, beside the first row again.
+  const both = csvFile("appointments.csv", `${header}\nAPT-1,A-P1,DR-1,EXAM,2026-03-10T14:30:00Z,\nAPT-2,A-P2,DR-1,EXAM,2026-03-10T14:45:00Z,\n`);
+  const again = await importing("appointments", both, key);
+  assert.equal(again.code, 1);
+  assert.equal(lastLine(again.stdout), "created 0, updated 0, unchanged 1, refused 1");
   const [overlap] = errorsOf(path.join(dir, "appointments.errors.csv"));
   assert.equal(overlap?.line, "3");
   assert.equal(overlap?.externalId, "APT-2");

@@ -15,6 +15,7 @@ import { openingDetailRoutes } from "../../web/dashboard/opening.ts";
 import { openingRoutes } from "../../web/dashboard/openings.ts";
 import { outreachRoutes } from "../../web/dashboard/outreach.ts";
 import { settingsRoutes } from "../../web/dashboard/settings.ts";
+import { settingsApiKeyRoutes } from "../../web/dashboard/settings-api-keys.ts";
 import { settingsWebhookRoutes } from "../../web/dashboard/settings-webhooks.ts";
 import { todayRoutes } from "../../web/dashboard/today.ts";
 import { waitlistEntryRoutes } from "../../web/dashboard/waitlist-entry.ts";
@@ -44,6 +45,7 @@ export function dashboardRoutes(app: App, deps: Deps) {
   outreachRoutes(app, kit);
   analyticsRoutes(app, kit);
   settingsRoutes(app, kit);
+  settingsApiKeyRoutes(app, kit);
   settingsWebhookRoutes(app, kit);
   if (!deps.config.production) devInboxRoutes(app, kit);
 }

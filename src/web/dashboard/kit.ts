@@ -87,6 +87,7 @@ const NOTICES: Record<string, string> = {
   webhook_deleted: "Webhook endpoint deleted.",
   webhook_test_sent: "Test event queued: it is listed under Recent deliveries.",
   webhook_retried: "Delivery queued to be sent again.",
+  api_key_revoked: "API key revoked: requests with it are refused from now on.",
 };
 
 export interface View {

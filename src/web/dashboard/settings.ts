@@ -93,7 +93,7 @@ async function render(
   const users = await viewStaffUsers(kit.deps, staff.caller.clinicId);
   const order = v.channelOrder as string[];
   const channelChoices = ORDERABLE.map((c) => ({ id: c, name: c }));
-  const body = html`<p class="small"><a href="/settings/webhooks">Webhooks</a> <span class="muted">— send the clinic's events to its own systems</span></p>
+  const body = html`<p class="small"><a href="/settings/api-keys">API keys</a> <span class="muted">— let the clinic's own systems use the API</span> · <a href="/settings/webhooks">Webhooks</a> <span class="muted">— send the clinic's events to its own systems</span></p>
 <form method="post" action="/settings" class="card">${csrfField(staff.csrf)}
 ${state.failed ? errorSummary(state.failed.detail, errs, LABELS) : ""}
 <p class="muted small">Clinic time zone: ${current.value.timezone}. Quiet hours apply in each patient's own zone.</p>
